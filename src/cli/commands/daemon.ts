@@ -1,0 +1,109 @@
+// corral daemon start | stop | restart | status.
+import { Daemon } from '../../daemon/daemon.js';
+import { CorralError, isCorralError } from '../../errors.js';
+import { closeInheritedFds } from '../../process/fds.js';
+import { type CliContext, startDaemon } from '../context.js';
+import { formatDuration } from '../format.js';
+
+export interface DaemonStartOptions {
+  foreground?: boolean;
+  http?: string;
+  idleTimeout?: string;
+}
+
+export async function daemonStart(ctx: CliContext, opts: DaemonStartOptions): Promise<number> {
+  if (opts.http !== undefined) throw new CorralError('BAD_REQUEST', '--http is not available yet');
+  if (opts.idleTimeout !== undefined && opts.idleTimeout !== '0') {
+    throw new CorralError('BAD_REQUEST', '--idle-timeout is not available yet');
+  }
+  if (opts.foreground) return runForeground(ctx);
+  try {
+    const health = await (await ctx.connect()).health();
+    ctx.note(`A daemon is already running for ${ctx.home} (pid ${health.pid}).`);
+    return 0;
+  } catch (e) {
+    if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
+  }
+  const pid = await startDaemon(ctx.home);
+  ctx.note(`Daemon started for ${ctx.home} (pid ${pid}).`);
+  return 0;
+}
+
+/** Runs the daemon in this process until SIGTERM/SIGINT (services stopped) or a shutdown request. */
+async function runForeground(ctx: CliContext): Promise<number> {
+  const readyFd = process.env.CORRAL_READY_FD ? Number(process.env.CORRAL_READY_FD) : undefined;
+  delete process.env.CORRAL_READY_FD;
+  // fds inherited from whoever started us (a shell, a CI runner) must not reach services
+  closeInheritedFds(readyFd === undefined ? [] : [readyFd]);
+  const daemon = await Daemon.start({ home: ctx.home, readyFd });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals += 1;
+    daemon.logger.info({ signal: sig }, 'signal received');
+    if (signals === 1) void daemon.shutdown({ keepServices: false, exit: true, code: 0 });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => daemon.logger.info('SIGHUP ignored'));
+  process.on('uncaughtException', (err) => {
+    // services do not depend on the daemon's process: log, and leave them running
+    daemon.logger.fatal({ err }, 'daemon crashed');
+    process.exit(1);
+  });
+  if (!process.stderr.isTTY) return new Promise<number>(() => {});
+  ctx.note(`corral daemon running for ${ctx.home} (pid ${process.pid}); Ctrl-C stops it and its services.`);
+  return new Promise<number>(() => {});
+}
+
+export async function daemonStop(ctx: CliContext, opts: { keepServices?: boolean }): Promise<number> {
+  let pid: number;
+  let client: Awaited<ReturnType<CliContext['connect']>>;
+  try {
+    client = await ctx.connect();
+    pid = (await client.health()).pid;
+  } catch (e) {
+    if (isCorralError(e) && e.code === 'DAEMON_UNREACHABLE') {
+      ctx.note('No daemon is running.');
+      return 0;
+    }
+    throw e;
+  }
+  await client.shutdown(Boolean(opts.keepServices));
+  await gone(pid, 10_000);
+  ctx.note(`Daemon ${pid} stopped${opts.keepServices ? '; services left running' : ''}.`);
+  return 0;
+}
+
+export async function daemonStatus(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
+  try {
+    const health = await (await ctx.connect()).health();
+    if (opts.json) ctx.json({ running: true, ...health });
+    else {
+      ctx.print(
+        `running: pid ${health.pid}, corral ${health.version}, up ${formatDuration(health.uptime_ms)}`,
+      );
+      ctx.print(`home: ${health.home}, ${health.services} processes`);
+    }
+    return 0;
+  } catch (e) {
+    if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
+    if (opts.json) ctx.json({ running: false, home: ctx.home });
+    else ctx.print(`not running (home ${ctx.home})`);
+    return 3;
+  }
+}
+
+/** Resolves once `pid` has exited, or after `timeoutMs`. */
+async function gone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 5;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 100);
+  }
+}

@@ -1,0 +1,98 @@
+// corral logs: the last lines of services' logs, or (-f) follow them as they are written.
+
+import { parseSince } from '../../api/since.js';
+import type { CorralClient } from '../../client/client.js';
+import { parseTimestamp } from '../../logs/index.js';
+import type { CliContext } from '../context.js';
+import { PREFIX_COLOURS, paint } from '../format.js';
+
+export interface LogsOptions {
+  follow?: boolean;
+  lines?: number;
+  since?: string;
+  timestamps?: boolean;
+  json?: boolean;
+}
+
+/** Every service name known to the daemon, project-qualified, when the user named none. */
+async function allServices(client: CorralClient): Promise<string[]> {
+  const names = (await client.services()).map((s) => `${s.project}/${s.service}`);
+  return [...new Set(names)];
+}
+
+export async function logs(ctx: CliContext, names: string[], opts: LogsOptions): Promise<number> {
+  if (opts.since !== undefined) parseSince(opts.since, Date.now()); // a usage error before anything else
+  const client = await ctx.daemon();
+  const targets = names.length > 0 ? names : await allServices(client);
+  const colours = new Map<string, string>();
+  let multi = targets.length > 1;
+  const prefix = (name: string): string => {
+    if (!multi) return '';
+    if (!colours.has(name)) colours.set(name, PREFIX_COLOURS[colours.size % PREFIX_COLOURS.length]);
+    return `${paint(ctx.color, colours.get(name) as never, name)} | `;
+  };
+  const show = (name: string, line: string, arrived: Date | null): void => {
+    if (opts.json) {
+      const at = parseTimestamp(line);
+      ctx.print(
+        JSON.stringify({
+          name,
+          time: at === null ? (arrived?.toISOString() ?? null) : new Date(at).toISOString(),
+          line: stripStamp(line),
+        }),
+      );
+      return;
+    }
+    let text = opts.timestamps ? line : stripStamp(line);
+    if (opts.timestamps && arrived && parseTimestamp(line) === null)
+      text = `${arrived.toISOString()} ${line}`;
+    ctx.print(prefix(name) + text);
+  };
+
+  const tail = opts.lines;
+  const pending = new Map<string, string>();
+  const streams: Promise<void>[] = [];
+  const abort = new AbortController();
+  for (const target of targets) {
+    if (!opts.follow) {
+      const { entries } = await client.logs(target, { tail, since: opts.since });
+      if (new Set(entries.map((e) => e.name)).size > 1) multi = true;
+      for (const e of entries) show(e.name, e.line, null);
+      continue;
+    }
+    const query = [
+      `follow=1`,
+      `tail=${tail ?? 10}`,
+      opts.since ? `since=${encodeURIComponent(opts.since)}` : '',
+    ]
+      .filter(Boolean)
+      .join('&');
+    streams.push(
+      client.stream(
+        `/v1/services/${encodeURIComponent(target)}/logs?${query}`,
+        (event, data) => {
+          const d = data as { name: string; line?: string; text?: string };
+          if (event === 'line') show(d.name, d.line ?? '', null);
+          if (event !== 'chunk') return;
+          const text = (pending.get(d.name) ?? '') + (d.text ?? '');
+          const lines = text.split('\n');
+          pending.set(d.name, lines.pop() ?? '');
+          for (const line of lines) show(d.name, line, new Date());
+        },
+        abort.signal,
+      ),
+    );
+  }
+  if (opts.follow) {
+    const stop = (): void => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await Promise.all(streams);
+  }
+  return 0;
+}
+
+/** A line without the timestamp corral wrote in front of it, if any. */
+function stripStamp(line: string): string {
+  return parseTimestamp(line) === null ? line : line.slice(line.indexOf(' ') + 1);
+}

@@ -1,0 +1,151 @@
+// corral run: supervise a project in the foreground, no daemon; every service's output on
+// stdout with a coloured `name |` prefix; SIGINT/SIGTERM stop everything in reverse order.
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
+import { findConfigFile, loadProject } from '../../config/index.js';
+import { systemClock } from '../../engine/clock.js';
+import type { Instance } from '../../engine/instance.js';
+import type { OutputKey, OutputRouter, OutputTarget } from '../../engine/output.js';
+import { ProcessState } from '../../engine/states.js';
+import { Supervisor } from '../../engine/supervisor.js';
+import { CorralError } from '../../errors.js';
+import { closeInheritedFds } from '../../process/fds.js';
+import { killGroup } from '../../process/kill.js';
+import type { CliContext } from '../context.js';
+import { PREFIX_COLOURS, paint } from '../format.js';
+import { formatEvent } from './events.js';
+
+/** Prefixes each line of every process with its name and writes it to our stdout. */
+class PrefixedOutput implements OutputRouter {
+  private readonly chunks = new EventEmitter();
+  private readonly colours = new Map<string, string>();
+  private width = 0;
+  private readonly ctx: CliContext;
+
+  constructor(ctx: CliContext, names: string[]) {
+    this.ctx = ctx;
+    this.width = Math.max(...names.map((n) => n.length));
+    this.chunks.setMaxListeners(0);
+  }
+
+  prepare(): OutputTarget {
+    return { stdout: 'pipe', stderr: 'pipe', release: () => {} };
+  }
+
+  attach(key: OutputKey, child: ChildProcess): void {
+    const label = key.instances > 1 ? `${key.service}:${key.index}` : key.service;
+    if (!this.colours.has(label))
+      this.colours.set(label, PREFIX_COLOURS[this.colours.size % PREFIX_COLOURS.length]);
+    this.width = Math.max(this.width, label.length);
+    const prefix = (): string =>
+      `${paint(this.ctx.color, this.colours.get(label) as never, label.padEnd(this.width))} | `;
+    const id = `${key.project}/${label}`;
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      let pending = '';
+      stream.on('data', (chunk: Buffer) => {
+        this.chunks.emit(id, chunk);
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) this.ctx.print(prefix() + line);
+      });
+      stream.on('end', () => {
+        if (pending !== '') this.ctx.print(prefix() + pending);
+        pending = '';
+      });
+    }
+  }
+
+  flush(): void {}
+
+  subscribe(key: OutputKey, onChunk: (chunk: Buffer) => void): () => void {
+    const id = `${key.project}/${key.instances > 1 ? `${key.service}:${key.index}` : key.service}`;
+    this.chunks.on(id, onChunk);
+    return () => this.chunks.off(id, onChunk);
+  }
+
+  dispose(): void {}
+}
+
+export async function run(
+  ctx: CliContext,
+  services: string[],
+  opts: { file?: string; exitWith?: string },
+): Promise<number> {
+  const file = resolve(opts.file ?? findConfigFile(process.cwd()));
+  const spec = loadProject(file);
+  if (opts.exitWith && !spec.services.some((s) => s.name === opts.exitWith)) {
+    throw new CorralError('SERVICE_NOT_FOUND', `--exit-with: ${file} has no service "${opts.exitWith}"`);
+  }
+  closeInheritedFds(); // no service inherits a stray fd of our parent's
+  const baseEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && k !== 'NOTIFY_SOCKET') baseEnv[k] = v;
+  const supervisor = new Supervisor({
+    clock: systemClock,
+    output: new PrefixedOutput(
+      ctx,
+      spec.services.map((s) => s.name),
+    ),
+    baseEnv,
+    emit: (event) => {
+      if (event.type === 'spawned' || event.type === 'ready') return;
+      ctx.note(
+        paint(
+          ctx.color,
+          'gray',
+          formatEvent({
+            time: new Date().toISOString(),
+            project: null,
+            service: null,
+            instance: null,
+            pid: null,
+            code: null,
+            signal: null,
+            reason: null,
+            delay_ms: null,
+            message: null,
+            ...event,
+          }),
+        ),
+      );
+    },
+  });
+
+  return new Promise<number>((resolveExit) => {
+    let ending = false;
+    let exitCode = 0;
+    const end = (code: number): void => {
+      if (ending) return;
+      ending = true;
+      exitCode = code;
+      void supervisor.stopAll().then(() => resolveExit(exitCode));
+    };
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (!ending) {
+        ctx.note(`${sig}: stopping every service (again to force)`);
+        end(0);
+        return;
+      }
+      for (const inst of supervisor.list()) if (inst.pid !== null) killGroup(inst.pid, 'SIGKILL');
+      resolveExit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    supervisor.on('change', (inst: Instance) => {
+      if (ending) return;
+      const ended = inst.state === ProcessState.Exited || inst.state === ProcessState.Failed;
+      if (opts.exitWith && inst.service === opts.exitWith && ended) {
+        end(inst.lastExit?.code ?? 1);
+        return;
+      }
+      const all = supervisor.list();
+      if (all.every((i) => !i.active && !i.waiting)) {
+        end(all.every((i) => i.state !== ProcessState.Failed && i.lastExit?.reason !== 'crashed') ? 0 : 1);
+      }
+    });
+    supervisor.apply(spec, services.length > 0 ? services : undefined);
+  });
+}

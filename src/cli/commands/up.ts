@@ -1,0 +1,147 @@
+// corral up: apply a config file to the daemon, then (with --wait) watch it become ready.
+import { resolve } from 'node:path';
+import type { ProcessStatus } from '../../api/schemas.js';
+import type { CorralClient } from '../../client/client.js';
+import { findConfigFile, loadProject } from '../../config/index.js';
+import type { ProjectSpec } from '../../config/types.js';
+import { DEFAULTS } from '../../defaults.js';
+import { CorralError } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { paint } from '../format.js';
+
+export interface UpOptions {
+  file?: string;
+  wait?: boolean;
+  watch?: boolean;
+}
+
+/** Loads and checks the file here (so a bad file never reaches the daemon), then applies it. */
+export async function up(ctx: CliContext, services: string[], opts: UpOptions): Promise<number> {
+  if (opts.watch) {
+    throw new CorralError('BAD_REQUEST', '--watch is not available yet; run corral up again after a change');
+  }
+  const file = resolve(opts.file ?? findConfigFile(process.cwd()));
+  const spec = loadProject(file);
+  for (const name of services) {
+    if (!spec.services.some((s) => s.name === name)) {
+      throw new CorralError(
+        'SERVICE_NOT_FOUND',
+        `${file} has no service "${name}" (it has ${spec.services.map((s) => s.name).join(', ')})`,
+      );
+    }
+  }
+  const client = await ctx.daemon();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  const result = await client.apply({
+    path: file,
+    services: services.length > 0 ? services : undefined,
+    env,
+  });
+  const parts = (['created', 'changed', 'removed', 'unchanged'] as const)
+    .filter((k) => result[k].length > 0)
+    .map((k) => `${k} ${result[k].join(', ')}`);
+  ctx.note(`${spec.name}: ${parts.join('; ') || 'nothing to do'}`);
+  const wait = opts.wait ?? Boolean(ctx.io.err.isTTY);
+  if (!wait) return 0;
+  const targets = targetServices(spec, services);
+  return waitForReady(ctx, client, spec, targets);
+}
+
+/** The services `up` starts: the named ones and their dependencies, or every autostart one. */
+function targetServices(spec: ProjectSpec, names: string[]): Set<string> {
+  if (names.length === 0) return new Set(spec.services.filter((s) => s.autostart).map((s) => s.name));
+  const byName = new Map(spec.services.map((s) => [s.name, s]));
+  const out = new Set<string>();
+  const visit = (n: string): void => {
+    if (out.has(n)) return;
+    out.add(n);
+    for (const d of Object.keys(byName.get(n)?.dependsOn ?? {})) visit(d);
+  };
+  for (const n of names) visit(n);
+  return out;
+}
+
+type Verdict = { done: true } | { done: false; failed: string | null };
+
+function judge(s: ProcessStatus): Verdict {
+  if (s.state === 'running') return { done: true };
+  if (s.state === 'exited' && s.last_exit?.reason === 'exited') return { done: true };
+  if (s.state === 'exited' || s.state === 'failed') {
+    const why = s.message ?? (s.last_exit ? `exited with code ${s.last_exit.code}` : s.state);
+    return { done: false, failed: why };
+  }
+  return { done: false, failed: null };
+}
+
+/** Follows events until every target is ready (0), one fails (1), or the deadline passes (1). */
+async function waitForReady(
+  ctx: CliContext,
+  client: CorralClient,
+  spec: ProjectSpec,
+  targets: Set<string>,
+): Promise<number> {
+  const longestReady = Math.max(0, ...spec.services.map((s) => (s.ready ? s.ready.timeoutMs : 0)));
+  const deadlineMs = longestReady * 2 + DEFAULTS.upWaitSlackMs;
+  const abort = new AbortController();
+  const shown = new Map<string, string>();
+  let outcome: number | null = null;
+  let checking = false;
+  let again = false;
+
+  const check = async (): Promise<void> => {
+    if (checking) {
+      again = true;
+      return;
+    }
+    checking = true;
+    do {
+      again = false;
+      const list = (await client.services()).filter((s) => s.project === spec.name && targets.has(s.service));
+      let all = list.length > 0;
+      for (const s of list) {
+        const label = s.state + (s.message ? ` (${s.message})` : '');
+        if (shown.get(s.name) !== label) {
+          shown.set(s.name, label);
+          ctx.note(`  ${s.name}  ${paint(ctx.color, s.state === 'running' ? 'green' : 'yellow', label)}`);
+        }
+        const v = judge(s);
+        if (!v.done) all = false;
+        if (!v.done && v.failed !== null && outcome === null) {
+          ctx.note(paint(ctx.color, 'red', `${s.name} failed to become ready: ${v.failed}`));
+          outcome = 1;
+        }
+      }
+      if (all && outcome === null) outcome = 0;
+    } while (again && outcome === null);
+    checking = false;
+    if (outcome !== null) abort.abort();
+  };
+
+  const timer = setTimeout(() => {
+    if (outcome === null) {
+      const pending = [...shown]
+        .filter(([, label]) => !label.startsWith('running'))
+        .map(([n, l]) => `${n}: ${l}`);
+      ctx.note(paint(ctx.color, 'red', `not ready after ${deadlineMs} ms: ${pending.join('; ')}`));
+      outcome = 1;
+    }
+    abort.abort();
+  }, deadlineMs);
+  // events from `since` on are replayed, so nothing between the first check and the stream is missed
+  const since = new Date(Date.now() - 1).toISOString();
+  try {
+    await check();
+    if (outcome === null) {
+      await client.stream(
+        `/v1/events?follow=1&since=${encodeURIComponent(since)}`,
+        () => void check(),
+        abort.signal,
+      );
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  if (outcome === 0) ctx.note(`${spec.name}: ready`);
+  return outcome ?? 1;
+}

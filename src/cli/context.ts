@@ -1,0 +1,152 @@
+// What every command shares: the home, the output streams, colours, and a daemon to talk to.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CorralClient } from '../client/client.js';
+import { homePaths, prepareHome, resolveHome } from '../daemon/home.js';
+import { DEFAULTS } from '../defaults.js';
+import { CorralError, isCorralError } from '../errors.js';
+
+export interface Output {
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  err: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface GlobalOptions {
+  home?: string;
+  color?: boolean;
+}
+
+export class CliContext {
+  readonly io: Output;
+  readonly home: string;
+  readonly color: boolean;
+  private client: CorralClient | null = null;
+
+  constructor(opts: GlobalOptions, io: Output, env: NodeJS.ProcessEnv = process.env) {
+    this.io = io;
+    this.home = resolveHome(opts.home, env);
+    this.color = opts.color !== false && !('NO_COLOR' in env && env.NO_COLOR !== '') && Boolean(io.out.isTTY);
+  }
+
+  get paths(): ReturnType<typeof homePaths> {
+    return homePaths(this.home);
+  }
+
+  print(line = ''): void {
+    this.io.out.write(`${line}\n`);
+  }
+
+  /** Progress and messages for people: stderr. */
+  note(line: string): void {
+    this.io.err.write(`${line}\n`);
+  }
+
+  json(value: unknown): void {
+    this.io.out.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** A client of a running daemon; throws DAEMON_UNREACHABLE when none answers. */
+  async connect(): Promise<CorralClient> {
+    if (!this.client) this.client = new CorralClient(this.paths.socket);
+    await this.client.health();
+    return this.client;
+  }
+
+  /** A client of the daemon, starting one in the background when none runs. */
+  async daemon(): Promise<CorralClient> {
+    try {
+      return await this.connect();
+    } catch (e) {
+      if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
+    }
+    try {
+      await startDaemon(this.home);
+    } catch (e) {
+      // another command may have started one at the same moment: use it
+      try {
+        return await this.connect();
+      } catch {
+        throw e;
+      }
+    }
+    return this.connect();
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+    this.client = null;
+  }
+}
+
+const CLI_MAIN = fileURLToPath(new URL('./bin.js', import.meta.url));
+
+/**
+ * Starts a daemon for `home` in the background and resolves once its socket answers
+ * (it writes "ready" on fd 3); rejects with what it printed if it dies first.
+ */
+export function startDaemon(home: string): Promise<number> {
+  const paths = homePaths(home);
+  prepareHome(paths);
+  const logFd = openSync(paths.daemonLog, 'a', 0o600);
+  const child = spawn(process.execPath, [CLI_MAIN, 'daemon', 'start', '--foreground', '--home', home], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd, 'pipe'],
+    env: { ...process.env, CORRAL_READY_FD: '3' },
+  });
+  closeSync(logFd);
+  return new Promise((resolve, reject) => {
+    const pipe = child.stdio[3] as NodeJS.ReadableStream;
+    let said = '';
+    const timer = setTimeout(() => {
+      finish(
+        new CorralError(
+          'DAEMON_UNREACHABLE',
+          `The daemon did not answer within ${DEFAULTS.daemonStartTimeoutMs} ms${lastWords(paths.daemonLog)}`,
+        ),
+      );
+    }, DEFAULTS.daemonStartTimeoutMs);
+    const finish = (error: Error | null): void => {
+      clearTimeout(timer);
+      pipe.removeAllListeners();
+      child.removeAllListeners();
+      (pipe as unknown as { destroy(): void }).destroy();
+      child.unref();
+      if (error) reject(error);
+      else resolve(child.pid!);
+    };
+    pipe.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+      if (said.includes('ready')) finish(null);
+    });
+    child.once('exit', (code) => {
+      finish(
+        new CorralError(
+          'DAEMON_UNREACHABLE',
+          `The daemon exited with code ${code} while starting${lastWords(paths.daemonLog)}`,
+        ),
+      );
+    });
+    child.once('error', (e) =>
+      finish(new CorralError('DAEMON_UNREACHABLE', `Cannot start the daemon: ${e.message}`)),
+    );
+  });
+}
+
+/** The last lines of the daemon's log, to show why it failed. */
+function lastWords(logPath: string): string {
+  try {
+    const lines = readFileSync(logPath, 'utf8').trim().split('\n').slice(-3);
+    const messages = lines.map((l) => {
+      try {
+        const parsed = JSON.parse(l) as { msg?: string; err?: { message?: string } };
+        return parsed.err?.message ?? parsed.msg ?? l;
+      } catch {
+        return l;
+      }
+    });
+    return `: ${messages.join(' / ')} (see ${logPath})`;
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,215 @@
+// The corral command line: parses arguments, runs one command, exits with the SPEC's codes
+// (0 done, 1 an operation failed, 2 usage or config error, 3 no daemon reachable).
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type ErrorCode, isCorralError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { check } from './commands/check.js';
+import { control, kill } from './commands/control.js';
+import { type DaemonStartOptions, daemonStart, daemonStatus, daemonStop } from './commands/daemon.js';
+import { assertOneTarget, down } from './commands/down.js';
+import { events } from './commands/events.js';
+import { inspect } from './commands/inspect.js';
+import { type LogsOptions, logs } from './commands/logs.js';
+import { ps } from './commands/ps.js';
+import { run } from './commands/run.js';
+import { type UpOptions, up } from './commands/up.js';
+import { CliContext, type Output } from './context.js';
+
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([
+  'CONFIG_INVALID',
+  'CONFIG_NOT_FOUND',
+  'BAD_REQUEST',
+  'BAD_SIGNAL',
+  'BAD_DURATION',
+  'SERVICE_NOT_FOUND',
+  'PROJECT_NOT_FOUND',
+  'AMBIGUOUS_NAME',
+]);
+
+/** The exit code for an error a command threw. */
+export function exitCodeFor(e: unknown): number {
+  if (!isCorralError(e)) return 1;
+  if (e.code === 'DAEMON_UNREACHABLE') return 3;
+  return USAGE_CODES.has(e.code) ? 2 : 1;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
+  return n;
+}
+
+/** Builds the program; each action stores its exit code in `result.code`. */
+export function buildProgram(io: Output, result: { code: number }): Command {
+  const program = new Command('corral')
+    .description('Keeps long-running programs alive: start, watch, restart, log.')
+    .version(VERSION, '-V, --version')
+    .option('--home <dir>', 'daemon home (default: $CORRAL_HOME, else $XDG_STATE_HOME/corral)')
+    .option('--no-color', 'no colours (NO_COLOR is respected too)')
+    .showHelpAfterError('(run corral --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out.write(s),
+      writeErr: (s) => io.err.write(s),
+    });
+
+  const ctxOf = (cmd: Command): CliContext => new CliContext(cmd.optsWithGlobals(), io);
+  const act =
+    <A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<number>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args[args.length - 1] as Command;
+      const ctx = ctxOf(cmd);
+      try {
+        result.code = await fn(ctx, ...(args.slice(0, -1) as A));
+      } finally {
+        await ctx.close();
+      }
+    };
+
+  program
+    .command('up')
+    .description('apply a config file to the daemon: create, change and remove services to match it')
+    .argument('[service...]', 'only these services (and what they depend on)')
+    .option('-f, --file <file>', 'config file (default: corral.yaml, then Procfile)')
+    .option('--wait', 'wait until every service is ready (the default on a terminal)')
+    .option('--no-wait', 'return once the config is applied')
+    .option('--watch', 'apply again when the file changes')
+    .action(act((ctx, services: string[], opts: UpOptions) => up(ctx, services, opts)));
+
+  program
+    .command('down')
+    .description('stop a project in reverse dependency order and remove it')
+    .argument('[project]', 'project name (default: the project of the config file here)')
+    .option('-f, --file <file>', 'config file whose project to stop')
+    .option('--all', 'every project')
+    .action(
+      act((ctx, project: string | undefined, opts: { file?: string; all?: boolean }) => {
+        assertOneTarget(project, opts);
+        return down(ctx, project, opts);
+      }),
+    );
+
+  program
+    .command('run')
+    .description('run a project in the foreground without a daemon; Ctrl-C stops it')
+    .argument('[service...]', 'only these services (and what they depend on)')
+    .option('-f, --file <file>', 'config file (default: corral.yaml, then Procfile)')
+    .option('--exit-with <service>', 'exit when this service ends, with its exit code')
+    .action(
+      act((ctx, services: string[], opts: { file?: string; exitWith?: string }) => run(ctx, services, opts)),
+    );
+
+  program
+    .command('ps')
+    .description('list processes: state, pid, uptime, restarts, health, CPU, memory')
+    .option('--json', 'print JSON')
+    .option('-a, --all', 'include stopped and exited processes')
+    .action(act((ctx, opts: { json?: boolean; all?: boolean }) => ps(ctx, opts)));
+
+  for (const action of ['start', 'stop', 'restart'] as const) {
+    program
+      .command(action)
+      .description(`${action} services (name, name:N, project/name)`)
+      .argument('<service...>')
+      .option('--json', 'print the resulting status as JSON')
+      .action(act((ctx, names: string[], opts: { json?: boolean }) => control(ctx, action, names, opts)));
+  }
+
+  program
+    .command('kill')
+    .description("send a signal to a service's process group")
+    .argument('<service>')
+    .option('-s, --signal <signal>', 'signal name or number', 'SIGTERM')
+    .action(act((ctx, name: string, opts: { signal: string }) => kill(ctx, name, opts)));
+
+  program
+    .command('logs')
+    .description("show services' output (all services when none is named)")
+    .argument('[service...]')
+    .option('-f, --follow', 'keep printing new lines')
+    .option('-n, --lines <n>', 'how many lines from the end (default 100)', positiveInt)
+    .option('--since <when>', 'lines since a duration ago (5m) or a time (ISO 8601)')
+    .option('--timestamps', 'show the time of each line')
+    .option('--json', 'one JSON object per line')
+    .action(act((ctx, names: string[], opts: LogsOptions) => logs(ctx, names, opts)));
+
+  program
+    .command('events')
+    .description('what happened to services, in order')
+    .option('-f, --follow', 'keep printing new events')
+    .option('--since <when>', 'events since a duration ago (5m) or a time (ISO 8601)')
+    .option('--json', 'print JSON')
+    .action(act((ctx, opts: { follow?: boolean; since?: string; json?: boolean }) => events(ctx, opts)));
+
+  program
+    .command('check')
+    .description('validate a config file; changes nothing')
+    .option('-f, --file <file>', 'config file (default: corral.yaml, then Procfile)')
+    .option('--json', 'print the normalized definition as JSON')
+    .action(act((ctx, opts: { file?: string; json?: boolean }) => check(ctx, opts)));
+
+  program
+    .command('inspect')
+    .description("a service's definition and the status of each of its processes")
+    .argument('<service>')
+    .option('--json', 'print JSON')
+    .action(act((ctx, name: string, opts: { json?: boolean }) => inspect(ctx, name, opts)));
+
+  const daemon = program.command('daemon').description('the background daemon of this home');
+  daemon
+    .command('start')
+    .description('start the daemon (in the background unless --foreground)')
+    .option('--foreground', 'run attached (for systemd units and containers)')
+    .addOption(new Option('--http <addr>', 'also serve the API on TCP (not available yet)').hideHelp())
+    .option(
+      '--idle-timeout <duration>',
+      'exit after this long with no running service and no client (0: never)',
+    )
+    .action(act((ctx, opts: DaemonStartOptions) => daemonStart(ctx, opts)));
+  daemon
+    .command('stop')
+    .description('stop the daemon and its services')
+    .option('--keep-services', 'leave services running for a later daemon')
+    .action(act((ctx, opts: { keepServices?: boolean }) => daemonStop(ctx, opts)));
+  daemon
+    .command('status')
+    .description('is a daemon running, with which pid and version')
+    .option('--json', 'print JSON')
+    .action(act((ctx, opts: { json?: boolean }) => daemonStatus(ctx, opts)));
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(
+  argv: string[],
+  io: Output = { out: process.stdout, err: process.stderr },
+): Promise<number> {
+  const result = { code: 0 };
+  const program = buildProgram(io, result);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return result.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return 0;
+      return 2;
+    }
+    if (isCorralError(e) && e.code === 'CONFIG_INVALID' && Array.isArray(e.details)) {
+      // one FILE:LINE:COL line per problem, as editors and CI annotations read them
+      io.err.write(`${e.message}\n`);
+      const n = e.details.length;
+      io.err.write(`corral: the configuration has ${n} problem${n === 1 ? '' : 's'}; nothing was changed\n`);
+      return 2;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.err.write(`corral: ${message}\n`);
+    return exitCodeFor(e);
+  }
+}

@@ -1,0 +1,158 @@
+// Loads a project from a corral.yaml or a Procfile: parse, interpolate, validate, check, normalize.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { isMap, parseDocument } from 'yaml';
+import { CorralError } from '../errors.js';
+import { checkDependencies } from './dependencies.js';
+import { readEnvFiles } from './envfiles.js';
+import { type EnvSource, interpolateDocument } from './interpolate.js';
+import { normalizeProject } from './normalize.js';
+import { ProblemList } from './problems.js';
+import { parseProcfile } from './procfile.js';
+import { checkCwds, projectName } from './project.js';
+import type { ConfigFile } from './schema.js';
+import { addYamlErrors, keysInOrder, parseYaml, yamlLocator } from './source.js';
+import type { ConfigProblem, ProjectSpec } from './types.js';
+import { validateConfig } from './validate.js';
+
+export type ConfigFormat = 'yaml' | 'procfile';
+
+export interface LoadOptions {
+  /** where `${VAR}` takes its values from; default process.env */
+  env?: EnvSource;
+  /** hears of `${VAR}` references to unset variables, which read as empty strings */
+  onWarning?: (problem: ConfigProblem) => void;
+}
+
+export interface TextLoadOptions extends LoadOptions {
+  /** the name problems are reported under, e.g. a path or "<inline>" */
+  file: string;
+  /** the directory relative paths are resolved against */
+  dir: string;
+  /** default: detected as for a file named `file` */
+  format?: ConfigFormat;
+}
+
+/** The files `findConfigFile` looks for, in order. */
+export const CONFIG_FILE_NAMES: readonly string[] = ['corral.yaml', 'corral.yml', 'Procfile'];
+
+interface Context {
+  label: string;
+  file: string | null;
+  dir: string;
+  env: EnvSource;
+  onWarning: (problem: ConfigProblem) => void;
+}
+
+/** The config file of a directory: corral.yaml, else corral.yml, else Procfile. */
+export function findConfigFile(cwd: string): string {
+  const dir = resolve(cwd);
+  for (const name of CONFIG_FILE_NAMES) {
+    const path = join(dir, name);
+    if (statSync(path, { throwIfNoEntry: false })?.isFile()) return path;
+  }
+  throw new CorralError(
+    'CONFIG_NOT_FOUND',
+    `No ${CONFIG_FILE_NAMES.slice(0, -1).join(', ')} or ${CONFIG_FILE_NAMES.at(-1)} found in ${dir}`,
+    {
+      dir,
+      looked_for: CONFIG_FILE_NAMES,
+    },
+  );
+}
+
+/** Procfile for files named Procfile or Procfile.*, YAML for .yaml/.yml/.json; else by content. */
+export function detectFormat(file: string, text: string): ConfigFormat {
+  const base = basename(file);
+  if (base === 'Procfile' || base.startsWith('Procfile.')) return 'procfile';
+  if (/\.(ya?ml|json)$/i.test(base)) return 'yaml';
+  if (/^services\s*:\s*(#.*)?$/m.test(text)) return 'yaml';
+  const contents = parseDocument(text).contents;
+  return isMap(contents) && isMap(contents.get('services', true)) ? 'yaml' : 'procfile';
+}
+
+/** The project a config file describes; throws a ConfigError listing every problem in it. */
+export function loadProject(file: string, opts: LoadOptions = {}): ProjectSpec {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CorralError('CONFIG_NOT_FOUND', `Cannot read ${file}: ${code}`, { file: path });
+  }
+  return load(text, detectFormat(path, text), context(file, path, dirname(path), opts));
+}
+
+/** The project described by config text not read from a file (posted to the API); `file` is null in it. */
+export function loadProjectFromText(text: string, opts: TextLoadOptions): ProjectSpec {
+  const format = opts.format ?? detectFormat(opts.file, text);
+  return load(text, format, context(opts.file, null, resolve(opts.dir), opts));
+}
+
+function context(label: string, file: string | null, dir: string, opts: LoadOptions): Context {
+  return { label, file, dir, env: opts.env ?? process.env, onWarning: opts.onWarning ?? (() => {}) };
+}
+
+function load(text: string, format: ConfigFormat, ctx: Context): ProjectSpec {
+  return format === 'procfile' ? loadProcfile(text, ctx) : loadYaml(text, ctx);
+}
+
+function loadYaml(text: string, ctx: Context): ProjectSpec {
+  const source = parseYaml(text);
+  const locate = yamlLocator(source);
+  const problems = new ProblemList(ctx.label, locate);
+  if (addYamlErrors(source, text, problems)) problems.throwIfAny();
+  interpolateDocument(source.doc, ctx.env, {
+    error: (path, message) => problems.add(path, message),
+    unset: (path, name) =>
+      ctx.onWarning({
+        file: ctx.label,
+        ...locate(path, 'value'),
+        path: path.join('.'),
+        message: `expected the variable ${name} to be set, got nothing (it reads as an empty string)`,
+      }),
+  });
+  let data: unknown;
+  try {
+    data = source.doc.toJS();
+  } catch (e) {
+    problems.add([], `expected YAML that can be read, got ${(e as Error).message}`);
+  }
+  validateConfig(data, problems);
+  const name = projectName(data, ctx.dir, problems);
+  const envFiles = readEnvFiles(data, ctx.dir, problems);
+  const services = (data as { services?: unknown } | null)?.services;
+  checkDependencies(services, problems);
+  checkCwds(services, ctx.dir, problems);
+  problems.throwIfAny();
+  const order = keysInOrder(source, ['services']);
+  return normalizeProject({
+    config: data as ConfigFile,
+    project: name,
+    file: ctx.file,
+    dir: ctx.dir,
+    order,
+    envFiles,
+  });
+}
+
+// A Procfile's services run under /bin/sh -c; a .env beside it is read, as foreman and honcho do.
+function loadProcfile(text: string, ctx: Context): ProjectSpec {
+  const parsed = parseProcfile(text, ctx.label);
+  const problems = new ProblemList(ctx.label, parsed.locate);
+  for (const p of parsed.problems) problems.addPlaced(p);
+  const data = existsSync(join(ctx.dir, '.env')) ? { env_file: '.env', ...parsed.data } : parsed.data;
+  const envFiles = readEnvFiles(data, ctx.dir, problems);
+  const name = projectName(undefined, ctx.dir, problems);
+  problems.throwIfAny();
+  const config = data as ConfigFile;
+  return normalizeProject({
+    config,
+    project: name,
+    file: ctx.file,
+    dir: ctx.dir,
+    order: parsed.order,
+    envFiles,
+  });
+}

@@ -1,0 +1,240 @@
+// The daemon: one per home. Owns the supervisor, the log hub, the journal and the API socket;
+// writes state.json after every change; stops services in reverse order on SIGTERM.
+import { closeSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { ApplyBody, Health, ProcessStatus } from '../api/schemas.js';
+import { buildApi } from '../api/server.js';
+import { loadProject, loadProjectFromText } from '../config/index.js';
+import { systemClock } from '../engine/clock.js';
+import { Supervisor } from '../engine/supervisor.js';
+import { LogHub, linesSince, readTail } from '../logs/index.js';
+import { UsageSampler } from '../process/usage.js';
+import { EventJournal } from '../state/journal.js';
+import { VERSION } from '../version.js';
+import { type HomePaths, homePaths, prepareHome } from './home.js';
+import { DaemonOutput } from './output.js';
+import { claimHome } from './single.js';
+import { StateWriter } from './snapshot.js';
+
+export interface DaemonOptions {
+  home: string;
+  /** fd to write "ready\n" to once the socket accepts requests (the CLI that started us waits on it) */
+  readyFd?: number;
+}
+
+/** Variables of the daemon's own that no service should inherit. */
+const PRIVATE_ENV = [
+  'CORRAL_READY_FD',
+  'NOTIFY_SOCKET',
+  'LISTEN_FDS',
+  'LISTEN_PID',
+  'LISTEN_FDNAMES',
+  'WATCHDOG_USEC',
+  'WATCHDOG_PID',
+];
+
+export class Daemon {
+  readonly paths: HomePaths;
+  readonly logger: Logger;
+  readonly journal: EventJournal;
+  readonly supervisor: Supervisor;
+  private readonly hub: LogHub;
+  private readonly output: DaemonOutput;
+  private readonly usage = new UsageSampler();
+  private readonly stateWriter: StateWriter;
+  private readonly startedAt = Date.now();
+  private app: FastifyInstance | null = null;
+  private lockFd: number | null = null;
+  private stopping: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+
+  private constructor(paths: HomePaths, logger: Logger) {
+    this.paths = paths;
+    this.logger = logger;
+    this.journal = new EventJournal(paths.eventsFile);
+    this.journal.on('write-error', (err) => logger.error({ err }, 'cannot append to events.jsonl'));
+    this.hub = new LogHub({ logger: logger.child({ component: 'logs' }) });
+    this.output = new DaemonOutput(this.hub, paths.logsDir, paths.runDir);
+    const baseEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !PRIVATE_ENV.includes(k)) baseEnv[k] = v;
+    this.supervisor = new Supervisor({
+      clock: systemClock,
+      output: this.output,
+      baseEnv,
+      emit: (event) => this.journal.record(event),
+    });
+    this.stateWriter = new StateWriter(paths.stateFile, this.supervisor, logger);
+    this.supervisor.on('change', () => this.stateWriter.schedule());
+  }
+
+  /** Claims the home, listens on its socket and returns the running daemon. */
+  static async start(opts: DaemonOptions): Promise<Daemon> {
+    const paths = homePaths(opts.home);
+    prepareHome(paths);
+    const logger = pino(
+      { level: process.env.CORRAL_LOG_LEVEL ?? 'info', base: { pid: process.pid } },
+      pino.destination({ dest: paths.daemonLog, sync: true, mode: 0o600 }),
+    );
+    const lockFd = await claimHome(paths);
+    const daemon = new Daemon(paths, logger);
+    daemon.lockFd = lockFd;
+    await daemon.listen();
+    writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+    daemon.journal.record({ type: 'daemon-started', pid: process.pid, message: `corral ${VERSION}` });
+    logger.info({ home: paths.dir, version: VERSION }, 'daemon started');
+    if (opts.readyFd !== undefined) {
+      try {
+        writeSync(opts.readyFd, 'ready\n');
+        closeSync(opts.readyFd);
+      } catch {
+        // the CLI that started us is gone; nothing to tell
+      }
+    }
+    return daemon;
+  }
+
+  private async listen(): Promise<void> {
+    const app = buildApi({
+      supervisor: this.supervisor,
+      journal: this.journal,
+      logger: this.logger,
+      health: () => this.health(),
+      statuses: () => this.statuses(),
+      apply: (body) => this.apply(body),
+      removeProject: async (name) => {
+        await this.supervisor.removeProject(name);
+        this.stateWriter.schedule();
+      },
+      stopServices: (keep) => this.stopServices(keep),
+      finish: (keep) => void this.finish({ keepServices: keep, exit: true }),
+      tailLogs: (names, lines, sinceMs) => this.tailLogs(names, lines, sinceMs),
+      followLogs: (names, onChunk) => this.followLogs(names, onChunk),
+    });
+    const old = process.umask(0o177); // the socket is created 0600, with no window
+    try {
+      await app.listen({ path: this.paths.socket });
+    } finally {
+      process.umask(old);
+    }
+    this.app = app;
+  }
+
+  health(): Health {
+    return {
+      version: VERSION,
+      pid: process.pid,
+      uptime_ms: Date.now() - this.startedAt,
+      home: this.paths.dir,
+      started_at: new Date(this.startedAt).toISOString(),
+      services: this.supervisor.list().length,
+    };
+  }
+
+  statuses(): ProcessStatus[] {
+    const list = this.supervisor.statuses();
+    const usage = this.usage.sample(list.flatMap((s) => (s.pid === null ? [] : [s.pid])));
+    return list.map((s) => {
+      const u = s.pid === null ? undefined : usage.get(s.pid);
+      return { ...s, cpu: u ? Math.round(u.cpuPercent * 10) / 10 : null, memory: u ? u.rssBytes : null };
+    });
+  }
+
+  async apply(body: ApplyBody): Promise<ReturnType<Supervisor['apply']>> {
+    const env = body.env ?? (process.env as Record<string, string>);
+    const spec =
+      body.path !== undefined
+        ? loadProject(body.path, { env })
+        : loadProjectFromText(body.config!, {
+            file: '<inline>',
+            dir: body.dir ?? process.cwd(),
+            env,
+            format: body.format ?? 'yaml',
+          });
+    const result = this.supervisor.apply(spec, body.services);
+    const summary = (['created', 'changed', 'removed'] as const)
+      .filter((k) => result[k].length > 0)
+      .map((k) => `${k}: ${result[k].join(', ')}`)
+      .join('; ');
+    this.journal.record({ type: 'config-applied', project: spec.name, message: summary || 'no change' });
+    this.stateWriter.schedule();
+    return result;
+  }
+
+  private async tailLogs(
+    names: string,
+    lines: number,
+    sinceMs: number | null,
+  ): Promise<Array<{ name: string; line: string }>> {
+    const out: Array<{ name: string; line: string }> = [];
+    for (const inst of this.supervisor.resolve(names)) {
+      const key = inst.outputKey;
+      this.output.flush(key);
+      const { logPath } = this.output.location(key);
+      const found =
+        sinceMs === null
+          ? await readTail(logPath, key.logs.keep, lines)
+          : await linesSince(logPath, key.logs.keep, sinceMs);
+      const picked = sinceMs !== null && lines > 0 ? found.slice(-lines) : found;
+      for (const line of picked) out.push({ name: inst.name, line });
+    }
+    return out;
+  }
+
+  private followLogs(names: string, onChunk: (name: string, text: string) => void): () => void {
+    const stops = this.supervisor
+      .resolve(names)
+      .map((inst) =>
+        this.output.subscribe(inst.outputKey, (chunk) => onChunk(inst.name, chunk.toString('utf8'))),
+      );
+    return () => {
+      for (const stop of stops) stop();
+    };
+  }
+
+  /** Stops the services unless kept; resolves when they are gone. Idempotent. */
+  stopServices(keepServices: boolean): Promise<void> {
+    if (!this.stopping) {
+      this.logger.info({ keepServices }, 'daemon stopping');
+      this.stopping = keepServices ? Promise.resolve() : this.supervisor.stopAll();
+    }
+    return this.stopping;
+  }
+
+  /** Closes the socket, drains the logs, writes the state, then exits with `code` when asked to. */
+  finish(opts: { keepServices: boolean; exit: boolean; code?: number }): Promise<void> {
+    if (!this.closing) this.closing = this.close(opts.keepServices);
+    return this.closing.then(() => {
+      if (opts.exit) process.exit(opts.code ?? 0);
+    });
+  }
+
+  /** stopServices then finish: what SIGTERM does. */
+  async shutdown(opts: { keepServices: boolean; exit: boolean; code?: number }): Promise<void> {
+    await this.stopServices(opts.keepServices);
+    await this.finish(opts);
+  }
+
+  private async close(keepServices: boolean): Promise<void> {
+    await this.app?.close();
+    this.journal.record({
+      type: 'daemon-stopped',
+      pid: process.pid,
+      message: keepServices ? 'services left running' : 'services stopped',
+    });
+    this.stateWriter.flush();
+    await this.hub.closeAll();
+    this.journal.close();
+    for (const file of [this.paths.socket, this.paths.pidFile]) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // already gone
+      }
+    }
+    if (this.lockFd !== null) closeSync(this.lockFd);
+    this.lockFd = null;
+    this.logger.info('daemon stopped');
+  }
+}

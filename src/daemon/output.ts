@@ -1,0 +1,91 @@
+// The daemon's output router: every process writes into its own log channel (a FIFO that
+// outlives the daemon), which the log hub moves into HOME/logs/PROJECT/SERVICE[.N].log.
+
+import { EventEmitter } from 'node:events';
+import { closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { logStem } from '../engine/names.js';
+import type { OutputKey, OutputRouter, OutputTarget } from '../engine/output.js';
+import type { LogHub } from '../logs/index.js';
+
+export interface LogLocation {
+  id: string;
+  fifoPath: string;
+  logPath: string;
+}
+
+/** Where one process's log channel and log file live. */
+export function logLocation(logsDir: string, runDir: string, key: Omit<OutputKey, 'logs'>): LogLocation {
+  const stem = logStem(key.service, key.index, key.instances);
+  return {
+    id: `${key.project}/${stem}`,
+    fifoPath: join(runDir, 'logs', key.project, `${stem}.fifo`),
+    logPath: join(logsDir, key.project, `${stem}.log`),
+  };
+}
+
+export class DaemonOutput implements OutputRouter {
+  private readonly hub: LogHub;
+  private readonly logsDir: string;
+  private readonly runDir: string;
+  private readonly followers = new EventEmitter();
+  private readonly wired = new Set<string>();
+
+  constructor(hub: LogHub, logsDir: string, runDir: string) {
+    this.hub = hub;
+    this.logsDir = logsDir;
+    this.runDir = runDir;
+    this.followers.setMaxListeners(0);
+  }
+
+  prepare(key: OutputKey): OutputTarget {
+    const channel = this.channel(key);
+    const fd = channel.childFd();
+    return { stdout: fd, stderr: fd, release: () => closeSync(fd) };
+  }
+
+  attach(): void {
+    // children write straight into their FIFO: nothing to attach
+  }
+
+  flush(key: OutputKey): void {
+    this.hub.get(this.location(key).id)?.flush();
+  }
+
+  subscribe(key: OutputKey, onChunk: (chunk: Buffer) => void): () => void {
+    const id = this.location(key).id;
+    this.followers.on(id, onChunk);
+    return () => this.followers.off(id, onChunk);
+  }
+
+  dispose(key: OutputKey): void {
+    const id = this.location(key).id;
+    this.hub.close(id, { drain: true, remove: true });
+    this.wired.delete(id);
+  }
+
+  /** Opens (or re-opens after a daemon restart) the channel of a process. */
+  channel(key: OutputKey): ReturnType<LogHub['open']> {
+    const loc = this.location(key);
+    let channel = this.hub.get(loc.id);
+    if (!channel) {
+      channel = this.hub.open({
+        ...loc,
+        timestamps: key.logs.timestamps,
+        maxSizeBytes: key.logs.maxSizeBytes,
+        keep: key.logs.keep,
+      });
+    } else {
+      channel.reconfigure(key.logs);
+    }
+    if (!this.wired.has(loc.id)) {
+      this.wired.add(loc.id);
+      channel.on('data', (chunk: Buffer) => this.followers.emit(loc.id, chunk));
+    }
+    return channel;
+  }
+
+  location(key: Omit<OutputKey, 'logs'>): LogLocation {
+    return logLocation(this.logsDir, this.runDir, key);
+  }
+}

@@ -1,0 +1,35 @@
+// Every default of corral, in one place. Units are in the names.
+
+export const DEFAULTS = {
+  restart: 'always',
+  successCodes: [0],
+  backoff: {
+    /** restarts that happen at once before the delay starts to grow */
+    free: 3,
+    initialMs: 2_000,
+    factor: 2,
+    maxMs: 60_000,
+    /** a run at least this long resets the restart count */
+    resetAfterMs: 10_000,
+  },
+  /** 0: never give up */
+  maxRestarts: 0,
+  stop: { signal: 'SIGTERM', timeoutMs: 5_000 },
+  ready: { timeoutMs: 15_000, intervalMs: 200 },
+  health: { intervalMs: 10_000, timeoutMs: 3_000, failures: 3 },
+  logs: { timestamps: false, maxSizeBytes: 10 * 1024 * 1024, keep: 5 },
+  instances: 1,
+  autostart: true,
+  /** how long `up --wait` waits for every service to be ready, beyond their own ready timeouts */
+  upWaitSlackMs: 5_000,
+  /** lines `logs` prints when -n is not given */
+  logsTailLines: 100,
+  /** bytes asked of the kernel for each log FIFO's pipe buffer */
+  logPipeBytes: 1024 * 1024,
+  /** how long the CLI waits for a daemon it started to answer */
+  daemonStartTimeoutMs: 10_000,
+  /** idle timeout of the daemon; 0 means never */
+  idleTimeoutMs: 0,
+} as const;
+
+export const STATE_FILE_VERSION = 1;

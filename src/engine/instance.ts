@@ -1,0 +1,310 @@
+// One process of a service: spawns it, waits for it to be ready, records how it ended,
+// and lets the restart policy decide what comes next. Driven by the child's exit event only.
+import type { ChildProcess } from 'node:child_process';
+import type { ServiceSpec } from '../config/types.js';
+import { killGroup, stopGroup } from '../process/kill.js';
+import { spawnService } from '../process/spawn.js';
+import type { Clock, Timer } from './clock.js';
+import { instanceName } from './names.js';
+import type { OutputKey, OutputRouter } from './output.js';
+import { decide, exitCode } from './policy.js';
+import { waitUntilReady } from './readiness.js';
+import { type CorralEvent, type ExitReason, type ExitStatus, ProcessState } from './states.js';
+
+export interface InstanceHost {
+  clock: Clock;
+  output: OutputRouter;
+  /** the environment every service starts from (the daemon's, less its own variables) */
+  baseEnv: Record<string, string>;
+  emit(event: Partial<CorralEvent> & Pick<CorralEvent, 'type'>): void;
+  /** called after every change of state, restart count or pid */
+  changed(instance: Instance): void;
+}
+
+/** What `ps` and the API show of one process. */
+export interface InstanceStatus {
+  project: string;
+  service: string;
+  instance: number;
+  name: string;
+  state: ProcessState;
+  pid: number | null;
+  restarts: number;
+  started_at: string | null;
+  health: string;
+  last_exit: { code: number | null; signal: string | null; reason: string } | null;
+  /** ms until the next start, in backoff */
+  backoff_ms: number | null;
+  message: string | null;
+}
+
+export class Instance {
+  readonly project: string;
+  readonly service: string;
+  readonly index: number;
+  spec: ServiceSpec;
+  state: ProcessState = ProcessState.Stopped;
+  pid: number | null = null;
+  /** starttime of the process in clock ticks, to tell it apart from a later one with the same pid */
+  startTime: number | null = null;
+  startedAt: number | null = null;
+  /** restarts the policy made since the instance was created */
+  restarts = 0;
+  /** consecutive restarts, for backoff and max_restarts */
+  streak = 0;
+  lastExit: ExitStatus | null = null;
+  message: string | null = null;
+  nextStartAt: number | null = null;
+  /** to be started as soon as its dependencies allow */
+  waiting = false;
+
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | null = null;
+  private backoffTimer: Timer | null = null;
+  /** set when corral itself kills the process, to name the reason of the exit */
+  private killReason: ExitReason | null = null;
+  private cancelReady: (() => void) | null = null;
+  private readonly host: InstanceHost;
+
+  constructor(spec: ServiceSpec, index: number, host: InstanceHost) {
+    this.project = spec.project;
+    this.service = spec.name;
+    this.index = index;
+    this.spec = spec;
+    this.host = host;
+  }
+
+  get name(): string {
+    return instanceName(this.project, this.service, this.index);
+  }
+
+  get outputKey(): OutputKey {
+    return {
+      project: this.project,
+      service: this.service,
+      index: this.index,
+      instances: this.spec.instances,
+      logs: this.spec.logs,
+    };
+  }
+
+  /** true while a process exists or is about to */
+  get active(): boolean {
+    return (
+      this.state === ProcessState.Starting ||
+      this.state === ProcessState.Running ||
+      this.state === ProcessState.Stopping ||
+      this.state === ProcessState.Backoff
+    );
+  }
+
+  /** Starts the process unless one is already running or starting. */
+  start(): void {
+    if (this.state === ProcessState.Starting || this.state === ProcessState.Running) return;
+    if (this.state === ProcessState.Stopping) return;
+    this.cancelBackoff();
+    this.streak = 0;
+    this.spawn();
+  }
+
+  /** Stops the process: stop.signal to its group, SIGKILL after stop.timeout. Resolves once it is gone. */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    if (this.state === ProcessState.Backoff) {
+      this.cancelBackoff();
+      this.setState(ProcessState.Stopped, 'stopped while waiting to restart');
+      this.host.emit({ type: 'stopped', ...this.eventBase(), reason: 'stopped-by-user' });
+      return Promise.resolve();
+    }
+    if (this.state !== ProcessState.Starting && this.state !== ProcessState.Running) {
+      if (this.state === ProcessState.Failed || this.state === ProcessState.Exited) {
+        this.setState(ProcessState.Stopped, null);
+      }
+      return Promise.resolve();
+    }
+    this.stopping = this.stopProcess().finally(() => {
+      this.stopping = null;
+    });
+    return this.stopping;
+  }
+
+  /** Sends a signal to the process group; a no-op with an error when nothing runs. */
+  signal(sig: NodeJS.Signals): boolean {
+    if (this.pid === null) return false;
+    killGroup(this.pid, sig);
+    return true;
+  }
+
+  /** Takes a new definition; the caller restarts the process if it must. */
+  update(spec: ServiceSpec): void {
+    this.spec = spec;
+  }
+
+  status(now: number): InstanceStatus {
+    return {
+      project: this.project,
+      service: this.service,
+      instance: this.index,
+      name: this.name,
+      state: this.state,
+      pid: this.pid,
+      restarts: this.restarts,
+      started_at: this.startedAt === null ? null : new Date(this.startedAt).toISOString(),
+      health: this.spec.health ? 'unknown' : 'none',
+      last_exit: this.lastExit
+        ? { code: this.lastExit.code, signal: this.lastExit.signal, reason: this.lastExit.reason }
+        : null,
+      backoff_ms: this.nextStartAt === null ? null : Math.max(0, this.nextStartAt - now),
+      message: this.message,
+    };
+  }
+
+  private spawn(): void {
+    const spec = this.spec;
+    const target = this.host.output.prepare(this.outputKey);
+    const env: Record<string, string> = {
+      ...this.host.baseEnv,
+      ...spec.env,
+      CORRAL_PROJECT: this.project,
+      CORRAL_SERVICE: this.service,
+      CORRAL_INSTANCE: String(this.index),
+    };
+    const result = spawnService({
+      argv: spec.command,
+      cwd: spec.cwd,
+      env,
+      stdio: ['ignore', target.stdout, target.stderr],
+    });
+    target.release();
+    if ('error' in result) {
+      this.pid = null;
+      this.lastExit = { code: null, signal: null, reason: 'spawn-failed', at: this.host.clock.now() };
+      this.setState(ProcessState.Failed, result.error);
+      this.host.emit({ type: 'failed', ...this.eventBase(), reason: 'spawn-failed', message: result.error });
+      return;
+    }
+    const { child, pid, startTime } = result;
+    this.child = child;
+    this.pid = pid;
+    this.startTime = startTime;
+    this.startedAt = this.host.clock.now();
+    this.nextStartAt = null;
+    this.killReason = null;
+    if (target.stdout === 'pipe' || target.stderr === 'pipe') this.host.output.attach(this.outputKey, child);
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.onExit(child, code, signal);
+        resolve();
+      });
+    });
+    // events go out before the state changes, because a change can start dependents
+    this.host.emit({ type: 'spawned', ...this.eventBase() });
+    this.setState(ProcessState.Starting, null);
+    if (spec.ready === null) {
+      this.becomeReady();
+      return;
+    }
+    this.cancelReady = waitUntilReady(spec, this.host, this.outputKey, (error) => {
+      this.cancelReady = null;
+      if (this.child !== child || this.state !== ProcessState.Starting) return;
+      if (error === null) {
+        this.becomeReady();
+        return;
+      }
+      this.message = error;
+      this.killReason = 'ready-timeout';
+      void stopGroup(pid, { signal: spec.stop.signal, timeoutMs: spec.stop.timeoutMs, exited: this.exited });
+    });
+  }
+
+  private becomeReady(): void {
+    this.host.emit({ type: 'ready', ...this.eventBase() });
+    this.setState(ProcessState.Running, null);
+  }
+
+  private onExit(child: ChildProcess, rawCode: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.host.output.flush(this.outputKey);
+    this.cancelReady?.();
+    this.cancelReady = null;
+    const now = this.host.clock.now();
+    const pid = this.pid;
+    const runMs = this.startedAt === null ? 0 : now - this.startedAt;
+    const code = exitCode(rawCode, signal);
+    this.child = null;
+    this.pid = null;
+    this.startTime = null;
+    const clean = signal === null && rawCode !== null && this.spec.successCodes.includes(rawCode);
+    const reason: ExitReason = this.killReason ?? (clean ? 'exited' : 'crashed');
+    this.lastExit = { code, signal, reason, at: now };
+    this.host.emit({ type: 'exited', ...this.eventBase(), pid, code, signal, reason });
+    if (this.state === ProcessState.Stopping) return; // stopProcess() finishes the story
+    // a leader that died may leave members of its group behind: they go too
+    if (pid !== null) killGroup(pid, 'SIGKILL');
+    const decision = decide(this.spec, { code: rawCode, signal, reason, runMs }, { restarts: this.streak });
+    this.streak = decision.restarts;
+    if (decision.action === 'exit') {
+      this.setState(ProcessState.Exited, decision.message);
+      return;
+    }
+    if (decision.action === 'fail') {
+      this.setState(ProcessState.Failed, decision.message);
+      this.host.emit({ type: 'failed', ...this.eventBase(), reason, message: decision.message });
+      return;
+    }
+    this.restarts += 1;
+    this.host.emit({ type: 'restart-scheduled', ...this.eventBase(), reason, delay_ms: decision.delayMs });
+    if (decision.delayMs === 0) {
+      this.spawn();
+      return;
+    }
+    this.nextStartAt = now + decision.delayMs;
+    this.setState(ProcessState.Backoff, decision.message);
+    this.backoffTimer = this.host.clock.after(decision.delayMs, () => {
+      this.backoffTimer = null;
+      if (this.state === ProcessState.Backoff) this.spawn();
+    });
+  }
+
+  private async stopProcess(): Promise<void> {
+    const pid = this.pid!;
+    this.cancelReady?.();
+    this.cancelReady = null;
+    this.setState(ProcessState.Stopping, null);
+    this.host.emit({ type: 'stopping', ...this.eventBase() });
+    const { killed } = await stopGroup(pid, {
+      signal: this.spec.stop.signal,
+      timeoutMs: this.spec.stop.timeoutMs,
+      exited: this.exited,
+    });
+    await this.exited;
+    const reason: ExitReason = killed ? 'killed-after-timeout' : 'stopped-by-user';
+    if (this.lastExit) this.lastExit = { ...this.lastExit, reason };
+    this.setState(ProcessState.Stopped, killed ? `killed after ${this.spec.stop.timeoutMs} ms` : null);
+    this.host.emit({
+      type: 'stopped',
+      ...this.eventBase(),
+      pid,
+      code: this.lastExit?.code ?? null,
+      signal: this.lastExit?.signal ?? null,
+      reason,
+    });
+  }
+
+  private cancelBackoff(): void {
+    this.backoffTimer?.cancel();
+    this.backoffTimer = null;
+    this.nextStartAt = null;
+  }
+
+  private setState(state: ProcessState, message: string | null): void {
+    this.state = state;
+    this.message = message;
+    this.host.changed(this);
+  }
+
+  private eventBase(): Pick<CorralEvent, 'project' | 'service' | 'instance' | 'pid'> {
+    return { project: this.project, service: this.service, instance: this.index, pid: this.pid };
+  }
+}

@@ -1,0 +1,76 @@
+// Dependency order of a project's services: when one may start, and the order they stop in.
+import type { DependencyCondition, ServiceSpec } from '../config/types.js';
+import type { Instance } from './instance.js';
+import { ProcessState } from './states.js';
+
+/** Whether every instance of a dependency meets `condition`; or why not, or that it never will. */
+export function conditionMet(
+  instances: readonly Instance[],
+  condition: DependencyCondition,
+): 'yes' | 'no' | 'never' {
+  let verdict: 'yes' | 'no' | 'never' = 'yes';
+  for (const inst of instances) {
+    const v = instanceMeets(inst, condition);
+    if (v === 'never') return 'never';
+    if (v === 'no') verdict = 'no';
+  }
+  return verdict;
+}
+
+function instanceMeets(inst: Instance, condition: DependencyCondition): 'yes' | 'no' | 'never' {
+  const s = inst.state;
+  switch (condition) {
+    case 'started':
+      if (s === ProcessState.Failed) return 'never';
+      return s === ProcessState.Stopped ? 'no' : 'yes';
+    case 'ready':
+      if (s === ProcessState.Running) return 'yes';
+      return s === ProcessState.Failed || s === ProcessState.Exited ? 'never' : 'no';
+    case 'succeeded':
+      if (s === ProcessState.Exited) {
+        const code = inst.lastExit?.code;
+        return code !== null &&
+          code !== undefined &&
+          inst.spec.successCodes.includes(code) &&
+          !inst.lastExit?.signal
+          ? 'yes'
+          : 'never';
+      }
+      return s === ProcessState.Failed ? 'never' : 'no';
+    case 'completed':
+      return s === ProcessState.Exited || s === ProcessState.Failed ? 'yes' : 'no';
+  }
+}
+
+/**
+ * Groups services into stop waves: each wave holds the services no remaining service depends on,
+ * so dependents stop before what they depend on. Services within a wave stop in parallel.
+ */
+export function stopWaves(services: readonly ServiceSpec[]): ServiceSpec[][] {
+  const remaining = new Map(services.map((s) => [s.name, s]));
+  const waves: ServiceSpec[][] = [];
+  while (remaining.size > 0) {
+    const dependedOn = new Set<string>();
+    for (const s of remaining.values()) {
+      for (const dep of Object.keys(s.dependsOn)) if (remaining.has(dep)) dependedOn.add(dep);
+    }
+    let wave = [...remaining.values()].filter((s) => !dependedOn.has(s.name));
+    if (wave.length === 0) wave = [...remaining.values()]; // a cycle cannot pass validation; stop all
+    for (const s of wave) remaining.delete(s.name);
+    waves.push(wave);
+  }
+  return waves;
+}
+
+/** The named services plus everything they depend on, transitively. */
+export function withDependencies(services: readonly ServiceSpec[], names: readonly string[]): Set<string> {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const out = new Set<string>();
+  const visit = (name: string): void => {
+    if (out.has(name)) return;
+    out.add(name);
+    for (const dep of Object.keys(byName.get(name)?.dependsOn ?? {})) visit(dep);
+  };
+  for (const n of names) visit(n);
+  return out;
+}

@@ -1,0 +1,85 @@
+// The states of one process (one instance of a service) and why it last ended.
+//
+//                 start
+//   stopped ───────────────► starting ──ready──► running
+//      ▲                        │                   │
+//      │                        │ exit / ready      │ exit, health or
+//      │                        │ timeout           │ memory failure
+//      │                        ▼                   ▼
+//      │                  ┌──── policy decides ◄────┘
+//      │                  │        │        │
+//      │         restart  │  no restart   give up / cannot spawn
+//      │                  ▼        ▼        ▼
+//      │               backoff   exited   failed
+//      │                  │ delay over
+//      │                  └──────────► starting
+//      │
+//   stopping ◄── stop (from starting, running or backoff; backoff goes straight to stopped)
+//
+// `stopping` ends in `stopped` once the whole process group is gone.
+
+export const ProcessState = {
+  Stopped: 'stopped',
+  Starting: 'starting',
+  Running: 'running',
+  Stopping: 'stopping',
+  Backoff: 'backoff',
+  Exited: 'exited',
+  Failed: 'failed',
+} as const;
+export type ProcessState = (typeof ProcessState)[keyof typeof ProcessState];
+
+/** Why a process last ended. */
+export const ExitReason = {
+  Exited: 'exited',
+  Crashed: 'crashed',
+  KilledAfterTimeout: 'killed-after-timeout',
+  HealthFailed: 'health-failed',
+  ReadyTimeout: 'ready-timeout',
+  MaxMemory: 'max-memory',
+  StoppedByUser: 'stopped-by-user',
+  SpawnFailed: 'spawn-failed',
+  Unknown: 'unknown',
+} as const;
+export type ExitReason = (typeof ExitReason)[keyof typeof ExitReason];
+
+export interface ExitStatus {
+  /** exit code, or 128+N for signal N; null when not known */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  reason: ExitReason;
+  /** epoch ms */
+  at: number;
+}
+
+export const EventType = {
+  Spawned: 'spawned',
+  Ready: 'ready',
+  Exited: 'exited',
+  RestartScheduled: 'restart-scheduled',
+  HealthFailed: 'health-failed',
+  Stopping: 'stopping',
+  Stopped: 'stopped',
+  Failed: 'failed',
+  Adopted: 'adopted',
+  ConfigApplied: 'config-applied',
+  DaemonStarted: 'daemon-started',
+  DaemonStopped: 'daemon-stopped',
+} as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+/** One line of events.jsonl and of GET /v1/events. */
+export interface CorralEvent {
+  /** ISO 8601 with milliseconds */
+  time: string;
+  type: EventType;
+  project: string | null;
+  service: string | null;
+  instance: number | null;
+  pid: number | null;
+  code: number | null;
+  signal: string | null;
+  reason: string | null;
+  delay_ms: number | null;
+  message: string | null;
+}

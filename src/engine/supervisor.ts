@@ -1,0 +1,326 @@
+// The supervisor: every project's services and their processes; applies configs, starts in
+// dependency order, stops in reverse, answers for the status of each process.
+import { EventEmitter } from 'node:events';
+import type { DependencyCondition, ProjectSpec, ServiceSpec } from '../config/types.js';
+import { CorralError } from '../errors.js';
+import { Instance, type InstanceHost, type InstanceStatus } from './instance.js';
+import { type Address, parseAddress } from './names.js';
+import { conditionMet, stopWaves, withDependencies } from './order.js';
+import { ProcessState } from './states.js';
+
+export interface ServiceEntry {
+  spec: ServiceSpec;
+  instances: Instance[];
+}
+
+export interface ProjectEntry {
+  spec: ProjectSpec;
+  services: Map<string, ServiceEntry>;
+}
+
+export interface ApplyResult {
+  project: string;
+  created: string[];
+  changed: string[];
+  removed: string[];
+  unchanged: string[];
+}
+
+const WAITING_FOR: Record<DependencyCondition, string> = {
+  started: 'to start',
+  ready: 'to be ready',
+  succeeded: 'to exit successfully',
+  completed: 'to complete',
+};
+
+export type SupervisorHost = Omit<InstanceHost, 'changed'>;
+
+/** Emits 'change' (instance) after every change of any process. */
+export class Supervisor extends EventEmitter {
+  readonly projects = new Map<string, ProjectEntry>();
+  private readonly host: InstanceHost;
+  private scanning = false;
+  private rescan = false;
+
+  constructor(host: SupervisorHost) {
+    super();
+    this.setMaxListeners(0);
+    this.host = {
+      ...host,
+      changed: (inst) => {
+        this.emit('change', inst);
+        this.startWaiting();
+      },
+    };
+  }
+
+  /**
+   * Makes a project match its definition: new services are created, changed ones restarted
+   * (one instance at a time), removed ones stopped. Unchanged running services are not touched.
+   * With `only`, just those services (and what they depend on) are started.
+   */
+  apply(spec: ProjectSpec, only?: readonly string[]): ApplyResult {
+    for (const name of only ?? []) {
+      if (!spec.services.some((s) => s.name === name)) {
+        throw new CorralError('SERVICE_NOT_FOUND', `Project ${spec.name} has no service "${name}"`);
+      }
+    }
+    const result: ApplyResult = { project: spec.name, created: [], changed: [], removed: [], unchanged: [] };
+    let entry = this.projects.get(spec.name);
+    if (!entry) {
+      entry = { spec, services: new Map() };
+      this.projects.set(spec.name, entry);
+    }
+    entry.spec = spec;
+    const wanted = only && only.length > 0 ? withDependencies(spec.services, only) : null;
+    const next = new Set(spec.services.map((s) => s.name));
+    for (const [name, service] of entry.services) {
+      if (next.has(name)) continue;
+      result.removed.push(name);
+      entry.services.delete(name);
+      void this.retire(service.instances);
+    }
+    const rollouts: ServiceEntry[] = [];
+    for (const svc of spec.services) {
+      const existing = entry.services.get(svc.name);
+      const start = wanted ? wanted.has(svc.name) : svc.autostart;
+      if (!existing) {
+        const created: ServiceEntry = { spec: svc, instances: [] };
+        for (let i = 0; i < svc.instances; i++) created.instances.push(new Instance(svc, i, this.host));
+        entry.services.set(svc.name, created);
+        for (const inst of created.instances) inst.waiting = start;
+        result.created.push(svc.name);
+        continue;
+      }
+      if (sameDefinition(existing.spec, svc)) {
+        existing.spec = svc;
+        this.resize(existing, svc);
+        result.unchanged.push(svc.name);
+        // a one-shot that already ran to completion with this definition is not run again
+        for (const inst of existing.instances) {
+          if (start && (inst.state === ProcessState.Stopped || inst.state === ProcessState.Failed)) {
+            inst.waiting = true;
+          }
+        }
+        continue;
+      }
+      result.changed.push(svc.name);
+      existing.spec = svc;
+      this.resize(existing, svc);
+      if (existing.instances.some((i) => i.active)) rollouts.push(existing);
+      else {
+        for (const inst of existing.instances) {
+          inst.update(svc);
+          inst.waiting = start;
+        }
+      }
+    }
+    for (const r of rollouts) void this.rollOut(r);
+    this.startWaiting();
+    return result;
+  }
+
+  /** Stops every process of a project in reverse dependency order and forgets the project. */
+  async removeProject(name: string): Promise<void> {
+    const entry = this.projects.get(name);
+    if (!entry) throw new CorralError('PROJECT_NOT_FOUND', `No project named "${name}" is loaded`);
+    await this.stopProject(entry);
+    this.projects.delete(name);
+    for (const svc of entry.services.values())
+      for (const inst of svc.instances) this.host.output.dispose(inst.outputKey);
+  }
+
+  /** Every process, in project and file order. */
+  list(): Instance[] {
+    const out: Instance[] = [];
+    for (const p of this.projects.values()) for (const s of p.services.values()) out.push(...s.instances);
+    return out;
+  }
+
+  statuses(): InstanceStatus[] {
+    const now = this.host.clock.now();
+    return this.list().map((i) => i.status(now));
+  }
+
+  /** Finds the processes a user's name means; throws NOT_FOUND or AMBIGUOUS_NAME. */
+  resolve(text: string): Instance[] {
+    const address = parseAddress(text);
+    const matches = this.matchServices(address);
+    if (matches.length === 0) {
+      throw new CorralError('SERVICE_NOT_FOUND', `No service named "${text}"${this.knownNamesHint()}`);
+    }
+    const projects = new Set(matches.map((m) => m.spec.project));
+    if (projects.size > 1) {
+      throw new CorralError(
+        'AMBIGUOUS_NAME',
+        `"${text}" is a service of several projects: ${[...projects].map((p) => `${p}/${address.service}`).join(', ')}`,
+      );
+    }
+    const instances = matches.flatMap((m) => m.instances);
+    if (address.instance === null) return instances;
+    const one = instances.filter((i) => i.index === address.instance);
+    if (one.length === 0) {
+      throw new CorralError(
+        'SERVICE_NOT_FOUND',
+        `Service ${matches[0].spec.project}/${address.service} has no instance ${address.instance} (it has ${instances.length})`,
+      );
+    }
+    return one;
+  }
+
+  /** Starts processes; their dependencies come first when they are not running yet. */
+  start(instances: readonly Instance[]): void {
+    for (const inst of instances) {
+      inst.waiting = true;
+      const project = this.projects.get(inst.project);
+      if (!project) continue;
+      for (const dep of withDependencies(project.spec.services, [inst.service])) {
+        if (dep === inst.service) continue;
+        for (const d of project.services.get(dep)?.instances ?? []) {
+          if (d.state === ProcessState.Stopped || d.state === ProcessState.Failed) d.waiting = true;
+        }
+      }
+    }
+    this.startWaiting();
+  }
+
+  async stop(instances: readonly Instance[]): Promise<void> {
+    for (const inst of instances) inst.waiting = false;
+    await Promise.all(instances.map((i) => i.stop()));
+  }
+
+  async restart(instances: readonly Instance[]): Promise<void> {
+    await this.stop(instances);
+    for (const inst of instances) inst.start();
+  }
+
+  /** Stops every project, each in reverse dependency order, projects in parallel. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.projects.values()].map((p) => this.stopProject(p)));
+  }
+
+  private async stopProject(entry: ProjectEntry): Promise<void> {
+    const specs = [...entry.services.values()].map((s) => s.spec);
+    for (const wave of stopWaves(specs)) {
+      await Promise.all(
+        wave.map((spec) => {
+          const svc = entry.services.get(spec.name)!;
+          for (const inst of svc.instances) inst.waiting = false;
+          return Promise.all(svc.instances.map((i) => i.stop()));
+        }),
+      );
+    }
+  }
+
+  /** Starts every waiting service whose dependencies now hold; says why the others wait. */
+  private startWaiting(): void {
+    // changes made here call back in: run once more afterwards instead of recursing
+    if (this.scanning) {
+      this.rescan = true;
+      return;
+    }
+    this.scanning = true;
+    try {
+      do {
+        this.rescan = false;
+        this.scanWaiting();
+      } while (this.rescan);
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private scanWaiting(): void {
+    for (const project of this.projects.values()) {
+      for (const svc of project.services.values()) {
+        if (!svc.instances.some((i) => i.waiting)) continue;
+        const blocker = this.blocker(project, svc.spec);
+        for (const inst of svc.instances) {
+          if (!inst.waiting) continue;
+          if (blocker === null) {
+            inst.waiting = false;
+            inst.start();
+          } else if (inst.message !== blocker) {
+            inst.message = blocker;
+            this.emit('change', inst);
+          }
+        }
+      }
+    }
+  }
+
+  /** null when every dependency of `spec` meets its condition, else what it waits for. */
+  private blocker(project: ProjectEntry, spec: ServiceSpec): string | null {
+    for (const [dep, condition] of Object.entries(spec.dependsOn)) {
+      const d = project.services.get(dep);
+      if (!d) return `waiting for ${dep}, which is not defined`;
+      const met = conditionMet(d.instances, condition);
+      if (met === 'yes') continue;
+      const state = d.instances.map((i) => i.state).join(', ');
+      return met === 'never'
+        ? `waiting for ${dep} (${condition}), but ${dep} is ${state}`
+        : `waiting for ${dep} ${WAITING_FOR[condition]}`;
+    }
+    return null;
+  }
+
+  /** Restarts a changed service one instance at a time, each waiting for the previous to be ready. */
+  private async rollOut(svc: ServiceEntry): Promise<void> {
+    for (const inst of svc.instances) {
+      await inst.stop();
+      inst.update(svc.spec);
+      inst.start();
+      await this.settled(inst);
+    }
+  }
+
+  /** Resolves once an instance is no longer starting. */
+  private settled(inst: Instance): Promise<void> {
+    if (inst.state !== ProcessState.Starting) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onChange = (changed: Instance): void => {
+        if (changed !== inst || inst.state === ProcessState.Starting) return;
+        this.off('change', onChange);
+        resolve();
+      };
+      this.on('change', onChange);
+    });
+  }
+
+  /** Grows or shrinks a service to spec.instances. */
+  private resize(svc: ServiceEntry, spec: ServiceSpec): void {
+    while (svc.instances.length < spec.instances) {
+      svc.instances.push(new Instance(spec, svc.instances.length, this.host));
+    }
+    if (svc.instances.length > spec.instances) void this.retire(svc.instances.splice(spec.instances));
+  }
+
+  private async retire(instances: Instance[]): Promise<void> {
+    await Promise.all(instances.map((i) => i.stop()));
+    for (const inst of instances) this.host.output.dispose(inst.outputKey);
+  }
+
+  private matchServices(address: Address): ServiceEntry[] {
+    const out: ServiceEntry[] = [];
+    for (const [name, p] of this.projects) {
+      if (address.project !== null && address.project !== name) continue;
+      const svc = p.services.get(address.service);
+      if (svc) out.push(svc);
+    }
+    return out;
+  }
+
+  private knownNamesHint(): string {
+    const names = this.list()
+      .map((i) => `${i.project}/${i.service}`)
+      .filter((n, idx, all) => all.indexOf(n) === idx);
+    if (names.length === 0) return ' (no project is loaded: run corral up)';
+    return ` (known: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})`;
+  }
+}
+
+/** Two definitions are the same when nothing but the instance count differs (within 1 or >1). */
+function sameDefinition(a: ServiceSpec, b: ServiceSpec): boolean {
+  if (a.instances !== b.instances && (a.instances === 1 || b.instances === 1)) return false;
+  return JSON.stringify({ ...a, instances: 0 }) === JSON.stringify({ ...b, instances: 0 });
+}

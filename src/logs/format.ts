@@ -1,0 +1,77 @@
+// Timestamp prefixes: `2026-11-23T20:40:30.123Z ` (ISO 8601, UTC, milliseconds, then a space)
+// at the start of every line of a log written with `logs.timestamps: true`.
+
+const NEWLINE = 0x0a;
+
+/** Bytes of the prefix for years 0000-9999. */
+export const TIMESTAMP_PREFIX_BYTES = 25;
+
+export function timestampPrefix(ms: number): Buffer {
+  return Buffer.from(`${new Date(ms).toISOString()} `, 'latin1');
+}
+
+let newlineScratch = new Int32Array(4096);
+
+/** Offsets of every '\n' in `buf`, in ascending order; valid until the next call. */
+export function newlineOffsets(buf: Buffer): Int32Array {
+  let count = 0;
+  let nl = buf.indexOf(NEWLINE);
+  while (nl >= 0) {
+    if (count === newlineScratch.length) {
+      const bigger = new Int32Array(count * 2);
+      bigger.set(newlineScratch);
+      newlineScratch = bigger;
+    }
+    newlineScratch[count++] = nl;
+    nl = buf.indexOf(NEWLINE, nl + 1);
+  }
+  return newlineScratch.subarray(0, count);
+}
+
+/** How many line starts `raw` holds, given whether the byte before it ended a line. */
+export function countLineStarts(length: number, newlines: Int32Array, atLineStart: boolean): number {
+  if (length === 0) return 0;
+  const trailing = newlines.length > 0 && newlines[newlines.length - 1] === length - 1 ? 1 : 0;
+  return (atLineStart ? 1 : 0) + newlines.length - trailing;
+}
+
+/**
+ * `raw` with `prefix` inserted at each line start. A line start is the first byte when
+ * `atLineStart`, and every byte after a '\n' within `raw`; a trailing '\n' gets its prefix
+ * only when the next byte comes (in a later chunk), so a prefix always carries the time its
+ * line began to arrive. `newlines` are the offsets of the '\n' in `raw` (newlineOffsets).
+ */
+export function stampLines(
+  raw: Buffer,
+  atLineStart: boolean,
+  prefix: Buffer,
+  newlines: Int32Array = newlineOffsets(raw),
+): Buffer {
+  const starts = countLineStarts(raw.length, newlines, atLineStart);
+  if (starts === 0) return raw;
+  const out = Buffer.allocUnsafe(raw.length + starts * prefix.length);
+  let o = 0;
+  let i = 0;
+  if (atLineStart) o += prefix.copy(out, o);
+  for (let j = 0; j < newlines.length; j++) {
+    const end = newlines[j] + 1;
+    o += raw.copy(out, o, i, end);
+    i = end;
+    if (i < raw.length) o += prefix.copy(out, o);
+  }
+  if (i < raw.length) raw.copy(out, o, i);
+  return out;
+}
+
+/** The time (ms since the epoch) of a line written with a timestamp prefix, else null. */
+export function parseTimestamp(line: string): number | null {
+  if (line.length < TIMESTAMP_PREFIX_BYTES) return null;
+  if (line[4] !== '-' || line[10] !== 'T' || line[23] !== 'Z' || line[24] !== ' ') return null;
+  const ms = Date.parse(line.slice(0, 24));
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** A line without its timestamp prefix (unchanged when it has none). */
+export function stripTimestamp(line: string): string {
+  return parseTimestamp(line) === null ? line : line.slice(TIMESTAMP_PREFIX_BYTES);
+}

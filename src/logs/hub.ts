@@ -1,0 +1,220 @@
+// The daemon's log hub: every log channel, one epoll set, one parked wait, one retry timer.
+// Errors never throw out of the pump: the channel stops, its bytes stay in the pipe (the
+// writer blocks once the pipe is full: back-pressure, no loss) and a retry comes later.
+import { EventEmitter } from 'node:events';
+import { DEFAULTS } from '../defaults.js';
+import { Channel, type ChannelHost, type LogChannel, type LogChannelOptions } from './channel.js';
+import { Pump } from './pump.js';
+import { ReadinessWatcher } from './watcher.js';
+
+export interface LogHubLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface LogHubOptions {
+  logger?: LogHubLogger;
+  /** first retry of a stalled channel (disk full, unwritable directory); doubles up to maxRetryMs */
+  retryMs?: number;
+  maxRetryMs?: number;
+  /** pipe buffer asked of the kernel for every FIFO */
+  pipeBytes?: number;
+}
+
+/** Bytes one channel may move per readiness event before the others get their turn. */
+const PUMP_BUDGET_BYTES = 4 * 1024 * 1024;
+const RETRY_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
+
+const consoleLogger: LogHubLogger = {
+  warn: (obj, msg) => console.warn(msg, obj),
+  error: (obj, msg) => console.error(msg, obj),
+};
+
+/**
+ * Events: 'stalled' ({id, error}) when a channel stops on an error, 'resumed' ({id}) when a
+ * retry has re-opened its log file.
+ */
+export class LogHub extends EventEmitter {
+  private readonly logger: LogHubLogger;
+  private readonly retryMs: number;
+  private readonly maxRetryMs: number;
+  private readonly channels = new Map<string, Channel>();
+  /** channels by the fd registered in epoll (stalled ones are not registered) */
+  private readonly watched = new Map<number, Channel>();
+  /** stalled channels, by when to retry them (ms since the epoch) */
+  private readonly stalls = new Map<Channel, number>();
+  private readonly host: ChannelHost;
+  private watcher: ReadinessWatcher | null = null;
+  private pump: Pump | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(opts: LogHubOptions = {}) {
+    super();
+    this.logger = opts.logger ?? consoleLogger;
+    this.retryMs = opts.retryMs ?? RETRY_MS;
+    this.maxRetryMs = opts.maxRetryMs ?? MAX_RETRY_MS;
+    const pipeBytes = opts.pipeBytes ?? DEFAULTS.logPipeBytes;
+    const hub = this;
+    this.host = {
+      get pump(): Pump {
+        return hub.ensureStarted();
+      },
+      pipeBytes,
+      stalled: (channel, error, action) => this.onStalled(channel, error, action),
+      refd: (channel, oldFd) => this.onRefd(channel, oldFd),
+      warnListener: (channel, error) =>
+        this.logger.warn({ channel: channel.id, err: error }, 'A log listener threw; the log goes on.'),
+    };
+  }
+
+  /**
+   * Opens the channel `o.id`: creates the directories and the FIFO if missing (an existing
+   * FIFO is reused: that is how a new daemon gets the bytes written while none ran), opens the
+   * log file and starts pumping. Opening an open id again applies the new settings to it.
+   */
+  open(o: LogChannelOptions): LogChannel {
+    const existing = this.channels.get(o.id);
+    if (existing && existing.fifoPath === o.fifoPath && existing.logPath === o.logPath) {
+      existing.reconfigure({ timestamps: o.timestamps, maxSizeBytes: o.maxSizeBytes, keep: o.keep });
+      return existing;
+    }
+    if (existing) this.close(o.id);
+    this.closing = null;
+    this.ensureStarted();
+    const channel = new Channel(o, this.host);
+    this.channels.set(o.id, channel);
+    if (!channel.isStalled) this.watch(channel);
+    return channel;
+  }
+
+  get(id: string): LogChannel | undefined {
+    return this.channels.get(id);
+  }
+
+  /**
+   * Closes a channel: moves what is in the pipe to the file (unless drain is false), stops
+   * watching it and closes its fds. The FIFO stays (a running process may still write to it)
+   * unless `remove` is true.
+   */
+  close(id: string, opts: { drain?: boolean; remove?: boolean } = {}): void {
+    const channel = this.channels.get(id);
+    if (!channel) return;
+    if (opts.drain !== false) {
+      try {
+        channel.flush();
+      } catch (e) {
+        this.logger.warn({ channel: id, err: e }, 'Could not drain a log channel before closing it.');
+      }
+    }
+    this.unwatch(channel);
+    this.stalls.delete(channel);
+    this.channels.delete(id);
+    channel.closeFds(opts.remove === true);
+    if (this.stalls.size === 0) this.clearRetry();
+  }
+
+  /** Drains and closes every channel, then the epoll set. Idempotent. */
+  closeAll(): Promise<void> {
+    if (this.closing) return this.closing;
+    for (const id of [...this.channels.keys()]) this.close(id);
+    this.clearRetry();
+    const watcher = this.watcher;
+    this.watcher = null;
+    this.pump?.close();
+    this.pump = null;
+    this.closing = watcher ? watcher.close() : Promise.resolve();
+    return this.closing;
+  }
+
+  private ensureStarted(): Pump {
+    if (!this.pump) this.pump = new Pump(this.host.pipeBytes);
+    if (!this.watcher) {
+      this.watcher = new ReadinessWatcher(
+        (fd) => this.onReady(fd),
+        (error) => this.logger.error({ err: error }, 'The log pump stopped.'),
+      );
+    }
+    return this.pump;
+  }
+
+  private onReady(fd: number): void {
+    const channel = this.watched.get(fd);
+    if (!channel) return; // closed since the event was reported
+    try {
+      channel.pump(PUMP_BUDGET_BYTES);
+    } catch (e) {
+      this.onStalled(channel, e instanceof Error ? e : new Error(String(e)), 'pump the log channel');
+    }
+  }
+
+  private watch(channel: Channel): void {
+    this.watcher?.add(channel.readFd);
+    this.watched.set(channel.readFd, channel);
+  }
+
+  private unwatch(channel: Channel): void {
+    if (this.watched.get(channel.readFd) !== channel) return;
+    this.watcher?.remove(channel.readFd);
+    this.watched.delete(channel.readFd);
+  }
+
+  private onRefd(channel: Channel, oldFd: number): void {
+    if (this.watched.get(oldFd) !== channel) return;
+    this.watcher?.remove(oldFd);
+    this.watched.delete(oldFd);
+    this.watch(channel);
+  }
+
+  private onStalled(channel: Channel, error: Error, action: string): void {
+    channel.isStalled = true;
+    this.unwatch(channel);
+    channel.failures++;
+    const delay = Math.min(this.retryMs * 2 ** (channel.failures - 1), this.maxRetryMs);
+    this.stalls.set(channel, Date.now() + delay);
+    const details = { channel: channel.id, logPath: channel.logPath, err: error, retryMs: delay };
+    const msg =
+      `Could not ${action} ${channel.logPath} (${error.message}). The output waits in the pipe ` +
+      `(the process blocks once it is full) and is retried in ${delay} ms.`;
+    if (channel.failures === 1) this.logger.error(details, msg);
+    else this.logger.warn(details, msg);
+    this.emit('stalled', { id: channel.id, error });
+    this.armRetry();
+  }
+
+  /** One timer for all stalled channels, set for the earliest retry. */
+  private armRetry(): void {
+    this.clearRetry();
+    let next = Number.POSITIVE_INFINITY;
+    for (const retryAt of this.stalls.values()) next = Math.min(next, retryAt);
+    if (next === Number.POSITIVE_INFINITY) return;
+    this.retryTimer = setTimeout(() => this.retryDue(), Math.max(0, next - Date.now()));
+    this.retryTimer.unref();
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private retryDue(): void {
+    this.retryTimer = null;
+    const now = Date.now();
+    for (const [channel, retryAt] of [...this.stalls]) {
+      if (retryAt > now) continue;
+      if (channel.closed) {
+        this.stalls.delete(channel);
+        continue;
+      }
+      if (!channel.resume()) continue; // re-stalled: onStalled has pushed retryAt further
+      // Watched again: level-triggered epoll reports it at once if bytes wait. A write that
+      // fails again stalls it again with a longer delay (channel.failures counts on until
+      // bytes move).
+      this.stalls.delete(channel);
+      this.watch(channel);
+      this.emit('resumed', { id: channel.id });
+    }
+    this.armRetry();
+  }
+}

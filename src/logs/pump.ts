@@ -1,0 +1,93 @@
+// Moving bytes out of a log FIFO: peek without consuming (tee into a scratch pipe, then read
+// that), splice into the log file inside the kernel, or discard. One Pump serves every channel
+// of a hub: the daemon is single-threaded, and the scratch pipe is empty between calls.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { DEFAULTS } from '../defaults.js';
+import {
+  bytesInPipe,
+  EAGAIN,
+  getPipeSize,
+  pipe,
+  SystemCallError,
+  setPipeSize,
+  splice,
+  tee,
+} from '../process/native.js';
+
+export class Pump {
+  private readonly scratchRead: number;
+  private readonly scratchWrite: number;
+  private readonly devNull: number;
+  private readonly peekBuffer: Buffer;
+  private closed = false;
+
+  constructor(pipeBytesWanted: number = DEFAULTS.logPipeBytes) {
+    [this.scratchRead, this.scratchWrite] = pipe();
+    // A bigger scratch pipe means fewer rounds; the kernel may refuse (per-user pipe quota).
+    setPipeSize(this.scratchWrite, pipeBytesWanted);
+    this.peekBuffer = Buffer.allocUnsafe(getPipeSize(this.scratchWrite));
+    this.devNull = openSync('/dev/null', 'w');
+  }
+
+  /** Bytes waiting in `fifo` (0 when empty or on error). */
+  pending(fifo: number): number {
+    const n = bytesInPipe(fifo);
+    return Math.max(n, 0);
+  }
+
+  /**
+   * A view of the bytes at the head of `fifo`, left in place; null when it is empty.
+   * The view is overwritten by the next peek: copy what must outlive it.
+   */
+  peek(fifo: number): Buffer | null {
+    const teed = tee(fifo, this.scratchWrite, this.peekBuffer.length);
+    if (teed === -EAGAIN || teed === 0) return null;
+    if (teed < 0) throw new SystemCallError('tee', -teed);
+    let got = 0;
+    try {
+      while (got < teed) {
+        const r = readSync(this.scratchRead, this.peekBuffer, got, teed - got, null);
+        if (r <= 0) break;
+        got += r;
+      }
+    } finally {
+      if (got !== teed) this.emptyScratch(); // never let a stale byte into the next peek
+    }
+    return this.peekBuffer.subarray(0, got);
+  }
+
+  private emptyScratch(): void {
+    try {
+      while (readSync(this.scratchRead, this.peekBuffer, 0, this.peekBuffer.length, null) > 0);
+    } catch {
+      // EAGAIN: empty
+    }
+  }
+
+  /** splice(fifo -> file at offset): bytes moved, or -errno (-EAGAIN: empty). */
+  toFile(fifo: number, file: number, offset: number, len: number): number {
+    return splice(fifo, file, len, offset);
+  }
+
+  /** Consumes exactly `len` bytes that a peek has shown to be there. */
+  discard(fifo: number, len: number): void {
+    let left = len;
+    while (left > 0) {
+      const r = splice(fifo, this.devNull, left);
+      if (r <= 0) throw new SystemCallError('splice', r < 0 ? -r : EAGAIN, '/dev/null');
+      left -= r;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fd of [this.scratchRead, this.scratchWrite, this.devNull]) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+  }
+}

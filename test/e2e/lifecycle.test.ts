@@ -1,0 +1,283 @@
+// The real CLI against a real daemon: up, ps, crash and restart, backoff, stop, edit and re-up.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { type CliEnv, cliEnv, psJson, waitForState } from '../helpers/cli.js';
+import { fixture } from '../helpers/home.js';
+import { waitFor } from '../helpers/wait.js';
+
+const node = process.execPath;
+
+function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+interface Ev {
+  time: string;
+  type: string;
+  service: string | null;
+  instance: number | null;
+  pid: number | null;
+  code: number | null;
+  reason: string | null;
+  delay_ms: number | null;
+}
+
+async function eventsOf(c: CliEnv, service: string): Promise<Ev[]> {
+  const r = await c.corral(['events', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as Ev[]).filter((e) => e.service === service);
+}
+
+describe('a project under the daemon', () => {
+  let c: CliEnv;
+  before(() => {
+    c = cliEnv();
+  });
+  after(async () => {
+    await c.cleanup();
+  });
+
+  test('up starts every service; ps --json has the SPEC fields', async () => {
+    c.writeConfig(`
+name: demo
+services:
+  setup:
+    command: [${node}, ${fixture('exit-with.mjs')}, "0"]
+    restart: on-failure
+  web:
+    command: [${node}, ${fixture('forever.mjs')}]
+    depends_on: { setup: succeeded }
+  worker:
+    command: [${node}, ${fixture('forever.mjs')}]
+    instances: 2
+    depends_on: [web]
+`);
+    const r = await c.corral(['up', '--no-wait']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitForState(c, 'demo/web:0', 'running');
+    await waitForState(c, 'demo/worker:0', 'running');
+    await waitForState(c, 'demo/worker:1', 'running');
+    const setup = await waitForState(c, 'demo/setup:0', 'exited');
+    assert.deepEqual(setup.last_exit, { code: 0, signal: null, reason: 'exited' });
+    const rows = await psJson(c);
+    assert.equal(rows.length, 4);
+    for (const row of rows) {
+      for (const key of [
+        'project',
+        'service',
+        'instance',
+        'name',
+        'state',
+        'pid',
+        'restarts',
+        'started_at',
+        'health',
+        'last_exit',
+        'cpu',
+        'memory',
+      ]) {
+        assert.ok(key in row, `ps --json row lacks ${key}`);
+      }
+    }
+    const web = rows.find((p) => p.name === 'demo/web:0')!;
+    assert.equal(typeof web.pid, 'number');
+    assert.equal(typeof web.memory, 'number');
+    assert.ok((web.memory as number) > 1024 * 1024, 'memory is the RSS in bytes');
+    // started in dependency order: setup exited before web spawned, web before the workers
+    const events = JSON.parse((await c.corral(['events', '--json'])).stdout) as Ev[];
+    const at = (type: string, service: string): number =>
+      Date.parse(events.find((e) => e.type === type && e.service === service)!.time);
+    assert.ok(at('exited', 'setup') <= at('spawned', 'web'));
+    assert.ok(at('spawned', 'web') <= at('spawned', 'worker'));
+    const table = await c.corral(['ps']);
+    assert.match(table.stdout, /^NAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+HEALTH\s+CPU\s+MEM/);
+    assert.match(table.stdout, /demo\/worker:1\s+running/);
+  });
+
+  test('kill -9 of a service: it runs again with a new pid and restarts 1', async () => {
+    const before = await waitForState(c, 'demo/web:0', 'running');
+    process.kill(before.pid!, 'SIGKILL');
+    const again = await waitFor(
+      async () =>
+        (await psJson(c)).find(
+          (p) => p.name === 'demo/web:0' && p.state === 'running' && p.pid !== before.pid,
+        ),
+      { what: 'web to run again' },
+    );
+    assert.equal(again.restarts, 1);
+    const events = await eventsOf(c, 'web');
+    const exited = events.find((e) => e.type === 'exited' && e.pid === before.pid)!;
+    assert.equal(exited.reason, 'crashed');
+    assert.equal(exited.code, 137);
+    const spawned = events.find((e) => e.type === 'spawned' && e.pid === again.pid)!;
+    const gapMs = Date.parse(spawned.time) - Date.parse(exited.time);
+    assert.ok(gapMs >= 0 && gapMs < 1000, `respawned ${gapMs} ms after the exit`);
+  });
+
+  test('editing one service and running up again restarts only that one', async () => {
+    const beforeRows = await psJson(c);
+    const pidOf = (rows: typeof beforeRows, name: string): number | null =>
+      rows.find((r) => r.name === name)!.pid;
+    c.writeConfig(`
+name: demo
+services:
+  setup:
+    command: [${node}, ${fixture('exit-with.mjs')}, "0"]
+    restart: on-failure
+  web:
+    command: [${node}, ${fixture('forever.mjs')}]
+    depends_on: { setup: succeeded }
+  worker:
+    command: [${node}, ${fixture('forever.mjs')}]
+    instances: 2
+    depends_on: [web]
+    env: { CHANGED: "yes" }
+`);
+    const r = await c.corral(['up', '--wait']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /changed worker/);
+    const afterRows = await waitFor(
+      async () => {
+        const rows = await psJson(c);
+        const moved = ['demo/worker:0', 'demo/worker:1'].every(
+          (n) =>
+            rows.find((x) => x.name === n)!.state === 'running' && pidOf(rows, n) !== pidOf(beforeRows, n),
+        );
+        return moved ? rows : null;
+      },
+      { what: 'both workers restarted' },
+    );
+    assert.equal(pidOf(afterRows, 'demo/web:0'), pidOf(beforeRows, 'demo/web:0'), 'web was not touched');
+    const setupSpawns = (await eventsOf(c, 'setup')).filter((e) => e.type === 'spawned');
+    assert.equal(setupSpawns.length, 1, 'the completed one-shot did not run again');
+    const env = readFileSync(`/proc/${pidOf(afterRows, 'demo/worker:0')}/environ`, 'latin1');
+    assert.match(env, /CHANGED=yes\0/);
+  });
+
+  test('down stops the project in reverse order and removes it', async () => {
+    const rows = await psJson(c);
+    const pids = rows.flatMap((r) => (r.pid === null ? [] : [r.pid]));
+    const r = await c.corral(['down']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await psJson(c), []);
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), 'every process is gone');
+    const events = JSON.parse((await c.corral(['events', '--json'])).stdout) as Ev[];
+    const stoppedAt = (service: string): number =>
+      Math.max(
+        ...events.filter((e) => e.type === 'stopped' && e.service === service).map((e) => Date.parse(e.time)),
+      );
+    const stoppingAt = (service: string): number =>
+      Math.min(
+        ...events
+          .filter((e) => e.type === 'stopping' && e.service === service)
+          .map((e) => Date.parse(e.time)),
+      );
+    assert.ok(stoppedAt('worker') <= stoppingAt('web'), 'workers stopped before web began to stop');
+  });
+});
+
+describe('restart policy and stopping, for real', () => {
+  let c: CliEnv;
+  before(() => {
+    c = cliEnv();
+  });
+  after(async () => {
+    await c.cleanup();
+  });
+
+  test('a crash loop follows the default backoff, then max_restarts ends in failed', async () => {
+    c.writeConfig(`
+name: loop
+services:
+  crashy:
+    command: [${node}, ${fixture('exit-with.mjs')}, "3"]
+    max_restarts: 5
+`);
+    const r = await c.corral(['up', '--no-wait']);
+    assert.equal(r.code, 0, r.stderr);
+    const failed = await waitForState(c, 'loop/crashy:0', 'failed', 30_000);
+    assert.equal(failed.restarts, 5);
+    const events = await eventsOf(c, 'crashy');
+    const scheduled = events.filter((e) => e.type === 'restart-scheduled').map((e) => e.delay_ms);
+    assert.deepEqual(scheduled, [0, 0, 0, 2000, 4000]);
+    // the waits really happened: exit -> next spawn, for the delayed ones
+    const exits = events.filter((e) => e.type === 'exited');
+    const spawns = events.filter((e) => e.type === 'spawned');
+    assert.equal(spawns.length, 6);
+    assert.equal(exits.length, 6);
+    for (const [i, expected] of [
+      [3, 2000],
+      [4, 4000],
+    ] as const) {
+      const gap = Date.parse(spawns[i + 1].time) - Date.parse(exits[i].time);
+      assert.ok(
+        gap >= expected - 5 && gap < expected + 1000,
+        `restart ${i + 1} waited ${gap} ms, expected ${expected}`,
+      );
+    }
+    assert.ok(events.some((e) => e.type === 'failed'));
+    assert.equal(exits[0].code, 3);
+  });
+
+  test('a service that ignores SIGTERM is killed after stop.timeout; a forked grandchild goes too', async () => {
+    c.writeConfig(`
+name: stubborn
+services:
+  deaf:
+    command: [${node}, ${fixture('ignore-sigterm.mjs')}]
+    stop: { timeout: 1s }
+    ready: { log: ready }
+  family:
+    command: [${node}, ${fixture('forker.mjs')}, --child-ignores-sigterm]
+    stop: { timeout: 500ms }
+    ready: { log: child }
+`);
+    const r = await c.corral(['up', '--wait']);
+    assert.equal(r.code, 0, r.stderr);
+    const family = await waitForState(c, 'stubborn/family:0', 'running');
+    assert.ok(groupMembers(family.pid!).length >= 2, 'the forker and its child share the group');
+    const started = Date.now();
+    const stop = await c.corral(['stop', 'deaf']);
+    const elapsed = Date.now() - started;
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.ok(elapsed >= 1000 && elapsed < 1000 + 2500, `stop took ${elapsed} ms with a 1 s timeout`);
+    const deaf = (await psJson(c)).find((p) => p.name === 'stubborn/deaf:0')!;
+    assert.equal(deaf.state, 'stopped');
+    assert.deepEqual(deaf.last_exit, { code: 137, signal: 'SIGKILL', reason: 'killed-after-timeout' });
+
+    const s2 = await c.corral(['stop', 'stubborn/family']);
+    assert.equal(s2.code, 0, s2.stderr);
+    assert.deepEqual(groupMembers(family.pid!), [], 'no member of the group is left');
+  });
+
+  test('a missing command puts its service in failed, naming the command; others go on', async () => {
+    c.writeConfig(`
+name: broken
+services:
+  ghost:
+    command: [definitely-not-a-command-xyz, --flag]
+  fine:
+    command: [${node}, ${fixture('forever.mjs')}]
+`);
+    const r = await c.corral(['up', '--wait']);
+    assert.equal(r.code, 1, 'up --wait fails when a service cannot start');
+    assert.match(r.stderr, /ghost/);
+    const ghost = await waitForState(c, 'broken/ghost:0', 'failed');
+    assert.match(String(ghost.message), /definitely-not-a-command-xyz/);
+    await waitForState(c, 'broken/fine:0', 'running');
+    const health = await c.corral(['daemon', 'status']);
+    assert.equal(health.code, 0, 'the daemon goes on');
+  });
+});

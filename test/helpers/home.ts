@@ -1,0 +1,65 @@
+// A temporary home per test, and a register of every process a test starts, so that
+// all of them are gone when the test ends, pass or fail.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REPO_ROOT: string = new URL('../../../', import.meta.url).pathname;
+export const FIXTURES: string = join(REPO_ROOT, 'test', 'fixtures');
+export const CLI: string = join(REPO_ROOT, 'dist', 'src', 'cli', 'bin.js');
+
+export function fixture(name: string): string {
+  return join(FIXTURES, name);
+}
+
+export interface TempHome {
+  dir: string;
+  /** remember a process group (or single pid) to kill at cleanup */
+  track(pid: number): void;
+  cleanup(): void;
+}
+
+/** Every live pid whose environment holds CORRAL_TEST_HOME=dir: what a test started, however deep. */
+export function pidsMarkedWith(dir: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const env = readFileSync(`/proc/${name}/environ`, 'latin1');
+      if (env.includes(`CORRAL_TEST_HOME=${dir}\0`)) out.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
+export function tempHome(prefix = 'corral-test-'): TempHome {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const tracked = new Set<number>();
+  return {
+    dir,
+    track(pid: number) {
+      tracked.add(pid);
+    },
+    cleanup() {
+      for (const pid of tracked) {
+        for (const target of [-pid, pid]) {
+          try {
+            process.kill(target, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+      for (const pid of pidsMarkedWith(dir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// Timestamp prefixes: one per line, at the line's first byte, raw bytes for listeners;
+// parseTimestamp and linesSince to read them back.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { test } from 'node:test';
+import { LogHub, linesSince, logFiles, parseTimestamp, readTail } from '../../../src/logs/index.js';
+import { tempHome } from '../../helpers/home.js';
+import {
+  assertSameText,
+  captureLogger,
+  channelOptions,
+  expectedText,
+  fifoWriter,
+  printLines,
+} from './support.js';
+
+const STAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) (.*)$/;
+
+test('every line gets its arrival time; listeners see the raw bytes', async (t) => {
+  const home = tempHome();
+  const hub = new LogHub({ logger: captureLogger() });
+  t.after(async () => {
+    await hub.closeAll();
+    home.cleanup();
+  });
+  const o = channelOptions(home, { timestamps: true });
+  const channel = hub.open(o);
+  const seen: Buffer[] = [];
+  channel.on('data', (chunk: Buffer) => seen.push(chunk));
+  const before = Date.now();
+  const run = printLines(home, channel.childFd(), 20_000);
+  assert.equal((await run.exited).code, 0);
+  channel.flush();
+  const after = Date.now();
+  const lines = readFileSync(o.logPath, 'utf8').split('\n').slice(0, -1);
+  assert.equal(lines.length, 20_000);
+  let last = 0;
+  const raw: string[] = [];
+  for (const line of lines) {
+    const m = STAMPED.exec(line);
+    assert.ok(m, `stamped: ${line}`);
+    const time = parseTimestamp(line);
+    assert.equal(time, Date.parse(m[1]));
+    assert.ok(time !== null && time >= before - 1 && time <= after + 1 && time >= last);
+    last = time;
+    raw.push(m[2]);
+  }
+  assertSameText(`${raw.join('\n')}\n`, expectedText(1, 20_000), 'unstamped lines');
+  assert.equal(Buffer.concat(seen).toString('utf8'), expectedText(1, 20_000));
+});
+
+test('a line that arrives in pieces gets one prefix, when its first byte arrives', async (t) => {
+  const home = tempHome();
+  const hub = new LogHub({ logger: captureLogger() });
+  t.after(async () => {
+    await hub.closeAll();
+    home.cleanup();
+  });
+  const o = channelOptions(home, { timestamps: true });
+  const channel = hub.open(o);
+  const writer = fifoWriter(o.fifoPath);
+  t.after(() => writer.close());
+  for (const piece of ['hel', 'lo\nwor', 'ld', '\n', '\n', 'end']) {
+    writer.write(piece);
+    channel.flush();
+  }
+  const text = readFileSync(o.logPath, 'utf8');
+  const lines = text.split('\n');
+  assert.equal(lines.length, 4);
+  assert.deepEqual(
+    lines.map((l) => l.replace(/^\S+Z /, '')),
+    ['hello', 'world', '', 'end'],
+  );
+  assert.ok(lines.every((l) => parseTimestamp(l) !== null));
+  assert.equal((text.match(/Z /g) ?? []).length, 4);
+});
+
+test('rotation counts the prefixes: stamped files stay within max_size', async (t) => {
+  const home = tempHome();
+  const hub = new LogHub({ logger: captureLogger() });
+  t.after(async () => {
+    await hub.closeAll();
+    home.cleanup();
+  });
+  const o = channelOptions(home, { timestamps: true, maxSizeBytes: 16 * 1024, keep: 50 });
+  const channel = hub.open(o);
+  const run = printLines(home, channel.childFd(), 10_000, ['--batch=2048']);
+  await run.exited;
+  channel.flush();
+  const files = logFiles(o.logPath, o.keep);
+  assert.ok(files.length > 3);
+  const unstamped: string[] = [];
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    assert.ok(Buffer.byteLength(text) <= 16 * 1024, `${f}: ${Buffer.byteLength(text)} bytes`);
+    assert.ok(text.endsWith('\n'));
+    for (const line of text.split('\n').slice(0, -1)) unstamped.push(line.slice(25));
+  }
+  assertSameText(`${unstamped.join('\n')}\n`, expectedText(1, 10_000), 'all files');
+});
+
+test('linesSince picks lines by their stamp across files; without stamps it returns every line', async (t) => {
+  const home = tempHome();
+  t.after(() => home.cleanup());
+  const logPath = `${home.dir}/logs/p/api.log`;
+  mkdirSync(dirname(logPath), { recursive: true });
+  const at = (s: number): string => new Date(Date.UTC(2026, 10, 23, 20, 0, s)).toISOString();
+  writeFileSync(`${logPath}.2`, `${at(1)} one\n${at(2)} two\n`);
+  writeFileSync(`${logPath}.1`, `${at(3)} three\n${at(4)} four\ncontinued\n`);
+  writeFileSync(logPath, `${at(5)} five\n${at(6)} six`);
+  const since = (s: number) => linesSince(logPath, 3, Date.parse(at(s)));
+  assert.deepEqual(
+    (await since(4)).map((l) => l.slice(25) || l),
+    ['four', 'continued', 'five', 'six'],
+  );
+  assert.deepEqual((await since(2)).length, 6);
+  assert.deepEqual(await since(7), []);
+  assert.equal((await since(0)).length, 7);
+  assert.deepEqual(
+    (await linesSince(logPath, 3, Date.parse(at(0)), { limit: 2 })).map((l) => l.slice(25)),
+    ['five', 'six'],
+  );
+  assert.deepEqual(await readTail(logPath, 3, 3), ['continued', `${at(5)} five`, `${at(6)} six`]);
+
+  const plain = `${home.dir}/logs/p/plain.log`;
+  writeFileSync(plain, 'a\nb\nc\n');
+  assert.deepEqual(await linesSince(plain, 3, Date.now()), ['a', 'b', 'c']);
+});
+
+test('parseTimestamp', () => {
+  assert.equal(parseTimestamp('2026-11-23T20:40:30.123Z hello'), Date.UTC(2026, 10, 23, 20, 40, 30, 123));
+  assert.equal(parseTimestamp('2026-11-23T20:40:30.123Z '), Date.UTC(2026, 10, 23, 20, 40, 30, 123));
+  assert.equal(parseTimestamp('2026-11-23T20:40:30.123Z'), null);
+  assert.equal(parseTimestamp('hello world, this is not a timestamp'), null);
+  assert.equal(parseTimestamp('2026-13-45T20:40:30.123Z nope'), null);
+  assert.equal(parseTimestamp(''), null);
+});
