@@ -59,6 +59,33 @@ services:
     assert.match(tail.stdout, /^tick \d+$/m);
   });
 
+  test('rotation at max_size keeps `keep` files; no line is lost or split across files', async () => {
+    c.writeConfig(`
+name: chatty
+services:
+  printer:
+    command: [${node}, ${fixture('print-lines.mjs')}, "40000", "--vary"]
+    restart: never
+    logs: { max_size: 64KB, keep: 3 }
+`);
+    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+    await waitForState(c, 'chatty/printer:0', 'exited');
+    const base = join(c.env.CORRAL_HOME!, 'logs', 'chatty', 'printer.log');
+    const files = [`${base}.3`, `${base}.2`, `${base}.1`, base];
+    for (const f of files) assert.ok(existsSync(f), `${f} exists`);
+    assert.equal(existsSync(`${base}.4`), false, 'no more than keep rotated files');
+    const numbers: number[] = [];
+    for (const f of files) {
+      const text = readFileSync(f, 'latin1');
+      assert.ok(statSync(f).size <= 64 * 1024, `${f} is within max_size`);
+      assert.ok(text.endsWith('\n'), `${f} ends at a line boundary`);
+      for (const line of text.split('\n').slice(0, -1)) numbers.push(Number.parseInt(line, 10));
+    }
+    assert.equal(numbers[numbers.length - 1], 40000, 'the last line is there');
+    for (let i = 1; i < numbers.length; i++)
+      assert.equal(numbers[i], numbers[i - 1] + 1, `line after ${numbers[i - 1]}`);
+  });
+
   test('SIGTERM to the daemon stops the services and exits 0', async () => {
     const home = c.env.CORRAL_HOME!;
     const rows = await psJson(c);

@@ -1,0 +1,81 @@
+// corral run: the foreground form, no daemon.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type CliEnv, cliEnv } from '../helpers/cli.js';
+import { fixture } from '../helpers/home.js';
+import { waitFor } from '../helpers/wait.js';
+
+const node = process.execPath;
+
+function exitOf(child: ReturnType<CliEnv['spawnCorral']>): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('corral run', () => {
+  let c: CliEnv;
+  before(() => {
+    c = cliEnv();
+  });
+  after(async () => {
+    await c.cleanup();
+  });
+
+  test('prefixes every line with its service; SIGINT stops in reverse order and exits 0', async () => {
+    c.writeConfig(`
+name: fg
+services:
+  db:
+    command: [${node}, ${fixture('forever.mjs')}]
+    ready: { log: ready }
+  app:
+    command: [${node}, ${fixture('forever.mjs')}]
+    depends_on: { db: ready }
+`);
+    const child = c.spawnCorral(['run']);
+    await waitFor(() => /^app +\| ready$/m.test(child.output()) && /^db +\| ready$/m.test(child.output()), {
+      what: 'both services to say ready',
+    });
+    child.kill('SIGINT');
+    assert.equal(await exitOf(child), 0);
+    const out = child.output();
+    const appStopped = out.search(/stopped +fg\/app:0/);
+    const dbStopping = out.search(/stopping +fg\/db:0/);
+    assert.ok(appStopped > 0 && dbStopping > appStopped, `app stopped before db began to stop:\n${out}`);
+    assert.equal(existsSync(join(c.env.CORRAL_HOME!, 'corral.sock')), false, 'no daemon was involved');
+  });
+
+  test('--exit-with exits with that service’s code and stops the rest', async () => {
+    c.writeConfig(`
+name: job
+services:
+  side:
+    command: [${node}, ${fixture('forever.mjs')}]
+  task:
+    command: [${node}, ${fixture('exit-with.mjs')}, "7", "300"]
+    restart: never
+    depends_on: [side]
+`);
+    const child = c.spawnCorral(['run', '--exit-with', 'task']);
+    assert.equal(await exitOf(child), 7);
+    assert.match(child.output(), /stopped +job\/side:0/);
+  });
+
+  test('a run whose services all end by themselves exits, 0 when they ended cleanly', async () => {
+    c.writeConfig(`
+name: once
+services:
+  a:
+    command: [${node}, ${fixture('exit-with.mjs')}, "0"]
+    restart: on-failure
+  b:
+    command: ["/bin/sh", "-c", "echo from b"]
+    restart: never
+`);
+    const child = c.spawnCorral(['run']);
+    assert.equal(await exitOf(child), 0);
+    assert.match(child.output(), /^b +\| from b$/m);
+  });
+});
