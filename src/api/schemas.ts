@@ -104,6 +104,12 @@ export const Health = Type.Object({
   home: Type.String(),
   started_at: Type.String(),
   services: Type.Integer(),
+  /** processes this daemon took up from its predecessor when it started */
+  adopted: Type.Array(Type.String()),
+  /** processes it found dead at its start and handed to their restart policy */
+  found_dead: Type.Array(Type.String()),
+  /** what was wrong with the state file it found, if anything */
+  recovery: Type.Union([Type.String(), Type.Null()]),
 });
 export type Health = Static<typeof Health>;
 

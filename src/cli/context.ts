@@ -63,11 +63,16 @@ export class CliContext {
     try {
       await startDaemon(this.home);
     } catch (e) {
-      // another command may have started one at the same moment: use it
-      try {
-        return await this.connect();
-      } catch {
-        throw e;
+      if (!isCorralError(e) || e.code !== 'DAEMON_RUNNING') throw e;
+      // another command started one at the same moment: ours lost the lock; wait for the winner
+      const deadline = Date.now() + DEFAULTS.daemonStartTimeoutMs;
+      for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+        try {
+          return await this.connect();
+        } catch {
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, delay));
+        }
       }
     }
     return this.connect();
@@ -120,10 +125,13 @@ export function startDaemon(home: string): Promise<number> {
       if (said.includes('ready')) finish(null);
     });
     child.once('exit', (code) => {
+      const words = lastWords(paths.daemonLog);
+      // it lost the race for the home's lock to a daemon started at the same moment
+      const lost = /already runs/.test(words);
       finish(
         new CorralError(
-          'DAEMON_UNREACHABLE',
-          `The daemon exited with code ${code} while starting${lastWords(paths.daemonLog)}`,
+          lost ? 'DAEMON_RUNNING' : 'DAEMON_UNREACHABLE',
+          `The daemon exited with code ${code} while starting${words}`,
         ),
       );
     });

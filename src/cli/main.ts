@@ -3,16 +3,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type ErrorCode, isCorralError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { check } from './commands/check.js';
-import { control, kill } from './commands/control.js';
-import { type DaemonStartOptions, daemonStart, daemonStatus, daemonStop } from './commands/daemon.js';
-import { assertOneTarget, down } from './commands/down.js';
-import { events } from './commands/events.js';
-import { inspect } from './commands/inspect.js';
-import { type LogsOptions, logs } from './commands/logs.js';
-import { ps } from './commands/ps.js';
-import { run } from './commands/run.js';
-import { type UpOptions, up } from './commands/up.js';
+import type { DaemonStartOptions } from './commands/daemon.js';
+import type { LogsOptions } from './commands/logs.js';
+import type { UpOptions } from './commands/up.js';
 import { CliContext, type Output } from './context.js';
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([
@@ -75,7 +68,11 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--wait', 'wait until every service is ready (the default on a terminal)')
     .option('--no-wait', 'return once the config is applied')
     .option('--watch', 'apply again when the file changes')
-    .action(act((ctx, services: string[], opts: UpOptions) => up(ctx, services, opts)));
+    .action(
+      act(async (ctx, services: string[], opts: UpOptions) =>
+        (await import('./commands/up.js')).up(ctx, services, opts),
+      ),
+    );
 
   program
     .command('down')
@@ -84,7 +81,8 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-f, --file <file>', 'config file whose project to stop')
     .option('--all', 'every project')
     .action(
-      act((ctx, project: string | undefined, opts: { file?: string; all?: boolean }) => {
+      act(async (ctx, project: string | undefined, opts: { file?: string; all?: boolean }) => {
+        const { assertOneTarget, down } = await import('./commands/down.js');
         assertOneTarget(project, opts);
         return down(ctx, project, opts);
       }),
@@ -97,7 +95,9 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-f, --file <file>', 'config file (default: corral.yaml, then Procfile)')
     .option('--exit-with <service>', 'exit when this service ends, with its exit code')
     .action(
-      act((ctx, services: string[], opts: { file?: string; exitWith?: string }) => run(ctx, services, opts)),
+      act(async (ctx, services: string[], opts: { file?: string; exitWith?: string }) =>
+        (await import('./commands/run.js')).run(ctx, services, opts),
+      ),
     );
 
   program
@@ -105,7 +105,11 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description('list processes: state, pid, uptime, restarts, health, CPU, memory')
     .option('--json', 'print JSON')
     .option('-a, --all', 'include stopped and exited processes')
-    .action(act((ctx, opts: { json?: boolean; all?: boolean }) => ps(ctx, opts)));
+    .action(
+      act(async (ctx, opts: { json?: boolean; all?: boolean }) =>
+        (await import('./commands/ps.js')).ps(ctx, opts),
+      ),
+    );
 
   for (const action of ['start', 'stop', 'restart'] as const) {
     program
@@ -113,7 +117,11 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       .description(`${action} services (name, name:N, project/name)`)
       .argument('<service...>')
       .option('--json', 'print the resulting status as JSON')
-      .action(act((ctx, names: string[], opts: { json?: boolean }) => control(ctx, action, names, opts)));
+      .action(
+        act(async (ctx, names: string[], opts: { json?: boolean }) =>
+          (await import('./commands/control.js')).control(ctx, action, names, opts),
+        ),
+      );
   }
 
   program
@@ -121,7 +129,11 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description("send a signal to a service's process group")
     .argument('<service>')
     .option('-s, --signal <signal>', 'signal name or number', 'SIGTERM')
-    .action(act((ctx, name: string, opts: { signal: string }) => kill(ctx, name, opts)));
+    .action(
+      act(async (ctx, name: string, opts: { signal: string }) =>
+        (await import('./commands/control.js')).kill(ctx, name, opts),
+      ),
+    );
 
   program
     .command('logs')
@@ -132,7 +144,11 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--since <when>', 'lines since a duration ago (5m) or a time (ISO 8601)')
     .option('--timestamps', 'show the time of each line')
     .option('--json', 'one JSON object per line')
-    .action(act((ctx, names: string[], opts: LogsOptions) => logs(ctx, names, opts)));
+    .action(
+      act(async (ctx, names: string[], opts: LogsOptions) =>
+        (await import('./commands/logs.js')).logs(ctx, names, opts),
+      ),
+    );
 
   program
     .command('events')
@@ -140,21 +156,33 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-f, --follow', 'keep printing new events')
     .option('--since <when>', 'events since a duration ago (5m) or a time (ISO 8601)')
     .option('--json', 'print JSON')
-    .action(act((ctx, opts: { follow?: boolean; since?: string; json?: boolean }) => events(ctx, opts)));
+    .action(
+      act(async (ctx, opts: { follow?: boolean; since?: string; json?: boolean }) =>
+        (await import('./commands/events.js')).events(ctx, opts),
+      ),
+    );
 
   program
     .command('check')
     .description('validate a config file; changes nothing')
     .option('-f, --file <file>', 'config file (default: corral.yaml, then Procfile)')
     .option('--json', 'print the normalized definition as JSON')
-    .action(act((ctx, opts: { file?: string; json?: boolean }) => check(ctx, opts)));
+    .action(
+      act(async (ctx, opts: { file?: string; json?: boolean }) =>
+        (await import('./commands/check.js')).check(ctx, opts),
+      ),
+    );
 
   program
     .command('inspect')
     .description("a service's definition and the status of each of its processes")
     .argument('<service>')
     .option('--json', 'print JSON')
-    .action(act((ctx, name: string, opts: { json?: boolean }) => inspect(ctx, name, opts)));
+    .action(
+      act(async (ctx, name: string, opts: { json?: boolean }) =>
+        (await import('./commands/inspect.js')).inspect(ctx, name, opts),
+      ),
+    );
 
   const daemon = program.command('daemon').description('the background daemon of this home');
   daemon
@@ -166,17 +194,33 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       '--idle-timeout <duration>',
       'exit after this long with no running service and no client (0: never)',
     )
-    .action(act((ctx, opts: DaemonStartOptions) => daemonStart(ctx, opts)));
+    .action(
+      act(async (ctx, opts: DaemonStartOptions) =>
+        (await import('./commands/daemon.js')).daemonStart(ctx, opts),
+      ),
+    );
   daemon
     .command('stop')
     .description('stop the daemon and its services')
     .option('--keep-services', 'leave services running for a later daemon')
-    .action(act((ctx, opts: { keepServices?: boolean }) => daemonStop(ctx, opts)));
+    .action(
+      act(async (ctx, opts: { keepServices?: boolean }) =>
+        (await import('./commands/daemon.js')).daemonStop(ctx, opts),
+      ),
+    );
+  daemon
+    .command('restart')
+    .description('replace the daemon with a new one; services keep running and are adopted')
+    .action(act(async (ctx) => (await import('./commands/daemon.js')).daemonRestart(ctx)));
   daemon
     .command('status')
     .description('is a daemon running, with which pid and version')
     .option('--json', 'print JSON')
-    .action(act((ctx, opts: { json?: boolean }) => daemonStatus(ctx, opts)));
+    .action(
+      act(async (ctx, opts: { json?: boolean }) =>
+        (await import('./commands/daemon.js')).daemonStatus(ctx, opts),
+      ),
+    );
 
   return program;
 }

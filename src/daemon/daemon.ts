@@ -9,13 +9,16 @@ import { loadProject, loadProjectFromText } from '../config/index.js';
 import { systemClock } from '../engine/clock.js';
 import { Supervisor } from '../engine/supervisor.js';
 import { LogHub, linesSince, readTail } from '../logs/index.js';
+import { PidWatcher } from '../process/pidwatch.js';
 import { UsageSampler } from '../process/usage.js';
 import { EventJournal } from '../state/journal.js';
 import { VERSION } from '../version.js';
 import { type HomePaths, homePaths, prepareHome } from './home.js';
+import { FifoKeeper } from './keeper.js';
 import { DaemonOutput } from './output.js';
+import { findOwnProcesses, liveProcessFor, readState } from './recover.js';
 import { claimHome } from './single.js';
-import { StateWriter } from './snapshot.js';
+import { StateWriter, writeProjects } from './snapshot.js';
 
 export interface DaemonOptions {
   home: string;
@@ -42,6 +45,11 @@ export class Daemon {
   private readonly hub: LogHub;
   private readonly output: DaemonOutput;
   private readonly usage = new UsageSampler();
+  private readonly pids: PidWatcher;
+  private readonly keeper: FifoKeeper;
+  private adopted: string[] = [];
+  private foundDead: string[] = [];
+  private recovery: string | null = null;
   private readonly stateWriter: StateWriter;
   private readonly startedAt = Date.now();
   private app: FastifyInstance | null = null;
@@ -55,15 +63,20 @@ export class Daemon {
     this.journal = new EventJournal(paths.eventsFile);
     this.journal.on('write-error', (err) => logger.error({ err }, 'cannot append to events.jsonl'));
     this.hub = new LogHub({ logger: logger.child({ component: 'logs' }) });
-    this.output = new DaemonOutput(this.hub, paths.logsDir, paths.runDir);
     const baseEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env))
       if (v !== undefined && !PRIVATE_ENV.includes(k)) baseEnv[k] = v;
+    // how the next daemon proves a process is this home's (see recover.ts)
+    baseEnv.CORRAL_HOME = paths.dir;
+    this.keeper = new FifoKeeper(paths.dir, baseEnv, logger);
+    this.output = new DaemonOutput(this.hub, paths.logsDir, paths.runDir, this.keeper);
+    this.pids = new PidWatcher((err) => logger.error({ err }, 'process exit watcher failed'));
     this.supervisor = new Supervisor({
       clock: systemClock,
       output: this.output,
       baseEnv,
       emit: (event) => this.journal.record(event),
+      watchPid: (id, onExit) => this.pids.watch(id, onExit),
     });
     this.stateWriter = new StateWriter(paths.stateFile, this.supervisor, logger);
     this.supervisor.on('change', () => this.stateWriter.schedule());
@@ -80,10 +93,17 @@ export class Daemon {
     const lockFd = await claimHome(paths);
     const daemon = new Daemon(paths, logger);
     daemon.lockFd = lockFd;
+    daemon.recover();
+    daemon.keeper.refresh(); // hold every FIFO now, and retire the keeper of the daemon before
     await daemon.listen();
     writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
-    daemon.journal.record({ type: 'daemon-started', pid: process.pid, message: `corral ${VERSION}` });
-    logger.info({ home: paths.dir, version: VERSION }, 'daemon started');
+    const taken = `adopted ${daemon.adopted.length} running processes, ${daemon.foundDead.length} found dead`;
+    daemon.journal.record({
+      type: 'daemon-started',
+      pid: process.pid,
+      message: `corral ${VERSION}; ${taken}`,
+    });
+    logger.info({ home: paths.dir, version: VERSION, adopted: daemon.adopted.length }, 'daemon started');
     if (opts.readyFd !== undefined) {
       try {
         writeSync(opts.readyFd, 'ready\n');
@@ -93,6 +113,28 @@ export class Daemon {
       }
     }
     return daemon;
+  }
+
+  /** Takes up the projects and live processes of the previous daemon of this home. */
+  private recover(): void {
+    const found = readState(this.paths.stateFile, this.paths.projectsFile);
+    if (found.problem) {
+      this.recovery = found.problem;
+      this.logger.warn({ problem: found.problem }, 'state file set aside');
+      this.journal.record({ type: 'daemon-started', pid: process.pid, message: found.problem });
+    }
+    if (found.projects.length === 0) return;
+    const own = findOwnProcesses(this.paths.dir, this.paths.runDir);
+    const before = new Map(found.records.map((r) => [r.name, r]));
+    for (const project of found.projects) {
+      const records = found.records.filter((r) => r.project === project.name);
+      this.adopted.push(...this.supervisor.restore(project, records, (rec) => liveProcessFor(rec, own)));
+    }
+    for (const inst of this.supervisor.list()) {
+      const rec = before.get(inst.name);
+      if (rec?.pid != null && !this.adopted.includes(inst.name)) this.foundDead.push(inst.name);
+    }
+    this.stateWriter.flush();
   }
 
   private async listen(): Promise<void> {
@@ -105,6 +147,7 @@ export class Daemon {
       apply: (body) => this.apply(body),
       removeProject: async (name) => {
         await this.supervisor.removeProject(name);
+        this.saveProjects();
         this.stateWriter.schedule();
       },
       stopServices: (keep) => this.stopServices(keep),
@@ -129,6 +172,9 @@ export class Daemon {
       home: this.paths.dir,
       started_at: new Date(this.startedAt).toISOString(),
       services: this.supervisor.list().length,
+      adopted: this.adopted,
+      found_dead: this.foundDead,
+      recovery: this.recovery,
     };
   }
 
@@ -158,6 +204,7 @@ export class Daemon {
       .map((k) => `${k}: ${result[k].join(', ')}`)
       .join('; ');
     this.journal.record({ type: 'config-applied', project: spec.name, message: summary || 'no change' });
+    this.saveProjects();
     this.stateWriter.schedule();
     return result;
   }
@@ -216,8 +263,18 @@ export class Daemon {
     await this.finish(opts);
   }
 
+  private saveProjects(): void {
+    try {
+      writeProjects(this.paths.projectsFile, this.supervisor);
+    } catch (err) {
+      this.logger.error({ err, path: this.paths.projectsFile }, 'cannot write projects file');
+    }
+  }
+
   private async close(keepServices: boolean): Promise<void> {
+    if (keepServices) this.supervisor.detachAll();
     await this.app?.close();
+    await this.pids.close();
     this.journal.record({
       type: 'daemon-stopped',
       pid: process.pid,
@@ -225,6 +282,7 @@ export class Daemon {
     });
     this.stateWriter.flush();
     await this.hub.closeAll();
+    if (!keepServices) this.keeper.stop();
     this.journal.close();
     for (const file of [this.paths.socket, this.paths.pidFile]) {
       try {

@@ -11,6 +11,8 @@ export interface HomePaths {
   lockFile: string;
   daemonLog: string;
   stateFile: string;
+  /** the projects' definitions alone, rewritten only when they change */
+  projectsFile: string;
   eventsFile: string;
   tokenFile: string;
   logsDir: string;
@@ -33,6 +35,7 @@ export function homePaths(dir: string): HomePaths {
     lockFile: join(dir, 'daemon.lock'),
     daemonLog: join(dir, 'daemon.log'),
     stateFile: join(dir, 'state.json'),
+    projectsFile: join(dir, 'projects.json'),
     eventsFile: join(dir, 'events.jsonl'),
     tokenFile: join(dir, 'token'),
     logsDir: join(dir, 'logs'),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { logStem } from '../engine/names.js';
 import type { OutputKey, OutputRouter, OutputTarget } from '../engine/output.js';
 import type { LogHub } from '../logs/index.js';
+import type { FifoKeeper } from './keeper.js';
 
 export interface LogLocation {
   id: string;
@@ -30,9 +31,11 @@ export class DaemonOutput implements OutputRouter {
   private readonly runDir: string;
   private readonly followers = new EventEmitter();
   private readonly wired = new Set<string>();
+  private readonly keeper: FifoKeeper;
 
-  constructor(hub: LogHub, logsDir: string, runDir: string) {
+  constructor(hub: LogHub, logsDir: string, runDir: string, keeper: FifoKeeper) {
     this.hub = hub;
+    this.keeper = keeper;
     this.logsDir = logsDir;
     this.runDir = runDir;
     this.followers.setMaxListeners(0);
@@ -46,6 +49,10 @@ export class DaemonOutput implements OutputRouter {
 
   attach(): void {
     // children write straight into their FIFO: nothing to attach
+  }
+
+  reattach(key: OutputKey): void {
+    this.channel(key);
   }
 
   flush(key: OutputKey): void {
@@ -62,6 +69,7 @@ export class DaemonOutput implements OutputRouter {
     const id = this.location(key).id;
     this.hub.close(id, { drain: true, remove: true });
     this.wired.delete(id);
+    this.keeper.release(this.location(key).fifoPath);
   }
 
   /** Opens (or re-opens after a daemon restart) the channel of a process. */
@@ -69,6 +77,7 @@ export class DaemonOutput implements OutputRouter {
     const loc = this.location(key);
     let channel = this.hub.get(loc.id);
     if (!channel) {
+      this.keeper.hold(loc.fifoPath);
       channel = this.hub.open({
         ...loc,
         timestamps: key.logs.timestamps,

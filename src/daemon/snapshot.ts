@@ -3,7 +3,6 @@
 import type { Logger } from 'pino';
 import { STATE_FILE_VERSION } from '../defaults.js';
 import type { Supervisor } from '../engine/supervisor.js';
-import { bootId } from '../process/procfs.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { VERSION } from '../version.js';
 
@@ -37,28 +36,18 @@ export class StateWriter {
   }
 
   snapshot(): object {
-    const boot = bootId();
     return {
       version: STATE_FILE_VERSION,
       corral: VERSION,
       daemon: { pid: process.pid, written_at: new Date().toISOString() },
       projects: [...this.supervisor.projects.values()].map((p) => p.spec),
-      processes: this.supervisor.list().map((i) => ({
-        name: i.name,
-        project: i.project,
-        service: i.service,
-        instance: i.index,
-        state: i.state,
-        pid: i.pid,
-        start_time: i.startTime,
-        boot_id: i.pid === null ? null : boot,
-        started_at: i.startedAt,
-        restarts: i.restarts,
-        streak: i.streak,
-        next_start_at: i.nextStartAt,
-        last_exit: i.lastExit,
-        waiting: i.waiting,
-      })),
+      processes: this.supervisor.list().map((i) => i.record()),
     };
   }
+}
+
+/** Writes projects.json: the definitions alone, so a corrupt state.json does not lose them. */
+export function writeProjects(path: string, supervisor: Supervisor): void {
+  const projects = [...supervisor.projects.values()].map((p) => p.spec);
+  writeFileAtomic(path, `${JSON.stringify({ version: STATE_FILE_VERSION, projects }, null, 1)}\n`);
 }

@@ -1,8 +1,8 @@
 // One process of a service: spawns it, waits for it to be ready, records how it ended,
 // and lets the restart policy decide what comes next. Driven by the child's exit event only.
-import type { ChildProcess } from 'node:child_process';
 import type { ServiceSpec } from '../config/types.js';
 import { killGroup, stopGroup } from '../process/kill.js';
+import { bootId, type ProcessIdentity } from '../process/procfs.js';
 import { spawnService } from '../process/spawn.js';
 import type { Clock, Timer } from './clock.js';
 import { instanceName } from './names.js';
@@ -17,6 +17,8 @@ export interface InstanceHost {
   /** the environment every service starts from (the daemon's, less its own variables) */
   baseEnv: Record<string, string>;
   emit(event: Partial<CorralEvent> & Pick<CorralEvent, 'type'>): void;
+  /** calls onExit once the process (not a child of ours) has exited; only daemons adopt */
+  watchPid?(id: ProcessIdentity, onExit: () => void): () => void;
   /** called after every change of state, restart count or pid */
   changed(instance: Instance): void;
 }
@@ -35,6 +37,28 @@ export interface InstanceStatus {
   last_exit: { code: number | null; signal: string | null; reason: string } | null;
   /** ms until the next start, in backoff */
   backoff_ms: number | null;
+  message: string | null;
+}
+
+/** What state.json keeps of one process, for the next daemon. */
+export interface ProcessRecord {
+  name: string;
+  project: string;
+  service: string;
+  instance: number;
+  state: ProcessState;
+  pid: number | null;
+  /** starttime of the process in clock ticks after boot (/proc/PID/stat field 22) */
+  start_time: number | null;
+  boot_id: string | null;
+  /** epoch ms */
+  started_at: number | null;
+  restarts: number;
+  streak: number;
+  /** epoch ms of the next start, in backoff */
+  next_start_at: number | null;
+  last_exit: ExitStatus | null;
+  waiting: boolean;
   message: string | null;
 }
 
@@ -58,7 +82,9 @@ export class Instance {
   /** to be started as soon as its dependencies allow */
   waiting = false;
 
-  private child: ChildProcess | null = null;
+  /** bumped at every spawn or adoption, so that a late exit of an earlier process is ignored */
+  private generation = 0;
+  private unwatch: (() => void) | null = null;
   private exited: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | null = null;
   private backoffTimer: Timer | null = null;
@@ -160,6 +186,102 @@ export class Instance {
     };
   }
 
+  /** What state.json keeps of this process. */
+  record(): ProcessRecord {
+    return {
+      name: this.name,
+      project: this.project,
+      service: this.service,
+      instance: this.index,
+      state: this.state,
+      pid: this.pid,
+      start_time: this.startTime,
+      boot_id: this.pid === null ? null : bootId(),
+      started_at: this.startedAt,
+      restarts: this.restarts,
+      streak: this.streak,
+      next_start_at: this.nextStartAt,
+      last_exit: this.lastExit,
+      waiting: this.waiting,
+      message: this.message,
+    };
+  }
+
+  /**
+   * Takes up where a previous daemon left off. `alive` says whether the recorded process (or one
+   * proven to be this instance's) still runs; `pid`/`startTime` name it. Nothing is restarted
+   * that still runs; a process that died meanwhile is handled by the policy, once.
+   */
+  restore(rec: ProcessRecord, live: { pid: number; startTime: number } | null): void {
+    const now = this.host.clock.now();
+    this.restarts = rec.restarts;
+    this.streak = rec.streak;
+    this.lastExit = rec.last_exit;
+    this.waiting = rec.waiting;
+    this.startedAt = rec.started_at;
+    if (live !== null) {
+      this.adopt(rec, live);
+      return;
+    }
+    if (rec.pid !== null) {
+      // it ended while no daemon was watching: its status is lost, its last output is not
+      this.host.output.reattach(this.outputKey);
+      this.pid = rec.pid;
+      this.state = rec.state;
+      const generation = ++this.generation;
+      this.onExit(generation, null, null, true, false);
+      if (rec.state === ProcessState.Stopping && this.state !== ProcessState.Stopped) {
+        this.cancelBackoff();
+        this.setState(ProcessState.Stopped, null);
+      }
+      return;
+    }
+    if (rec.state === ProcessState.Backoff && rec.next_start_at !== null) {
+      const delayMs = Math.max(0, rec.next_start_at - now);
+      this.nextStartAt = now + delayMs;
+      this.setState(ProcessState.Backoff, rec.message);
+      this.backoffTimer = this.host.clock.after(delayMs, () => {
+        this.backoffTimer = null;
+        if (this.state === ProcessState.Backoff) this.spawn();
+      });
+      return;
+    }
+    const settled: ProcessState[] = [ProcessState.Stopped, ProcessState.Exited, ProcessState.Failed];
+    this.setState(settled.includes(rec.state) ? rec.state : ProcessState.Stopped, rec.message);
+  }
+
+  private adopt(rec: ProcessRecord, live: { pid: number; startTime: number }): void {
+    const generation = ++this.generation;
+    this.pid = live.pid;
+    this.startTime = live.startTime;
+    this.host.output.reattach(this.outputKey);
+    this.exited = new Promise((resolve) => {
+      const onExit = (): void => {
+        this.onExit(generation, null, null, true);
+        resolve();
+      };
+      this.unwatch =
+        this.host.watchPid?.({ pid: live.pid, startTime: live.startTime, bootId: bootId() }, onExit) ?? null;
+    });
+    this.host.emit({ type: 'adopted', ...this.eventBase(), message: `was ${rec.state}` });
+    if (rec.state === ProcessState.Starting) {
+      this.setState(ProcessState.Starting, null);
+      this.awaitReady(generation);
+    } else {
+      this.setState(ProcessState.Running, null);
+    }
+    if (rec.state === ProcessState.Stopping) void this.stop();
+  }
+
+  /** Stops watching an adopted process without touching it (the daemon leaves, keeping services). */
+  detach(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+    this.cancelReady?.();
+    this.cancelReady = null;
+    this.cancelBackoff();
+  }
+
   private spawn(): void {
     const spec = this.spec;
     const target = this.host.output.prepare(this.outputKey);
@@ -185,7 +307,7 @@ export class Instance {
       return;
     }
     const { child, pid, startTime } = result;
-    this.child = child;
+    const generation = ++this.generation;
     this.pid = pid;
     this.startTime = startTime;
     this.startedAt = this.host.clock.now();
@@ -194,20 +316,27 @@ export class Instance {
     if (target.stdout === 'pipe' || target.stderr === 'pipe') this.host.output.attach(this.outputKey, child);
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        this.onExit(child, code, signal);
+        this.onExit(generation, code, signal, false);
         resolve();
       });
     });
     // events go out before the state changes, because a change can start dependents
     this.host.emit({ type: 'spawned', ...this.eventBase() });
     this.setState(ProcessState.Starting, null);
+    this.awaitReady(generation);
+  }
+
+  /** Runs the ready check of a starting process; kills it with reason ready-timeout if it fails. */
+  private awaitReady(generation: number): void {
+    const spec = this.spec;
+    const pid = this.pid!;
     if (spec.ready === null) {
       this.becomeReady();
       return;
     }
     this.cancelReady = waitUntilReady(spec, this.host, this.outputKey, (error) => {
       this.cancelReady = null;
-      if (this.child !== child || this.state !== ProcessState.Starting) return;
+      if (this.generation !== generation || this.state !== ProcessState.Starting) return;
       if (error === null) {
         this.becomeReady();
         return;
@@ -223,8 +352,16 @@ export class Instance {
     this.setState(ProcessState.Running, null);
   }
 
-  private onExit(child: ChildProcess, rawCode: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child !== child) return;
+  /** The process ended: record how, then let the policy decide. `unknown`: an adopted process, status lost. */
+  private onExit(
+    generation: number,
+    rawCode: number | null,
+    signal: NodeJS.Signals | null,
+    unknown: boolean,
+    groupSafe = true,
+  ): void {
+    if (this.generation !== generation) return;
+    this.unwatch = null;
     this.host.output.flush(this.outputKey);
     this.cancelReady?.();
     this.cancelReady = null;
@@ -232,16 +369,16 @@ export class Instance {
     const pid = this.pid;
     const runMs = this.startedAt === null ? 0 : now - this.startedAt;
     const code = exitCode(rawCode, signal);
-    this.child = null;
     this.pid = null;
     this.startTime = null;
     const clean = signal === null && rawCode !== null && this.spec.successCodes.includes(rawCode);
-    const reason: ExitReason = this.killReason ?? (clean ? 'exited' : 'crashed');
+    const reason: ExitReason = this.killReason ?? (unknown ? 'unknown' : clean ? 'exited' : 'crashed');
     this.lastExit = { code, signal, reason, at: now };
     this.host.emit({ type: 'exited', ...this.eventBase(), pid, code, signal, reason });
     if (this.state === ProcessState.Stopping) return; // stopProcess() finishes the story
-    // a leader that died may leave members of its group behind: they go too
-    if (pid !== null) killGroup(pid, 'SIGKILL');
+    // a leader that died may leave members of its group behind: they go too (not when the
+    // leader died unseen: its pid, and so the group id, may belong to someone else by now)
+    if (pid !== null && groupSafe) killGroup(pid, 'SIGKILL');
     const decision = decide(this.spec, { code: rawCode, signal, reason, runMs }, { restarts: this.streak });
     this.streak = decision.restarts;
     if (decision.action === 'exit') {

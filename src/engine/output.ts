@@ -14,6 +14,8 @@ export interface OutputRouter {
   prepare(key: OutputKey): OutputTarget;
   /** given the child when stdout/stderr were 'pipe' */
   attach(key: OutputKey, child: ChildProcess): void;
+  /** reconnects the output of a process started by an earlier daemon */
+  reattach(key: OutputKey): void;
   /** make sure everything the process wrote so far has reached its destination */
   flush(key: OutputKey): void;
   /** follow the process's output (the log readiness probe); returns an unsubscribe function */

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { DependencyCondition, ProjectSpec, ServiceSpec } from '../config/types.js';
 import { CorralError } from '../errors.js';
-import { Instance, type InstanceHost, type InstanceStatus } from './instance.js';
+import { Instance, type InstanceHost, type InstanceStatus, type ProcessRecord } from './instance.js';
 import { type Address, parseAddress } from './names.js';
 import { conditionMet, stopWaves, withDependencies } from './order.js';
 import { ProcessState } from './states.js';
@@ -118,6 +118,40 @@ export class Supervisor extends EventEmitter {
     for (const r of rollouts) void this.rollOut(r);
     this.startWaiting();
     return result;
+  }
+
+  /**
+   * Takes up a project a previous daemon ran: each process is restored from its record, adopting
+   * the live process `live(record)` names, if any. Returns the names of the adopted processes.
+   */
+  restore(
+    spec: ProjectSpec,
+    records: readonly ProcessRecord[],
+    live: (rec: ProcessRecord) => { pid: number; startTime: number } | null,
+  ): string[] {
+    const entry: ProjectEntry = { spec, services: new Map() };
+    this.projects.set(spec.name, entry);
+    const byName = new Map(records.map((r) => [r.name, r]));
+    const adopted: string[] = [];
+    for (const svc of spec.services) {
+      const service: ServiceEntry = { spec: svc, instances: [] };
+      entry.services.set(svc.name, service);
+      for (let i = 0; i < svc.instances; i++) {
+        const inst = new Instance(svc, i, this.host);
+        service.instances.push(inst);
+        const rec = byName.get(inst.name) ?? blankRecord(inst);
+        const found = live(rec);
+        inst.restore(rec, found);
+        if (found) adopted.push(inst.name);
+      }
+    }
+    this.startWaiting();
+    return adopted;
+  }
+
+  /** Stops watching every process and leaves them running (for a daemon that exits keeping services). */
+  detachAll(): void {
+    for (const inst of this.list()) inst.detach();
   }
 
   /** Stops every process of a project in reverse dependency order and forgets the project. */
@@ -323,4 +357,13 @@ export class Supervisor extends EventEmitter {
 function sameDefinition(a: ServiceSpec, b: ServiceSpec): boolean {
   if (a.instances !== b.instances && (a.instances === 1 || b.instances === 1)) return false;
   return JSON.stringify({ ...a, instances: 0 }) === JSON.stringify({ ...b, instances: 0 });
+}
+
+/** The record of a process no state file mentions (a corrupt or missing one). */
+function blankRecord(inst: Instance): ProcessRecord {
+  return {
+    ...inst.record(),
+    state: ProcessState.Running,
+    pid: null,
+  };
 }

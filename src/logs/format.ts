@@ -11,6 +11,7 @@ export function timestampPrefix(ms: number): Buffer {
 }
 
 let newlineScratch = new Int32Array(4096);
+let stampScratch = Buffer.allocUnsafe(0);
 
 /** Offsets of every '\n' in `buf`, in ascending order; valid until the next call. */
 export function newlineOffsets(buf: Buffer): Int32Array {
@@ -40,6 +41,7 @@ export function countLineStarts(length: number, newlines: Int32Array, atLineStar
  * `atLineStart`, and every byte after a '\n' within `raw`; a trailing '\n' gets its prefix
  * only when the next byte comes (in a later chunk), so a prefix always carries the time its
  * line began to arrive. `newlines` are the offsets of the '\n' in `raw` (newlineOffsets).
+ * The result is a view of a buffer reused by the next call: write it out, or copy it.
  */
 export function stampLines(
   raw: Buffer,
@@ -49,7 +51,9 @@ export function stampLines(
 ): Buffer {
   const starts = countLineStarts(raw.length, newlines, atLineStart);
   if (starts === 0) return raw;
-  const out = Buffer.allocUnsafe(raw.length + starts * prefix.length);
+  const size = raw.length + starts * prefix.length;
+  if (stampScratch.length < size) stampScratch = Buffer.allocUnsafe(Math.max(size, stampScratch.length * 2));
+  const out = stampScratch.subarray(0, size);
   let o = 0;
   let i = 0;
   if (atLineStart) o += prefix.copy(out, o);

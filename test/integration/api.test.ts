@@ -20,6 +20,7 @@ const quiet: OutputRouter = {
     child.stdout?.resume();
     child.stderr?.resume();
   },
+  reattach: () => {},
   flush: () => {},
   subscribe: () => () => {},
   dispose: () => {},
@@ -57,6 +58,9 @@ describe('the API', () => {
           home: home.dir,
           started_at: '',
           services: 0,
+          adopted: [],
+          found_dead: [],
+          recovery: null,
         };
       },
       statuses,
@@ -212,6 +216,9 @@ describe('the API', () => {
         home: home.dir,
         started_at: '',
         services: 0,
+        adopted: [],
+        found_dead: [],
+        recovery: null,
       }),
       statuses: () => [],
       apply: async () => {

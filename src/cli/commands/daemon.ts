@@ -1,7 +1,7 @@
 // corral daemon start | stop | restart | status.
-import { Daemon } from '../../daemon/daemon.js';
 import { CorralError, isCorralError } from '../../errors.js';
 import { closeInheritedFds } from '../../process/fds.js';
+import { readProcStat } from '../../process/procfs.js';
 import { type CliContext, startDaemon } from '../context.js';
 import { formatDuration } from '../format.js';
 
@@ -35,6 +35,7 @@ async function runForeground(ctx: CliContext): Promise<number> {
   delete process.env.CORRAL_READY_FD;
   // fds inherited from whoever started us (a shell, a CI runner) must not reach services
   closeInheritedFds(readyFd === undefined ? [] : [readyFd]);
+  const { Daemon } = await import('../../daemon/daemon.js');
   const daemon = await Daemon.start({ home: ctx.home, readyFd });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -74,6 +75,28 @@ export async function daemonStop(ctx: CliContext, opts: { keepServices?: boolean
   return 0;
 }
 
+/** Replaces the daemon with a new one that adopts every running service: nothing restarts. */
+export async function daemonRestart(ctx: CliContext): Promise<number> {
+  const started = Date.now();
+  let oldPid: number | null = null;
+  try {
+    const client = await ctx.connect();
+    oldPid = (await client.health()).pid;
+    await client.shutdown(true);
+    await gone(oldPid, 10_000);
+    await ctx.close();
+  } catch (e) {
+    if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
+  }
+  await startDaemon(ctx.home);
+  const health = await (await ctx.connect()).health();
+  const took = Date.now() - started;
+  ctx.note(
+    `Daemon ${oldPid === null ? 'started' : `${oldPid} replaced`} by ${health.pid} in ${took} ms; adopted ${health.adopted.length} running processes${health.found_dead.length > 0 ? `, ${health.found_dead.length} found dead` : ''}.`,
+  );
+  return 0;
+}
+
 export async function daemonStatus(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
   try {
     const health = await (await ctx.connect()).health();
@@ -83,6 +106,15 @@ export async function daemonStatus(ctx: CliContext, opts: { json?: boolean }): P
         `running: pid ${health.pid}, corral ${health.version}, up ${formatDuration(health.uptime_ms)}`,
       );
       ctx.print(`home: ${health.home}, ${health.services} processes`);
+      ctx.print(
+        `at start: adopted ${health.adopted.length} running processes${health.adopted.length > 0 ? ` (${health.adopted.join(', ')})` : ''}`,
+      );
+      if (health.found_dead.length > 0) {
+        ctx.print(
+          `at start: found ${health.found_dead.length} dead, handed to their restart policy (${health.found_dead.join(', ')})`,
+        );
+      }
+      if (health.recovery) ctx.print(`state file: ${health.recovery}`);
     }
     return 0;
   } catch (e) {
@@ -93,16 +125,13 @@ export async function daemonStatus(ctx: CliContext, opts: { json?: boolean }): P
   }
 }
 
-/** Resolves once `pid` has exited, or after `timeoutMs`. */
+/** Resolves once `pid` has exited (a zombie counts: its parent may be slow to reap), or after `timeoutMs`. */
 async function gone(pid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let delay = 5;
   while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+    const stat = readProcStat(pid);
+    if (stat === null || stat.state === 'Z') return;
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 100);
   }

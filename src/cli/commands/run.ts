@@ -57,6 +57,8 @@ class PrefixedOutput implements OutputRouter {
     }
   }
 
+  reattach(): void {}
+
   flush(): void {}
 
   subscribe(key: OutputKey, onChunk: (chunk: Buffer) => void): () => void {

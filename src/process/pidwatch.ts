@@ -1,0 +1,55 @@
+// Tells when processes that are not our children exit: one pidfd per process, all in one epoll
+// set waited on by a single parked call. Used for processes a daemon adopted from its predecessor.
+import { closeSync } from 'node:fs';
+import { ReadinessWatcher } from '../logs/watcher.js';
+import { pidfdOpen } from './native.js';
+import { type ProcessIdentity, sameProcess } from './procfs.js';
+
+export class PidWatcher {
+  private readonly watcher: ReadinessWatcher;
+  private readonly handlers = new Map<number, () => void>();
+
+  constructor(onFailure: (error: Error) => void) {
+    this.watcher = new ReadinessWatcher((fd) => this.fire(fd), onFailure);
+  }
+
+  /**
+   * Calls `onExit` once when the process `id` names has exited (at once, on the next turn, if it
+   * already has, or if its pid now belongs to another process). Returns a function that cancels.
+   */
+  watch(id: ProcessIdentity, onExit: () => void): () => void {
+    let fd: number;
+    try {
+      fd = pidfdOpen(id.pid);
+    } catch {
+      setImmediate(onExit); // ESRCH: gone already
+      return () => {};
+    }
+    // checked after the pidfd is held, so the pidfd cannot name a later process with that pid
+    if (!sameProcess(id)) {
+      closeSync(fd);
+      setImmediate(onExit);
+      return () => {};
+    }
+    this.handlers.set(fd, onExit);
+    this.watcher.add(fd);
+    return () => this.forget(fd);
+  }
+
+  close(): Promise<void> {
+    for (const fd of [...this.handlers.keys()]) this.forget(fd);
+    return this.watcher.close();
+  }
+
+  private fire(fd: number): void {
+    const handler = this.handlers.get(fd);
+    this.forget(fd);
+    handler?.();
+  }
+
+  private forget(fd: number): void {
+    if (!this.handlers.delete(fd)) return;
+    this.watcher.remove(fd);
+    closeSync(fd);
+  }
+}
