@@ -5,6 +5,7 @@ import { killGroup, stopGroup } from '../process/kill.js';
 import { bootId, type ProcessIdentity } from '../process/procfs.js';
 import { spawnService } from '../process/spawn.js';
 import type { Clock, Timer } from './clock.js';
+import { watchHealth } from './health.js';
 import { instanceName } from './names.js';
 import type { OutputKey, OutputRouter } from './output.js';
 import { decide, exitCode } from './policy.js';
@@ -60,6 +61,8 @@ export interface ProcessRecord {
   last_exit: ExitStatus | null;
   waiting: boolean;
   message: string | null;
+  /** consecutive failed health checks (absent in state files of corral 0.1.0) */
+  health_failures?: number;
 }
 
 export class Instance {
@@ -90,7 +93,14 @@ export class Instance {
   private backoffTimer: Timer | null = null;
   /** set when corral itself kills the process, to name the reason of the exit */
   private killReason: ExitReason | null = null;
+  /** why corral killed it, in words, for the state's message */
+  private killCause: string | null = null;
   private cancelReady: (() => void) | null = null;
+  private cancelHealth: (() => void) | null = null;
+  /** 'none' (no check), 'starting' (none answered yet), 'healthy', 'unhealthy' */
+  health: 'none' | 'starting' | 'healthy' | 'unhealthy' = 'none';
+  /** consecutive failed health checks */
+  healthFailures = 0;
   private readonly host: InstanceHost;
 
   constructor(spec: ServiceSpec, index: number, host: InstanceHost) {
@@ -177,7 +187,10 @@ export class Instance {
       pid: this.pid,
       restarts: this.restarts,
       started_at: this.startedAt === null ? null : new Date(this.startedAt).toISOString(),
-      health: this.spec.health ? 'unknown' : 'none',
+      health:
+        this.health === 'unhealthy' && this.spec.health
+          ? `unhealthy (${this.healthFailures}/${this.spec.health.failures})`
+          : this.health,
       last_exit: this.lastExit
         ? { code: this.lastExit.code, signal: this.lastExit.signal, reason: this.lastExit.reason }
         : null,
@@ -204,6 +217,7 @@ export class Instance {
       last_exit: this.lastExit,
       waiting: this.waiting,
       message: this.message,
+      health_failures: this.healthFailures,
     };
   }
 
@@ -269,6 +283,7 @@ export class Instance {
       this.awaitReady(generation);
     } else {
       this.setState(ProcessState.Running, null);
+      this.startHealth(rec.health_failures ?? 0); // the failure count carries over
     }
     if (rec.state === ProcessState.Stopping) void this.stop();
   }
@@ -277,6 +292,7 @@ export class Instance {
   detach(): void {
     this.unwatch?.();
     this.unwatch = null;
+    this.stopHealth();
     this.cancelReady?.();
     this.cancelReady = null;
     this.cancelBackoff();
@@ -313,6 +329,7 @@ export class Instance {
     this.startedAt = this.host.clock.now();
     this.nextStartAt = null;
     this.killReason = null;
+    this.killCause = null;
     if (target.stdout === 'pipe' || target.stderr === 'pipe') this.host.output.attach(this.outputKey, child);
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -341,7 +358,7 @@ export class Instance {
         this.becomeReady();
         return;
       }
-      this.message = error;
+      this.killCause = error;
       this.killReason = 'ready-timeout';
       void stopGroup(pid, { signal: spec.stop.signal, timeoutMs: spec.stop.timeoutMs, exited: this.exited });
     });
@@ -350,6 +367,49 @@ export class Instance {
   private becomeReady(): void {
     this.host.emit({ type: 'ready', ...this.eventBase() });
     this.setState(ProcessState.Running, null);
+    this.startHealth(0);
+  }
+
+  /** Liveness checks while running; `failures` consecutive failures kill the process (reason health-failed). */
+  private startHealth(failures: number): void {
+    this.stopHealth();
+    const health = this.spec.health;
+    if (health === null) {
+      this.health = 'none';
+      return;
+    }
+    this.healthFailures = failures;
+    this.health = failures > 0 ? 'unhealthy' : 'starting';
+    const generation = this.generation;
+    this.cancelHealth = watchHealth(this.spec, this.host.clock, failures, (r) => {
+      if (this.generation !== generation || this.state !== ProcessState.Running) return;
+      const was = this.health;
+      this.healthFailures = r.failures;
+      this.health = r.healthy ? 'healthy' : 'unhealthy';
+      if (!r.healthy) {
+        this.host.emit({
+          type: 'health-failed',
+          ...this.eventBase(),
+          message: `check ${r.failures}/${health.failures} failed: ${r.error}`,
+        });
+      }
+      if (r.failures >= health.failures && this.pid !== null) {
+        this.stopHealth();
+        this.killReason = 'health-failed';
+        this.killCause = `${health.failures} health checks failed in a row: ${r.error}`;
+        void stopGroup(this.pid, {
+          signal: this.spec.stop.signal,
+          timeoutMs: this.spec.stop.timeoutMs,
+          exited: this.exited,
+        });
+      }
+      if (was !== this.health || !r.healthy) this.host.changed(this);
+    });
+  }
+
+  private stopHealth(): void {
+    this.cancelHealth?.();
+    this.cancelHealth = null;
   }
 
   /** The process ended: record how, then let the policy decide. `unknown`: an adopted process, status lost. */
@@ -362,6 +422,8 @@ export class Instance {
   ): void {
     if (this.generation !== generation) return;
     this.unwatch = null;
+    this.stopHealth();
+    this.health = this.spec.health ? 'starting' : 'none';
     this.host.output.flush(this.outputKey);
     this.cancelReady?.();
     this.cancelReady = null;
@@ -379,7 +441,10 @@ export class Instance {
     // a leader that died may leave members of its group behind: they go too (not when the
     // leader died unseen: its pid, and so the group id, may belong to someone else by now)
     if (pid !== null && groupSafe) killGroup(pid, 'SIGKILL');
-    const decision = decide(this.spec, { code: rawCode, signal, reason, runMs }, { restarts: this.streak });
+    const decided = decide(this.spec, { code: rawCode, signal, reason, runMs }, { restarts: this.streak });
+    const decision = this.killCause
+      ? { ...decided, message: `${this.killCause}; ${decided.message}` }
+      : decided;
     this.streak = decision.restarts;
     if (decision.action === 'exit') {
       this.setState(ProcessState.Exited, decision.message);
@@ -408,6 +473,7 @@ export class Instance {
     const pid = this.pid!;
     this.cancelReady?.();
     this.cancelReady = null;
+    this.stopHealth();
     this.setState(ProcessState.Stopping, null);
     this.host.emit({ type: 'stopping', ...this.eventBase() });
     const { killed } = await stopGroup(pid, {

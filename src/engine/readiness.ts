@@ -1,8 +1,7 @@
 // Waits for a starting process to be ready: probes every ready.interval until ready.timeout.
 import type { ServiceSpec } from '../config/types.js';
-import { probeExec } from '../probes/exec.js';
-import { probeHttp } from '../probes/http.js';
-import { probeTcp } from '../probes/tcp.js';
+import type { Timer } from './clock.js';
+import { runCheck } from './health.js';
 import type { InstanceHost } from './instance.js';
 import type { OutputKey } from './output.js';
 
@@ -58,21 +57,18 @@ export function waitUntilReady(
   }
 
   const attemptTimeoutMs = Math.max(50, Math.min(ready.intervalMs * 5, ready.timeoutMs));
+  let next: Timer | null = null;
+  cleanups.push(() => next?.cancel());
   const attempt = async (): Promise<void> => {
     if (finished) return;
-    let error: string | null;
-    if (check.kind === 'http') error = await probeHttp(check.url, attemptTimeoutMs, check.status);
-    else if (check.kind === 'tcp') error = await probeTcp(check.host, check.port, attemptTimeoutMs);
-    else
-      error = await probeExec(check.command, { cwd: spec.cwd, env: spec.env, timeoutMs: attemptTimeoutMs });
+    const error = await runCheck(check, spec, attemptTimeoutMs);
     if (finished) return;
     if (error === null) {
       finish(null);
       return;
     }
     lastError = error;
-    const next = host.clock.after(ready.intervalMs, () => void attempt());
-    cleanups.push(() => next.cancel());
+    next = host.clock.after(ready.intervalMs, () => void attempt());
   };
   void attempt();
   return () => {

@@ -1,0 +1,156 @@
+// Readiness, health and dependency conditions through the real daemon and CLI.
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type CliEnv, cliEnv, psJson, waitForState } from '../helpers/cli.js';
+import { fixture } from '../helpers/home.js';
+import { freePort } from '../helpers/port.js';
+import { waitFor } from '../helpers/wait.js';
+
+const node = process.execPath;
+
+interface Ev {
+  time: string;
+  type: string;
+  service: string | null;
+  pid: number | null;
+  reason: string | null;
+  message: string | null;
+}
+
+async function events(c: CliEnv): Promise<Ev[]> {
+  return JSON.parse((await c.corral(['events', '--json'])).stdout) as Ev[];
+}
+
+describe('readiness and health', () => {
+  let c: CliEnv;
+  before(() => {
+    c = cliEnv();
+  });
+  after(async () => {
+    await c.cleanup();
+  });
+
+  test('a service is starting until its http check passes; one never ready is killed with ready-timeout', async () => {
+    const port = await freePort();
+    const never = await freePort();
+    c.writeConfig(`
+name: ready
+services:
+  web:
+    command: [${node}, ${fixture('http-server.mjs')}, "${port}"]
+    ready: { http: "http://127.0.0.1:${port}/healthz", interval: 50ms }
+  mute:
+    command: [${node}, ${fixture('forever.mjs')}]
+    ready: { tcp: "127.0.0.1:${never}", timeout: 700ms, interval: 100ms }
+    restart: never
+`);
+    const r = await c.corral(['up', '--wait']);
+    assert.equal(r.code, 1, 'up --wait fails when a service is not ready in time');
+    assert.match(r.stderr, /ready\/mute:0 failed to become ready/);
+    await waitForState(c, 'ready/web:0', 'running');
+    const mute = await waitForState(c, 'ready/mute:0', 'exited');
+    assert.equal((mute.last_exit as { reason: string }).reason, 'ready-timeout');
+    assert.match(String(mute.message), /not ready within 700 ms/);
+    const list = await events(c);
+    const spawned = list.find((e) => e.type === 'spawned' && e.service === 'mute')!;
+    const exited = list.find((e) => e.type === 'exited' && e.service === 'mute')!;
+    const waited = Date.parse(exited.time) - Date.parse(spawned.time);
+    assert.ok(waited >= 650 && waited < 3000, `killed ${waited} ms after spawn`);
+  });
+
+  test('a service whose health check starts failing is restarted after exactly `failures` failed checks', async () => {
+    const port = await freePort();
+    const failFile = join(c.home.dir, 'fail-now');
+    c.writeConfig(`
+name: health
+services:
+  api:
+    command: [${node}, ${fixture('http-server.mjs')}, "${port}", "${failFile}"]
+    ready: { http: "http://127.0.0.1:${port}/healthz", interval: 50ms }
+    health: { http: "http://127.0.0.1:${port}/healthz", interval: 150ms, timeout: 1s, failures: 3 }
+`);
+    assert.equal((await c.corral(['up', '--wait'])).code, 0);
+    const first = await waitFor(
+      async () => (await psJson(c)).find((p) => p.name === 'health/api:0' && p.health === 'healthy'),
+      { what: 'api healthy' },
+    );
+    writeFileSync(failFile, '');
+    const exited = await waitFor(
+      async () =>
+        (await events(c)).find((e) => e.type === 'exited' && e.service === 'api' && e.pid === first.pid),
+      { what: 'api killed for failing health' },
+    );
+    rmSync(failFile);
+    assert.equal(exited.reason, 'health-failed');
+    const failed = (await events(c)).filter((e) => e.type === 'health-failed' && e.service === 'api');
+    assert.equal(failed.length, 3, failed.map((e) => e.message).join('\n'));
+    assert.match(failed[2].message!, /check 3\/3 failed: .* answered 500/);
+    const again = await waitFor(
+      async () =>
+        (await psJson(c)).find(
+          (p) => p.name === 'health/api:0' && p.state === 'running' && p.pid !== first.pid,
+        ),
+      { what: 'api running again' },
+    );
+    assert.equal(again.restarts, 1);
+  });
+});
+
+describe('dependency conditions', () => {
+  let c: CliEnv;
+  before(() => {
+    c = cliEnv();
+  });
+  after(async () => {
+    await c.cleanup();
+  });
+
+  const chain = (migrateCode: number): string => `
+name: chain
+services:
+  db:
+    command: [${node}, ${fixture('forever.mjs')}]
+    ready: { log: ready }
+  migrate:
+    command: [${node}, ${fixture('exit-with.mjs')}, "${migrateCode}", "200"]
+    depends_on: { db: ready }
+    restart: never
+  api:
+    command: [${node}, ${fixture('forever.mjs')}]
+    depends_on: { migrate: succeeded }
+    ready: { log: ready }
+  web:
+    command: [${node}, ${fixture('forever.mjs')}]
+    depends_on: { api: ready }
+`;
+
+  test('db -> migrate (succeeded) -> api (ready) -> web start in that order', async () => {
+    c.writeConfig(chain(0));
+    const r = await c.corral(['up', '--wait']);
+    assert.equal(r.code, 0, r.stderr);
+    const list = await events(c);
+    const at = (type: string, service: string): number =>
+      Date.parse(list.find((e) => e.type === type && e.service === service)!.time);
+    assert.ok(at('ready', 'db') <= at('spawned', 'migrate'));
+    assert.ok(at('exited', 'migrate') <= at('spawned', 'api'));
+    assert.ok(at('ready', 'api') <= at('spawned', 'web'));
+    assert.ok(at('spawned', 'migrate') - at('spawned', 'db') >= 0);
+    assert.equal((await c.corral(['down'])).code, 0);
+  });
+
+  test('a failing migrate leaves api and web waiting, saying why', async () => {
+    c.writeConfig(chain(1));
+    const r = await c.corral(['up', '--wait']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /chain\/migrate:0 failed to become ready/);
+    const rows = await psJson(c);
+    const api = rows.find((p) => p.name === 'chain/api:0')!;
+    const web = rows.find((p) => p.name === 'chain/web:0')!;
+    assert.equal(api.state, 'stopped');
+    assert.equal(api.pid, null);
+    assert.match(String(api.message), /waiting for migrate \(succeeded\), but migrate is exited/);
+    assert.match(String(web.message), /waiting for api to be ready/);
+  });
+});

@@ -1,0 +1,76 @@
+// Each probe kind against real servers and programs, including the ways they fail.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { probeExec } from '../../src/probes/exec.js';
+import { probeHttp } from '../../src/probes/http.js';
+import { probeTcp } from '../../src/probes/tcp.js';
+import { fixture } from '../helpers/home.js';
+import { freePort } from '../helpers/port.js';
+
+describe('probes', () => {
+  let http: ChildProcess;
+  let httpPort: number;
+  let silent: Server;
+  let silentPort: number;
+
+  before(async () => {
+    httpPort = await freePort();
+    http = spawn(process.execPath, [fixture('http-server.mjs'), String(httpPort)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise((resolve) => http.stdout!.once('data', resolve));
+    // accepts connections and never answers
+    silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentPort = (silent.address() as { port: number }).port;
+  });
+
+  after(() => {
+    http.kill('SIGKILL');
+    silent.close();
+  });
+
+  test('http: 2xx and 3xx pass; another status, a refused port and a hanging server fail', async () => {
+    assert.equal(await probeHttp(`http://127.0.0.1:${httpPort}/healthz`, 1000), null);
+    assert.equal(await probeHttp(`http://127.0.0.1:${httpPort}/status/302`, 1000), null);
+    assert.match(String(await probeHttp(`http://127.0.0.1:${httpPort}/status/503`, 1000)), /answered 503/);
+    assert.equal(
+      await probeHttp(`http://127.0.0.1:${httpPort}/status/418`, 1000, 418),
+      null,
+      'a configured status',
+    );
+    assert.match(
+      String(await probeHttp(`http://127.0.0.1:${httpPort}/status/200`, 1000, 204)),
+      /answered 200/,
+    );
+    const refused = await freePort();
+    assert.match(String(await probeHttp(`http://127.0.0.1:${refused}/`, 1000)), /ECONNREFUSED/);
+    const started = Date.now();
+    assert.match(
+      String(await probeHttp(`http://127.0.0.1:${httpPort}/hang`, 300)),
+      /no answer within 300 ms/,
+    );
+    assert.ok(Date.now() - started < 2000, 'a hanging server is cut at the timeout');
+  });
+
+  test('tcp: an accepting port passes; a refused one fails', async () => {
+    assert.equal(await probeTcp('127.0.0.1', silentPort, 1000), null);
+    const refused = await freePort();
+    assert.match(String(await probeTcp('127.0.0.1', refused, 1000)), /ECONNREFUSED/);
+  });
+
+  test('exec: exit 0 passes; another code, a missing command and a hang fail', async () => {
+    const opts = { cwd: '/', env: { PATH: process.env.PATH ?? '' }, timeoutMs: 2000 };
+    assert.equal(await probeExec(['true'], opts), null);
+    assert.match(String(await probeExec(['sh', '-c', 'exit 3'], opts)), /exited with 3/);
+    assert.match(String(await probeExec(['no-such-probe-command'], opts)), /ENOENT/);
+    const started = Date.now();
+    assert.match(
+      String(await probeExec(['sleep', '30'], { ...opts, timeoutMs: 300 })),
+      /no answer within 300 ms/,
+    );
+    assert.ok(Date.now() - started < 2000);
+  });
+});
