@@ -45,6 +45,7 @@ export class Daemon {
   private readonly hub: LogHub;
   private readonly output: DaemonOutput;
   private readonly usage = new UsageSampler();
+  private readonly memorySampler = new UsageSampler();
   private readonly pids: PidWatcher;
   private readonly keeper: FifoKeeper;
   private adopted: string[] = [];
@@ -77,6 +78,11 @@ export class Daemon {
       baseEnv,
       emit: (event) => this.journal.record(event),
       watchPid: (id, onExit) => this.pids.watch(id, onExit),
+      measureMemory: (pids) => {
+        const rss = new Map<number, number>();
+        for (const [pid, u] of this.memorySampler.sample(pids)) rss.set(pid, u.rssBytes);
+        return rss;
+      },
     });
     this.stateWriter = new StateWriter(paths.stateFile, this.supervisor, logger);
     this.supervisor.on('change', () => this.stateWriter.schedule());
@@ -272,6 +278,7 @@ export class Daemon {
   }
 
   private async close(keepServices: boolean): Promise<void> {
+    this.supervisor.close();
     if (keepServices) this.supervisor.detachAll();
     await this.app?.close();
     await this.pids.close();

@@ -39,6 +39,8 @@ export interface InstanceStatus {
   /** ms until the next start, in backoff */
   backoff_ms: number | null;
   message: string | null;
+  /** runs an older definition and waits for its turn in a rolling restart */
+  outdated: boolean;
 }
 
 /** What state.json keeps of one process, for the next daemon. */
@@ -196,6 +198,7 @@ export class Instance {
         : null,
       backoff_ms: this.nextStartAt === null ? null : Math.max(0, this.nextStartAt - now),
       message: this.message,
+      outdated: false,
     };
   }
 
@@ -346,7 +349,6 @@ export class Instance {
   /** Runs the ready check of a starting process; kills it with reason ready-timeout if it fails. */
   private awaitReady(generation: number): void {
     const spec = this.spec;
-    const pid = this.pid!;
     if (spec.ready === null) {
       this.becomeReady();
       return;
@@ -358,9 +360,7 @@ export class Instance {
         this.becomeReady();
         return;
       }
-      this.killCause = error;
-      this.killReason = 'ready-timeout';
-      void stopGroup(pid, { signal: spec.stop.signal, timeoutMs: spec.stop.timeoutMs, exited: this.exited });
+      this.kill('ready-timeout', error);
     });
   }
 
@@ -395,15 +395,25 @@ export class Instance {
       }
       if (r.failures >= health.failures && this.pid !== null) {
         this.stopHealth();
-        this.killReason = 'health-failed';
-        this.killCause = `${health.failures} health checks failed in a row: ${r.error}`;
-        void stopGroup(this.pid, {
-          signal: this.spec.stop.signal,
-          timeoutMs: this.spec.stop.timeoutMs,
-          exited: this.exited,
-        });
+        this.kill('health-failed', `${health.failures} health checks failed in a row: ${r.error}`);
       }
       if (was !== this.health || !r.healthy) this.host.changed(this);
+    });
+  }
+
+  /**
+   * Stops the process for a reason of corral's own (ready-timeout, health-failed, max-memory):
+   * stop.signal to the group, SIGKILL after stop.timeout; the exit then goes to the policy.
+   */
+  kill(reason: ExitReason, cause: string): void {
+    if (this.pid === null || this.state === ProcessState.Stopping || this.killReason !== null) return;
+    this.stopHealth();
+    this.killReason = reason;
+    this.killCause = cause;
+    void stopGroup(this.pid, {
+      signal: this.spec.stop.signal,
+      timeoutMs: this.spec.stop.timeoutMs,
+      exited: this.exited,
     });
   }
 

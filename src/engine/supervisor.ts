@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { DependencyCondition, ProjectSpec, ServiceSpec } from '../config/types.js';
 import { CorralError } from '../errors.js';
 import { Instance, type InstanceHost, type InstanceStatus, type ProcessRecord } from './instance.js';
+import { MemoryGuard } from './memory.js';
 import { type Address, parseAddress } from './names.js';
 import { conditionMet, stopWaves, withDependencies } from './order.js';
 import { ProcessState } from './states.js';
@@ -33,7 +34,10 @@ const WAITING_FOR: Record<DependencyCondition, string> = {
   completed: 'to complete',
 };
 
-export type SupervisorHost = Omit<InstanceHost, 'changed'>;
+export type SupervisorHost = Omit<InstanceHost, 'changed'> & {
+  /** RSS in bytes of each pid's process tree, for max_memory; without it max_memory is not enforced */
+  measureMemory?: (pids: number[]) => Map<number, number>;
+};
 
 /** Emits 'change' (instance) after every change of any process. */
 export class Supervisor extends EventEmitter {
@@ -41,6 +45,8 @@ export class Supervisor extends EventEmitter {
   private readonly host: InstanceHost;
   private scanning = false;
   private rescan = false;
+
+  private readonly memory: MemoryGuard | null;
 
   constructor(host: SupervisorHost) {
     super();
@@ -50,8 +56,16 @@ export class Supervisor extends EventEmitter {
       changed: (inst) => {
         this.emit('change', inst);
         this.startWaiting();
+        this.memory?.update();
       },
     };
+    const measure = host.measureMemory;
+    this.memory = measure ? new MemoryGuard(host.clock, () => this.list(), measure) : null;
+  }
+
+  /** Stops the supervisor's own timers (the daemon is leaving). */
+  close(): void {
+    this.memory?.stop();
   }
 
   /**
@@ -173,7 +187,14 @@ export class Supervisor extends EventEmitter {
 
   statuses(): InstanceStatus[] {
     const now = this.host.clock.now();
-    return this.list().map((i) => i.status(now));
+    const out: InstanceStatus[] = [];
+    for (const p of this.projects.values()) {
+      for (const s of p.services.values()) {
+        // an instance still on an older definition waits for its turn in a rolling restart
+        for (const i of s.instances) out.push({ ...i.status(now), outdated: i.spec !== s.spec });
+      }
+    }
+    return out;
   }
 
   /** Finds the processes a user's name means; throws NOT_FOUND or AMBIGUOUS_NAME. */

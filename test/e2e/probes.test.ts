@@ -154,3 +154,75 @@ services:
     assert.match(String(web.message), /waiting for api to be ready/);
   });
 });
+
+describe('resource controls', () => {
+  let c: CliEnv;
+  before(() => {
+    c = cliEnv();
+  });
+  after(async () => {
+    await c.cleanup();
+  });
+
+  test('a process over max_memory is restarted with reason max-memory', async () => {
+    c.writeConfig(`
+name: res
+services:
+  leak:
+    command: [${node}, ${fixture('grow.mjs')}]
+    max_memory: 150MB
+    stop: { timeout: 1s }
+  steady:
+    command: [${node}, ${fixture('forever.mjs')}]
+    max_memory: 1GB
+`);
+    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+    const first = await waitForState(c, 'res/leak:0', 'running');
+    const exited = await waitFor(
+      async () =>
+        (await events(c)).find((e) => e.type === 'exited' && e.service === 'leak' && e.pid === first.pid),
+      { what: 'leak restarted for its memory', timeout: 20_000 },
+    );
+    assert.equal(exited.reason, 'max-memory');
+    const steady = (await psJson(c)).find((p) => p.name === 'res/steady:0')!;
+    assert.equal(steady.restarts, 0, 'a process under its limit is left alone');
+  });
+});
+
+describe('rolling restart', () => {
+  let c: CliEnv;
+  before(() => {
+    c = cliEnv();
+  });
+  after(async () => {
+    await c.cleanup();
+  });
+
+  test('a changed multi-instance service restarts one instance at a time, each ready before the next', async () => {
+    const config = (version: string): string => `
+name: roll
+services:
+  worker:
+    command: [${node}, ${fixture('forever.mjs')}]
+    instances: 3
+    ready: { log: ready }
+    env: { VERSION: "${version}" }
+`;
+    c.writeConfig(config('1'));
+    assert.equal((await c.corral(['up', '--wait'])).code, 0);
+    const since = new Date().toISOString();
+    c.writeConfig(config('2'));
+    const r = await c.corral(['up', '--wait']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = await psJson(c);
+    assert.ok(
+      rows.every((p) => p.state === 'running' && p.outdated === false),
+      'up --wait waited for the whole rollout',
+    );
+    const list = (await events(c)).filter((e) => e.time >= since && e.service === 'worker');
+    const seq = list
+      .filter((e) => e.type === 'stopping' || e.type === 'ready')
+      .map((e) => `${e.type}:${(e as unknown as { instance: number }).instance}`);
+    assert.deepEqual(seq, ['stopping:0', 'ready:0', 'stopping:1', 'ready:1', 'stopping:2', 'ready:2']);
+  });
+});

@@ -65,7 +65,7 @@ function targetServices(spec: ProjectSpec, names: string[]): Set<string> {
 type Verdict = { done: true } | { done: false; failed: string | null };
 
 function judge(s: ProcessStatus): Verdict {
-  if (s.state === 'running') return { done: true };
+  if (s.state === 'running') return s.outdated ? { done: false, failed: null } : { done: true };
   if (s.state === 'exited' && s.last_exit?.reason === 'exited') return { done: true };
   if (s.state === 'exited' || s.state === 'failed') {
     const why = s.message ?? (s.last_exit ? `exited with code ${s.last_exit.code}` : s.state);
@@ -100,7 +100,9 @@ async function waitForReady(
       const list = (await client.services()).filter((s) => s.project === spec.name && targets.has(s.service));
       let all = list.length > 0;
       for (const s of list) {
-        const label = s.state + (s.message ? ` (${s.message})` : '');
+        const label =
+          s.state +
+          (s.outdated ? ' (to be restarted with the new definition)' : s.message ? ` (${s.message})` : '');
         if (shown.get(s.name) !== label) {
           shown.set(s.name, label);
           ctx.note(`  ${s.name}  ${paint(ctx.color, s.state === 'running' ? 'green' : 'yellow', label)}`);
