@@ -4,6 +4,7 @@ import type { ServiceSpec } from '../config/types.js';
 import { killGroup, stopGroup } from '../process/kill.js';
 import { bootId, type ProcessIdentity } from '../process/procfs.js';
 import { spawnService } from '../process/spawn.js';
+import { wrapArgv } from '../process/wrapper.js';
 import type { Clock, Timer } from './clock.js';
 import { watchHealth } from './health.js';
 import { instanceName } from './names.js';
@@ -312,10 +313,11 @@ export class Instance {
       CORRAL_INSTANCE: String(this.index),
     };
     const result = spawnService({
-      argv: spec.command,
+      argv: wrapArgv(spec.command, { oomScoreAdj: spec.oomScoreAdj }),
       cwd: spec.cwd,
       env,
       stdio: ['ignore', target.stdout, target.stderr],
+      umask: spec.umask ?? undefined,
     });
     target.release();
     if ('error' in result) {

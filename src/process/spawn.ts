@@ -29,6 +29,8 @@ export interface SpawnServiceOptions {
   /** run as this user and group (numbers; only when the daemon runs as root); set both */
   uid?: number;
   gid?: number;
+  /** the process's umask from its first instruction on (set around the fork: no race) */
+  umask?: number;
 }
 
 export interface SpawnedService {
@@ -64,6 +66,9 @@ export function spawnService(opts: SpawnServiceOptions): SpawnedService | SpawnF
   const [command, ...args] = opts.argv;
   if (!command) return { error: 'could not start: the command is empty', errno: null };
   let child: ChildProcess;
+  // the umask is inherited through fork and exec; spawn forks synchronously, so setting ours
+  // around it affects nothing else
+  const previousUmask = opts.umask === undefined ? null : process.umask(opts.umask);
   try {
     child = spawn(command, args, {
       cwd: opts.cwd,
@@ -75,6 +80,8 @@ export function spawnService(opts: SpawnServiceOptions): SpawnedService | SpawnF
     });
   } catch (e) {
     return failure(command, opts, e);
+  } finally {
+    if (previousUmask !== null) process.umask(previousUmask);
   }
   child.on('error', ignoreError);
   const pid = child.pid;

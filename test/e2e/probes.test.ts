@@ -1,6 +1,6 @@
 // Readiness, health and dependency conditions through the real daemon and CLI.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CliEnv, cliEnv, psJson, waitForState } from '../helpers/cli.js';
@@ -162,6 +162,28 @@ describe('resource controls', () => {
   });
   after(async () => {
     await c.cleanup();
+  });
+
+  test('umask and oom_score_adj are in place before the program runs', async () => {
+    c.writeConfig(`
+name: limits
+services:
+  shaped:
+    command: [${node}, ${fixture('forever.mjs')}]
+    umask: "0027"
+    oom_score_adj: 500
+`);
+    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+    const row = await waitForState(c, 'limits/shaped:0', 'running');
+    const status = readFileSync(`/proc/${row.pid}/status`, 'latin1');
+    assert.match(status, /^Umask:\s+0027$/m);
+    assert.equal(readFileSync(`/proc/${row.pid}/oom_score_adj`, 'latin1').trim(), '500');
+    assert.match(
+      readFileSync(`/proc/${row.pid}/cmdline`, 'latin1'),
+      /forever\.mjs/,
+      'the wrapper shell is gone',
+    );
+    assert.equal((await c.corral(['down'])).code, 0);
   });
 
   test('a process over max_memory is restarted with reason max-memory', async () => {
