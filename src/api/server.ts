@@ -38,7 +38,7 @@ export interface ApiContext {
   apply(body: ApplyBody): Promise<ApplyResultT>;
   removeProject(name: string): Promise<void>;
   /** resolves once the services are stopped (or at once when kept) */
-  stopServices(keepServices: boolean): Promise<void>;
+  stopServices(keepServices: boolean): Promise<boolean>;
   /** closes the daemon and exits; called once the shutdown answer is sent */
   finish(keepServices: boolean): void;
   tailLogs(

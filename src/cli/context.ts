@@ -90,15 +90,19 @@ const CLI_MAIN = fileURLToPath(new URL('./bin.js', import.meta.url));
  * Starts a daemon for `home` in the background and resolves once its socket answers
  * (it writes "ready" on fd 3); rejects with what it printed if it dies first.
  */
-export function startDaemon(home: string): Promise<number> {
+export function startDaemon(home: string, extraArgs: string[] = []): Promise<number> {
   const paths = homePaths(home);
   prepareHome(paths);
   const logFd = openSync(paths.daemonLog, 'a', 0o600);
-  const child = spawn(process.execPath, [CLI_MAIN, 'daemon', 'start', '--foreground', '--home', home], {
-    detached: true,
-    stdio: ['ignore', logFd, logFd, 'pipe'],
-    env: { ...process.env, CORRAL_READY_FD: '3' },
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI_MAIN, 'daemon', 'start', '--foreground', '--home', home, ...extraArgs],
+    {
+      detached: true,
+      stdio: ['ignore', logFd, logFd, 'pipe'],
+      env: { ...process.env, CORRAL_READY_FD: '3' },
+    },
+  );
   closeSync(logFd);
   return new Promise((resolve, reject) => {
     const pipe = child.stdio[3] as NodeJS.ReadableStream;

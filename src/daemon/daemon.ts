@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { ApplyBody, Health, ProcessStatus } from '../api/schemas.js';
 import { buildApi } from '../api/server.js';
 import { loadProject, loadProjectFromText } from '../config/index.js';
-import { systemClock } from '../engine/clock.js';
+import { systemClock, type Timer } from '../engine/clock.js';
 import { Supervisor } from '../engine/supervisor.js';
 import { LogHub, linesSince, readTail } from '../logs/index.js';
 import { PidWatcher } from '../process/pidwatch.js';
@@ -24,6 +24,8 @@ export interface DaemonOptions {
   home: string;
   /** fd to write "ready\n" to once the socket accepts requests (the CLI that started us waits on it) */
   readyFd?: number;
+  /** exit after this long with no running service and no client; 0: never */
+  idleTimeoutMs?: number;
 }
 
 /** Variables of the daemon's own that no service should inherit. */
@@ -55,7 +57,8 @@ export class Daemon {
   private readonly startedAt = Date.now();
   private app: FastifyInstance | null = null;
   private lockFd: number | null = null;
-  private stopping: Promise<void> | null = null;
+  private stopping: Promise<boolean> | null = null;
+  private idle: Timer | null = null;
   private closing: Promise<void> | null = null;
 
   private constructor(paths: HomePaths, logger: Logger) {
@@ -102,6 +105,7 @@ export class Daemon {
     daemon.recover();
     daemon.keeper.refresh(); // hold every FIFO now, and retire the keeper of the daemon before
     await daemon.listen();
+    daemon.watchIdle(opts.idleTimeoutMs ?? 0);
     writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     const taken = `adopted ${daemon.adopted.length} running processes, ${daemon.foundDead.length} found dead`;
     daemon.journal.record({
@@ -246,11 +250,25 @@ export class Daemon {
     };
   }
 
-  /** Stops the services unless kept; resolves when they are gone. Idempotent. */
-  stopServices(keepServices: boolean): Promise<void> {
+  /**
+   * Stops the services unless kept; resolves when they are gone, with whether that was clean
+   * (no process had to be SIGKILLed after its stop timeout). Idempotent.
+   */
+  stopServices(keepServices: boolean): Promise<boolean> {
     if (!this.stopping) {
       this.logger.info({ keepServices }, 'daemon stopping');
-      this.stopping = keepServices ? Promise.resolve() : this.supervisor.stopAll();
+      this.idle?.cancel();
+      const since = Date.now();
+      this.stopping = keepServices
+        ? Promise.resolve(true)
+        : this.supervisor
+            .stopAll()
+            .then(
+              () =>
+                !this.supervisor
+                  .list()
+                  .some((i) => i.lastExit?.reason === 'killed-after-timeout' && i.lastExit.at >= since),
+            );
     }
     return this.stopping;
   }
@@ -263,10 +281,43 @@ export class Daemon {
     });
   }
 
-  /** stopServices then finish: what SIGTERM does. */
-  async shutdown(opts: { keepServices: boolean; exit: boolean; code?: number }): Promise<void> {
-    await this.stopServices(opts.keepServices);
-    await this.finish(opts);
+  /** stopServices then finish: what SIGTERM does. Exits 0 when the stop was clean, else 1. */
+  async shutdown(opts: { keepServices: boolean; exit: boolean }): Promise<void> {
+    const clean = await this.stopServices(opts.keepServices);
+    if (!clean) this.logger.warn('some services had to be killed after their stop timeout');
+    await this.finish({ ...opts, code: clean ? 0 : 1 });
+  }
+
+  /** Exits once no service runs and no client is connected for `ms` (0: never). */
+  private watchIdle(ms: number): void {
+    if (ms <= 0 || !this.app) return;
+    let clients = 0;
+    const idle = (): boolean => clients === 0 && !this.supervisor.list().some((i) => i.active);
+    const check = (): void => {
+      if (this.stopping) return;
+      if (!idle()) {
+        this.idle?.cancel();
+        this.idle = null;
+        return;
+      }
+      if (this.idle) return;
+      this.idle = systemClock.after(ms, () => {
+        this.idle = null;
+        if (!idle()) return;
+        this.logger.info({ idleMs: ms }, 'idle: no running service and no client; exiting');
+        void this.shutdown({ keepServices: false, exit: true });
+      });
+    };
+    this.app.server.on('connection', (socket) => {
+      clients += 1;
+      check();
+      socket.once('close', () => {
+        clients -= 1;
+        check();
+      });
+    });
+    this.supervisor.on('change', check);
+    check();
   }
 
   private saveProjects(): void {

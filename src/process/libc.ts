@@ -24,6 +24,7 @@ export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
 export const SO_TYPE = 3;
 export const SO_PASSCRED = 16;
+export const SO_SNDTIMEO = 21;
 export const SO_ACCEPTCONN = 30;
 export const SO_DOMAIN = 39;
 export const IPPROTO_IPV6 = 41;
@@ -172,23 +173,21 @@ export function sockaddrIn4(host: string, port: number): Buffer {
 
 /** The 16 bytes of an IPv6 literal ("::1", "fe80::1", "::ffff:127.0.0.1"); the caller validates it first. */
 export function ipv6Bytes(host: string): Buffer {
-  const out = Buffer.alloc(16);
   let text = host;
   const tail: number[] = [];
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  const v4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (v4) {
-    tail.push((Number(v4[1]) << 8) | Number(v4[2]), (Number(v4[3]) << 8) | Number(v4[4]));
-    text = text.slice(0, v4.index) + (text.slice(0, v4.index).endsWith(':') ? '' : ':');
-    if (text.endsWith('::')) text += '';
-    else if (text.endsWith(':')) text = text.slice(0, -1);
+    const [a, b, c, d] = v4[2].split('.').map(Number);
+    tail.push((a << 8) | b, (c << 8) | d);
+    text = v4[1].endsWith('::') ? v4[1] : v4[1].slice(0, -1);
   }
-  const [head, rest] = text.includes('::') ? text.split('::') : [text, undefined];
   const words = (s: string): number[] => (s === '' ? [] : s.split(':').map((w) => Number.parseInt(w, 16)));
-  const front = words(head);
-  const back = rest === undefined ? [] : words(rest);
-  const zeros = 8 - tail.length - front.length - back.length;
-  const all = [...front, ...new Array<number>(rest === undefined ? 0 : zeros).fill(0), ...back, ...tail];
-  all.forEach((w, i) => {
+  const gap = text.indexOf('::');
+  const front = words(gap < 0 ? text : text.slice(0, gap));
+  const back = gap < 0 ? [] : words(text.slice(gap + 2));
+  const zeros = gap < 0 ? 0 : 8 - tail.length - front.length - back.length;
+  const out = Buffer.alloc(16);
+  [...front, ...new Array<number>(zeros).fill(0), ...back, ...tail].forEach((w, i) => {
     out.writeUInt16BE(w, i * 2);
   });
   return out;
@@ -210,7 +209,7 @@ export function sockaddrIn6(host: string, port: number): Buffer {
 export function sockaddrUn(path: string): Buffer {
   const abstract = path.startsWith('@');
   const name = Buffer.from(abstract ? path.slice(1) : path);
-  const room = abstract ? UNIX_PATH_MAX - 1 : UNIX_PATH_MAX - 1; // a leading NUL, or a trailing one
+  const room = UNIX_PATH_MAX - 1; // a leading NUL (abstract), or a trailing one (path)
   if (name.length > room || name.length === 0) {
     throw new RangeError(
       `Expected a unix socket ${abstract ? 'name' : 'path'} of 1 to ${room} bytes, got ${name.length}: ${path}`,
@@ -235,7 +234,9 @@ export function decodeSockaddr(addr: Buffer, len: number): SocketAddress {
   if (family === AF_INET6) {
     const words: string[] = [];
     for (let i = 0; i < 8; i++) words.push(addr.readUInt16BE(8 + i * 2).toString(16));
-    return { family: 'IPv6', address: words.join(':'), port: addr.readUInt16BE(2) };
+    // the URL parser writes IPv6 in its shortest form
+    const address = new URL(`http://[${words.join(':')}]/`).hostname.slice(1, -1);
+    return { family: 'IPv6', address, port: addr.readUInt16BE(2) };
   }
   if (family === AF_UNIX) {
     const raw = addr.subarray(2, len);
@@ -266,10 +267,22 @@ export function listen(fd: number, backlog: number): void {
   check(lib().listen(fd, backlog), 'listen');
 }
 
+export function setsockopt(fd: number, level: number, name: number, value: Buffer): void {
+  check(lib().setsockopt(fd, level, name, value, value.length), 'setsockopt');
+}
+
 export function setsockoptInt(fd: number, level: number, name: number, value: number): void {
   const v = Buffer.alloc(4);
   v.writeInt32LE(value, 0);
-  check(lib().setsockopt(fd, level, name, v, 4), 'setsockopt');
+  setsockopt(fd, level, name, v);
+}
+
+/** SO_SNDTIMEO: how long a blocking send may wait for room before failing with EAGAIN. */
+export function setSendTimeout(fd: number, ms: number): void {
+  const tv = Buffer.alloc(16); // struct timeval on LP64: two longs
+  tv.writeBigInt64LE(BigInt(Math.floor(ms / 1000)), 0);
+  tv.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv);
 }
 
 export function getsockoptInt(fd: number, level: number, name: number): number {

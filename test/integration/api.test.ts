@@ -73,7 +73,7 @@ describe('the API', () => {
         return supervisor.apply(spec, body.services);
       },
       removeProject: (name) => supervisor.removeProject(name),
-      stopServices: async () => {},
+      stopServices: async () => true,
       finish: () => {},
       tailLogs: async () => [],
       followLogs: () => () => {},
@@ -225,7 +225,7 @@ describe('the API', () => {
         throw new Error('unused');
       },
       removeProject: async () => {},
-      stopServices: async () => {},
+      stopServices: async () => true,
       finish: () => {},
       tailLogs: async () => [],
       followLogs: () => () => {},

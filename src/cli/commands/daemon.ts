@@ -1,4 +1,6 @@
 // corral daemon start | stop | restart | status.
+import { constants as osConstants } from 'node:os';
+import { parseDuration } from '../../config/units.js';
 import { CorralError, isCorralError } from '../../errors.js';
 import { closeInheritedFds } from '../../process/fds.js';
 import { readProcStat } from '../../process/procfs.js';
@@ -13,10 +15,8 @@ export interface DaemonStartOptions {
 
 export async function daemonStart(ctx: CliContext, opts: DaemonStartOptions): Promise<number> {
   if (opts.http !== undefined) throw new CorralError('BAD_REQUEST', '--http is not available yet');
-  if (opts.idleTimeout !== undefined && opts.idleTimeout !== '0') {
-    throw new CorralError('BAD_REQUEST', '--idle-timeout is not available yet');
-  }
-  if (opts.foreground) return runForeground(ctx);
+  const idleTimeoutMs = opts.idleTimeout === undefined ? 0 : parseDuration(opts.idleTimeout);
+  if (opts.foreground) return runForeground(ctx, idleTimeoutMs);
   try {
     const health = await (await ctx.connect()).health();
     ctx.note(`A daemon is already running for ${ctx.home} (pid ${health.pid}).`);
@@ -24,24 +24,31 @@ export async function daemonStart(ctx: CliContext, opts: DaemonStartOptions): Pr
   } catch (e) {
     if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
   }
-  const pid = await startDaemon(ctx.home);
+  const pid = await startDaemon(ctx.home, idleTimeoutMs > 0 ? ['--idle-timeout', opts.idleTimeout!] : []);
   ctx.note(`Daemon started for ${ctx.home} (pid ${pid}).`);
   return 0;
 }
 
 /** Runs the daemon in this process until SIGTERM/SIGINT (services stopped) or a shutdown request. */
-async function runForeground(ctx: CliContext): Promise<number> {
+async function runForeground(ctx: CliContext, idleTimeoutMs: number): Promise<number> {
   const readyFd = process.env.CORRAL_READY_FD ? Number(process.env.CORRAL_READY_FD) : undefined;
   delete process.env.CORRAL_READY_FD;
   // fds inherited from whoever started us (a shell, a CI runner) must not reach services
   closeInheritedFds(readyFd === undefined ? [] : [readyFd]);
+  // a signal while starting up: nothing to stop yet, exit at once and say so in the code
+  const early = (sig: NodeJS.Signals): void => process.exit(128 + osConstants.signals[sig]);
+  process.once('SIGTERM', early);
+  process.once('SIGINT', early);
   const { Daemon } = await import('../../daemon/daemon.js');
-  const daemon = await Daemon.start({ home: ctx.home, readyFd });
+  const daemon = await Daemon.start({ home: ctx.home, readyFd, idleTimeoutMs });
+  process.off('SIGTERM', early);
+  process.off('SIGINT', early);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals += 1;
     daemon.logger.info({ signal: sig }, 'signal received');
-    if (signals === 1) void daemon.shutdown({ keepServices: false, exit: true, code: 0 });
+    // exit 0 once every service stopped cleanly, 1 if one had to be killed
+    if (signals === 1) void daemon.shutdown({ keepServices: false, exit: true });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
