@@ -54,7 +54,7 @@ class CorralSession {
       lines.push(`  ${s.name}:`);
       lines.push(`    command: [${s.argv.map(quote).join(', ')}]`);
       lines.push('    backoff: { free: 100000 }');
-      if (!rotate) lines.push('    logs: { max_size: 0 }');
+      if (!rotate) lines.push('    logs: { max_size: 1GB }');
     }
     writeFileSync(this.file, `${lines.join('\n')}\n`);
     return this.cli(['up', '--no-wait', '-f', this.file], { check: true });

@@ -1,5 +1,5 @@
 // A typed client of the daemon's HTTP API over its unix socket; used by the CLI.
-import { Pool } from 'undici';
+import { Agent, type IncomingMessage, request } from 'node:http';
 import type { ApplyBody, Health, LogEntry, ProcessStatus } from '../api/schemas.js';
 import type { ProjectSpec } from '../config/types.js';
 import type { CorralEvent } from '../engine/states.js';
@@ -7,18 +7,12 @@ import type { ApplyResult } from '../engine/supervisor.js';
 import { CorralError, type ErrorCode } from '../errors.js';
 
 export class CorralClient {
-  private readonly client: Pool;
   readonly socketPath: string;
+  // node:http, not a client library: the CLI's start-up time is most of what `corral ps` costs
+  private readonly agent = new Agent({ keepAlive: true });
 
   constructor(socketPath: string) {
     this.socketPath = socketPath;
-    // a pool, so that a follow (which holds its connection) never blocks other requests
-    this.client = new Pool('http://localhost', {
-      socketPath,
-      // follows (logs -f, events -f) stay open for as long as the user wants
-      bodyTimeout: 0,
-      headersTimeout: 0,
-    });
   }
 
   health(): Promise<Health> {
@@ -71,13 +65,11 @@ export class CorralClient {
     onEvent: (event: string, data: unknown) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    const res = await this.client.request({ method: 'GET', path, signal }).catch((e) => {
-      throw unreachable(this.socketPath, e);
-    });
-    if (res.statusCode >= 400) throw await errorFrom(res.statusCode, res.body);
+    const res = await this.send('GET', path, undefined, signal);
+    if ((res.statusCode ?? 500) >= 400) throw errorFrom(res.statusCode ?? 500, await readAll(res));
     let buffer = '';
     try {
-      for await (const chunk of res.body) {
+      for await (const chunk of res) {
         buffer += chunk.toString();
         let end = buffer.indexOf('\n\n');
         while (end !== -1) {
@@ -100,23 +92,50 @@ export class CorralClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.client
-      .request({
-        method: method as 'GET',
-        path,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      .catch((e) => {
-        throw unreachable(this.socketPath, e);
-      });
-    if (res.statusCode >= 400) throw await errorFrom(res.statusCode, res.body);
-    return (await res.body.json()) as T;
+    const res = await this.send(method, path, body);
+    const text = await readAll(res);
+    if ((res.statusCode ?? 500) >= 400) throw errorFrom(res.statusCode ?? 500, text);
+    return JSON.parse(text) as T;
   }
 
   close(): Promise<void> {
-    return this.client.close();
+    this.agent.destroy();
+    return Promise.resolve();
   }
+
+  private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        {
+          socketPath: this.socketPath,
+          path,
+          method,
+          agent: this.agent,
+          signal,
+          headers:
+            payload === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        },
+        resolve,
+      );
+      req.on('error', (e) => reject(signal?.aborted ? e : unreachable(this.socketPath, e)));
+      req.end(payload);
+    });
+  }
+}
+
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => {
+      text += d;
+    });
+    res.on('end', () => resolve(text));
+    res.on('error', reject);
+  });
 }
 
 function queryString(query: Record<string, string | number | undefined>): string {
@@ -137,11 +156,7 @@ function unreachable(socketPath: string, e: unknown): CorralError {
   );
 }
 
-async function errorFrom(
-  status: number,
-  body: { json(): Promise<unknown>; text(): Promise<string> },
-): Promise<CorralError> {
-  const text = await body.text();
+function errorFrom(status: number, text: string): CorralError {
   try {
     const parsed = JSON.parse(text) as { error?: { code?: string; message?: string; details?: unknown } };
     const code = (parsed.error?.code ?? 'INTERNAL') as ErrorCode;

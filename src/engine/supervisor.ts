@@ -108,6 +108,7 @@ export class Supervisor extends EventEmitter {
       }
       if (sameDefinition(existing.spec, svc)) {
         existing.spec = svc;
+        for (const inst of existing.instances) inst.update(svc); // same content, the current object
         this.resize(existing, svc);
         result.unchanged.push(svc.name);
         // a one-shot that already ran to completion with this definition is not run again

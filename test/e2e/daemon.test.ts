@@ -206,7 +206,7 @@ services:
       interval: 100,
     });
     assert.equal(busy.exitCode, null, 'a daemon with a running service does not go idle');
-    assert.equal((await c.corral(['stop', 'web'])).code, 0);
+    assert.equal((await c.corral(['stop', 'busy/web'])).code, 0);
     const busyCode = await new Promise<number | null>((resolve) => busy.once('exit', (cd) => resolve(cd)));
     assert.equal(busyCode, 0, 'and exits once nothing runs');
   });

@@ -1,0 +1,317 @@
+// Listening sockets that corral binds once and hands to every start of a service (`sockets:`),
+// as systemd's socket activation does: fds 3, 4, … with LISTEN_FDS, LISTEN_FDNAMES and
+// LISTEN_PID. While one process of the service stops and the next starts, the socket stays
+// open in the daemon, so new connections wait in the kernel's backlog instead of being refused.
+//
+// The daemon never accepts on these sockets (a daemon that did would take a share of the
+// connections) and never wraps them in a net.Server. They are close-on-exec in the daemon; the
+// spawn dup()s each onto its fd number in the child, which clears the flag there.
+//
+// LISTEN_PID must be the service's own pid, which is only known after fork; Node cannot set an
+// environment variable between fork and exec, so the command runs through a tiny shell that
+// does it and then execs the program in its own place (same pid): see withListenPid().
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
+import { CorralError } from '../errors.js';
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  close,
+  connect,
+  EAGAIN,
+  getsockname,
+  getsockoptInt,
+  bind as libcBind,
+  listen,
+  pidfdGetfd,
+  SO_ACCEPTCONN,
+  SO_REUSEADDR,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  type SocketAddress,
+  setsockoptInt,
+  sockaddrIn4,
+  sockaddrIn6,
+  sockaddrUn,
+  socket,
+} from './libc.js';
+import { pidfdOpen, SystemCallError, setNonBlocking } from './native.js';
+
+/** The fd number of the first passed socket (systemd's SD_LISTEN_FDS_START). */
+export const LISTEN_FDS_START = 3;
+/** listen() backlog; the kernel caps it at net.core.somaxconn (4096 on Linux >= 5.4) */
+export const LISTEN_BACKLOG = 4096;
+/** mode of a unix socket file when the spec has no ?mode= (systemd's SocketMode= default) */
+export const UNIX_SOCKET_MODE = 0o666;
+/** LISTEN_FDNAMES entry of a socket with no ?name= (what systemd uses when it has no name) */
+export const DEFAULT_FD_NAME = 'unknown';
+
+const EXPECTED = 'tcp://HOST:PORT (an IP address or localhost) or unix:///absolute/path[?mode=0660]';
+
+export type ListenSpec =
+  | { kind: 'tcp'; host: string; port: number; family: 4 | 6; name: string | null }
+  | { kind: 'unix'; path: string; mode: number; name: string | null };
+
+export interface ListenSocket {
+  /** as written in the config */
+  spec: string;
+  kind: 'tcp' | 'unix';
+  /** open, listening, close-on-exec in this process */
+  fd: number;
+  /** where it listens (the port the kernel chose when the spec said 0) */
+  address: SocketAddress;
+  /** its LISTEN_FDNAMES entry */
+  name: string;
+  /** the inode of the socket file that bind() created, so that close() removes only that */
+  inode?: number;
+}
+
+export interface BindOptions {
+  /** LISTEN_FDNAMES entry for sockets whose spec has no ?name= (e.g. the service's name) */
+  name?: string;
+  backlog?: number;
+}
+
+function invalid(spec: string, why = ''): CorralError {
+  return new CorralError('CONFIG_INVALID', `Expected a socket as ${EXPECTED}, got "${spec}"${why}`);
+}
+
+// systemd's rule for fd names: printable ASCII without ':' (the separator), at most 255 chars
+function checkName(spec: string, name: string | null): string | null {
+  if (name === null) return null;
+  if (!/^[\x21-\x39\x3b-\x7e]{1,255}$/.test(name)) {
+    throw invalid(spec, ` (name must be 1-255 printable characters without ":" or spaces)`);
+  }
+  return name;
+}
+
+/** Reads one `sockets:` entry; throws CorralError CONFIG_INVALID naming what is wrong. */
+export function parseListenSpec(spec: string): ListenSpec {
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    throw invalid(spec);
+  }
+  const params = url.searchParams;
+  for (const key of params.keys()) {
+    if (key !== 'name' && !(key === 'mode' && url.protocol === 'unix:')) {
+      throw invalid(spec, ` (unknown option "${key}")`);
+    }
+  }
+  const name = checkName(spec, params.get('name'));
+  if (url.protocol === 'tcp:') {
+    if (url.pathname !== '' && url.pathname !== '/') throw invalid(spec, ' (no path after the port)');
+    if (url.port === '') throw invalid(spec, ' (the port is missing)');
+    const port = Number(url.port); // 0: any free port (tests)
+    let host = url.hostname;
+    if (host.startsWith('[')) host = host.slice(1, -1);
+    if (host === 'localhost') host = '127.0.0.1';
+    if (isIPv4(host)) return { kind: 'tcp', host, port, family: 4, name };
+    if (isIPv6(host)) return { kind: 'tcp', host, port, family: 6, name };
+    throw invalid(spec, ` ("${url.hostname}" is not an IP address; corral binds before any name lookup)`);
+  }
+  if (url.protocol === 'unix:') {
+    if (url.host !== '') throw invalid(spec, ' (write three slashes: unix:///path)');
+    const path = decodeURIComponent(url.pathname);
+    if (path.length < 2) throw invalid(spec, ' (the path is missing)');
+    const modeText = params.get('mode');
+    if (modeText !== null && !/^0?[0-7]{3}$/.test(modeText)) {
+      throw invalid(spec, ` (mode must be octal digits like 0660, got "${modeText}")`);
+    }
+    const mode = modeText === null ? UNIX_SOCKET_MODE : Number.parseInt(modeText, 8);
+    if (Buffer.byteLength(path) > 107) throw invalid(spec, ' (unix socket paths are limited to 107 bytes)');
+    return { kind: 'unix', path, mode, name };
+  }
+  throw invalid(spec);
+}
+
+function bindFailure(spec: string, e: unknown): CorralError {
+  const code = e instanceof SystemCallError ? e.code : ((e as NodeJS.ErrnoException).code ?? '');
+  const hints: Record<string, string> = {
+    EADDRINUSE: 'something else listens there already',
+    EACCES: 'ports below 1024 need root (or CAP_NET_BIND_SERVICE), and the directory must be writable',
+    EADDRNOTAVAIL: 'no interface of this machine has that address',
+    ENOENT: 'the directory does not exist',
+  };
+  const why = hints[code] ? `${code}: ${hints[code]}` : (e as Error).message;
+  return new CorralError('SPAWN_FAILED', `could not listen on ${spec}: ${why}`, {
+    spec,
+    errno: code || null,
+  });
+}
+
+// A socket file at `path`: removed if nothing listens on it any more (left by a process that
+// died), refused if something does, and never removed if it is not a socket at all.
+function clearStaleSocket(spec: string, path: string): void {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return; // nothing there
+  }
+  if (!isSocket) {
+    throw new CorralError('SPAWN_FAILED', `could not listen on ${spec}: ${path} exists and is not a socket`);
+  }
+  const probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
+  let answer: number;
+  try {
+    answer = connect(probe, sockaddrUn(path));
+  } finally {
+    close(probe);
+  }
+  if (answer === 0 || answer === -EAGAIN) {
+    throw new CorralError(
+      'SPAWN_FAILED',
+      `could not listen on ${spec}: another process is listening on ${path}; stop it or choose another path`,
+    );
+  }
+  unlinkSync(path);
+}
+
+function bindOne(spec: string, parsed: ListenSpec, backlog: number, name: string): ListenSocket {
+  if (parsed.kind === 'unix') clearStaleSocket(spec, parsed.path);
+  const domain = parsed.kind === 'unix' ? AF_UNIX : parsed.family === 4 ? AF_INET : AF_INET6;
+  // Blocking, as systemd hands them out: the program decides (the mode is shared with it).
+  const fd = socket(domain, SOCK_STREAM);
+  try {
+    let inode: number | undefined;
+    if (parsed.kind === 'tcp') {
+      setsockoptInt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+      const addr =
+        parsed.family === 4 ? sockaddrIn4(parsed.host, parsed.port) : sockaddrIn6(parsed.host, parsed.port);
+      libcBind(fd, addr, spec);
+    } else {
+      // created 0600 at most, then opened up to its mode: never more open than asked, even briefly
+      const umask = process.umask(0o177);
+      try {
+        libcBind(fd, sockaddrUn(parsed.path), spec);
+      } finally {
+        process.umask(umask);
+      }
+      chmodSync(parsed.path, parsed.mode);
+      inode = lstatSync(parsed.path).ino;
+    }
+    listen(fd, backlog);
+    return { spec, kind: parsed.kind, fd, address: getsockname(fd), name, inode };
+  } catch (e) {
+    close(fd);
+    throw e instanceof CorralError ? e : bindFailure(spec, e);
+  }
+}
+
+/**
+ * Binds and listens on every spec, in order (they become fds 3, 4, … of the service). All or
+ * nothing: when one fails, those already bound are closed and the error names the failing one.
+ */
+export function bindListeners(specs: string[], opts: BindOptions = {}): ListenSocket[] {
+  const parsed = specs.map(parseListenSpec);
+  const bound: ListenSocket[] = [];
+  try {
+    specs.forEach((spec, i) => {
+      const name = parsed[i].name ?? opts.name ?? DEFAULT_FD_NAME;
+      bound.push(bindOne(spec, parsed[i], opts.backlog ?? LISTEN_BACKLOG, name));
+    });
+  } catch (e) {
+    closeListeners(bound);
+    throw e;
+  }
+  return bound;
+}
+
+/** Closes the sockets and removes the socket files they created (not a file someone put there since). */
+export function closeListeners(sockets: ListenSocket[]): void {
+  for (const s of sockets) {
+    close(s.fd);
+    if (s.address.family !== 'unix' || s.inode === undefined) continue;
+    try {
+      if (lstatSync(s.address.path).ino === s.inode) unlinkSync(s.address.path);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** The environment that tells the service what it was given (LISTEN_PID comes from withListenPid). */
+export function listenEnv(
+  sockets: ListenSocket[],
+  names: string[] = sockets.map((s) => s.name),
+): Record<string, string> {
+  if (names.length !== sockets.length) {
+    throw new RangeError(`Expected ${sockets.length} socket names, got ${names.length}`);
+  }
+  return { LISTEN_FDS: String(sockets.length), LISTEN_FDNAMES: names.join(':') };
+}
+
+/**
+ * The fds to append to the spawn's stdio array (they become 3, 4, …). Each is set back to
+ * blocking first: the mode belongs to the socket, shared with every process that has it, and a
+ * previous process of the service (Node's net, for one) may have made it non-blocking.
+ */
+export function listenFds(sockets: ListenSocket[]): number[] {
+  for (const s of sockets) setNonBlocking(s.fd, false);
+  return sockets.map((s) => s.fd);
+}
+
+/** argv that sets LISTEN_PID to the process's own pid, then execs `argv` in the same process. */
+export function withListenPid(argv: string[]): string[] {
+  return ['/bin/sh', '-c', 'LISTEN_PID=$$ exec "$@"', 'corral-listen', ...argv];
+}
+
+/**
+ * Takes copies of a running service's fds 3, 4, … back into this process (a daemon that
+ * restarted after a crash gets its listening sockets from the service that kept them). Each must
+ * still be a listening socket at the address of its spec. `isSameProcess` runs once the process
+ * is pinned by a pidfd, to rule out a reused pid. Needs root or CAP_SYS_PTRACE; Linux >= 5.6.
+ */
+export function reclaimListeners(
+  pid: number,
+  specs: string[],
+  opts: BindOptions & { isSameProcess?: () => boolean } = {},
+): ListenSocket[] {
+  const parsed = specs.map(parseListenSpec);
+  const pidfd = pidfdOpen(pid);
+  const taken: ListenSocket[] = [];
+  try {
+    if (opts.isSameProcess && !opts.isSameProcess()) {
+      throw new CorralError('NOT_RUNNING', `process ${pid} is not the one that holds the sockets any more`);
+    }
+    parsed.forEach((p, i) => {
+      const fd = pidfdGetfd(pidfd, LISTEN_FDS_START + i);
+      const address = getsockname(fd);
+      const socket: ListenSocket = {
+        spec: specs[i],
+        kind: p.kind,
+        fd,
+        address,
+        name: p.name ?? opts.name ?? DEFAULT_FD_NAME,
+      };
+      taken.push(socket);
+      const matches =
+        p.kind === 'unix'
+          ? address.family === 'unix' && address.path === p.path
+          : address.family !== 'unix' && (p.port === 0 || address.port === p.port);
+      if (!matches || getsockoptInt(fd, SOL_SOCKET, SO_ACCEPTCONN) !== 1) {
+        throw new CorralError(
+          'NOT_RUNNING',
+          `fd ${LISTEN_FDS_START + i} of process ${pid} is not a socket listening on ${specs[i]}`,
+        );
+      }
+      if (p.kind === 'unix') {
+        try {
+          socket.inode = lstatSync(p.path).ino;
+        } catch {
+          // the file is gone: the socket still listens, but no one can reach it by path
+        }
+      }
+    });
+  } catch (e) {
+    for (const s of taken) close(s.fd);
+    throw e;
+  } finally {
+    close(pidfd);
+  }
+  return taken;
+}
