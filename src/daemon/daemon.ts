@@ -9,6 +9,7 @@ import { loadProject, loadProjectFromText } from '../config/index.js';
 import { systemClock, type Timer } from '../engine/clock.js';
 import { Supervisor } from '../engine/supervisor.js';
 import { LogHub, linesSince, readTail } from '../logs/index.js';
+import { ReadinessWatcher } from '../logs/watcher.js';
 import { PidWatcher } from '../process/pidwatch.js';
 import { UsageSampler } from '../process/usage.js';
 import { EventJournal } from '../state/journal.js';
@@ -49,6 +50,7 @@ export class Daemon {
   private readonly usage = new UsageSampler();
   private readonly memorySampler = new UsageSampler();
   private readonly pids: PidWatcher;
+  private readonly watcher: ReadinessWatcher;
   private readonly keeper: FifoKeeper;
   private adopted: string[] = [];
   private foundDead: string[] = [];
@@ -66,7 +68,12 @@ export class Daemon {
     this.logger = logger;
     this.journal = new EventJournal(paths.eventsFile);
     this.journal.on('write-error', (err) => logger.error({ err }, 'cannot append to events.jsonl'));
-    this.hub = new LogHub({ logger: logger.child({ component: 'logs' }) });
+    // one epoll set, one parked wait, for every log FIFO and every adopted process's pidfd
+    this.watcher = new ReadinessWatcher(
+      () => {},
+      (err) => logger.error({ err }, 'the event loop of log channels and process exits failed'),
+    );
+    this.hub = new LogHub({ logger: logger.child({ component: 'logs' }), watcher: this.watcher });
     const baseEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env))
       if (v !== undefined && !PRIVATE_ENV.includes(k)) baseEnv[k] = v;
@@ -74,7 +81,7 @@ export class Daemon {
     baseEnv.CORRAL_HOME = paths.dir;
     this.keeper = new FifoKeeper(paths.dir, baseEnv, logger);
     this.output = new DaemonOutput(this.hub, paths.logsDir, paths.runDir, this.keeper);
-    this.pids = new PidWatcher((err) => logger.error({ err }, 'process exit watcher failed'));
+    this.pids = new PidWatcher(this.watcher);
     this.supervisor = new Supervisor({
       clock: systemClock,
       output: this.output,
@@ -332,7 +339,7 @@ export class Daemon {
     this.supervisor.close();
     if (keepServices) this.supervisor.detachAll();
     await this.app?.close();
-    await this.pids.close();
+    this.pids.close();
     this.journal.record({
       type: 'daemon-stopped',
       pid: process.pid,
@@ -340,6 +347,7 @@ export class Daemon {
     });
     this.stateWriter.flush();
     await this.hub.closeAll();
+    await this.watcher.close();
     if (!keepServices) this.keeper.stop();
     this.journal.close();
     for (const file of [this.paths.socket, this.paths.pidFile]) {

@@ -19,6 +19,8 @@ export interface LogHubOptions {
   maxRetryMs?: number;
   /** pipe buffer asked of the kernel for every FIFO */
   pipeBytes?: number;
+  /** a watcher shared with other owners (the daemon's one epoll set); the hub then neither creates nor closes one */
+  watcher?: ReadinessWatcher;
 }
 
 /** Bytes one channel may move per readiness event before the others get their turn. */
@@ -46,6 +48,7 @@ export class LogHub extends EventEmitter {
   private readonly stalls = new Map<Channel, number>();
   private readonly host: ChannelHost;
   private watcher: ReadinessWatcher | null = null;
+  private readonly sharedWatcher: ReadinessWatcher | null;
   private pump: Pump | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
@@ -55,6 +58,7 @@ export class LogHub extends EventEmitter {
     this.logger = opts.logger ?? consoleLogger;
     this.retryMs = opts.retryMs ?? RETRY_MS;
     this.maxRetryMs = opts.maxRetryMs ?? MAX_RETRY_MS;
+    this.sharedWatcher = opts.watcher ?? null;
     const pipeBytes = opts.pipeBytes ?? DEFAULTS.logPipeBytes;
     const hub = this;
     this.host = {
@@ -124,12 +128,13 @@ export class LogHub extends EventEmitter {
     this.watcher = null;
     this.pump?.close();
     this.pump = null;
-    this.closing = watcher ? watcher.close() : Promise.resolve();
+    this.closing = watcher && watcher !== this.sharedWatcher ? watcher.close() : Promise.resolve();
     return this.closing;
   }
 
   private ensureStarted(): Pump {
     if (!this.pump) this.pump = new Pump(this.host.pipeBytes);
+    if (!this.watcher && this.sharedWatcher) this.watcher = this.sharedWatcher;
     if (!this.watcher) {
       this.watcher = new ReadinessWatcher(
         (fd) => this.onReady(fd),
@@ -150,7 +155,7 @@ export class LogHub extends EventEmitter {
   }
 
   private watch(channel: Channel): void {
-    this.watcher?.add(channel.readFd);
+    this.watcher?.add(channel.readFd, (fd) => this.onReady(fd));
     this.watched.set(channel.readFd, channel);
   }
 

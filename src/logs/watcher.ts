@@ -24,6 +24,7 @@ export class ReadinessWatcher {
   private readonly wakeFd: number;
   private readonly events = epollEventBuffer(MAX_EVENTS);
   private readonly wakeBuffer = Buffer.alloc(8);
+  private readonly handlers = new Map<number, (fd: number) => void>();
   private parked = false;
   private closing = false;
   private closed = false;
@@ -50,12 +51,18 @@ export class ReadinessWatcher {
     this.park();
   }
 
-  /** Level-triggered: reported as long as bytes are waiting. Safe while the wait is parked. */
-  add(fd: number): void {
+  /**
+   * Level-triggered: reported as long as bytes are waiting. Safe while the wait is parked.
+   * With `handler`, events of this fd go to it instead of the watcher's `onReady` (one watcher,
+   * one parked thread, can serve several owners: log channels, pidfds, notify sockets).
+   */
+  add(fd: number, handler?: (fd: number) => void): void {
     epollCtl(this.epfd, EPOLL_CTL_ADD, fd, EPOLLIN);
+    if (handler) this.handlers.set(fd, handler);
   }
 
   remove(fd: number): void {
+    this.handlers.delete(fd);
     try {
       epollCtl(this.epfd, EPOLL_CTL_DEL, fd, 0);
     } catch {
@@ -120,7 +127,7 @@ export class ReadinessWatcher {
         this.drainWake();
         continue;
       }
-      this.onReady(fd);
+      (this.handlers.get(fd) ?? this.onReady)(fd);
       if (this.closing) return;
     }
   }

@@ -1,7 +1,7 @@
 // Tells when processes that are not our children exit: one pidfd per process, all in one epoll
 // set waited on by a single parked call. Used for processes a daemon adopted from its predecessor.
 import { closeSync } from 'node:fs';
-import { ReadinessWatcher } from '../logs/watcher.js';
+import type { ReadinessWatcher } from '../logs/watcher.js';
 import { pidfdOpen } from './native.js';
 import { type ProcessIdentity, sameProcess } from './procfs.js';
 
@@ -9,8 +9,9 @@ export class PidWatcher {
   private readonly watcher: ReadinessWatcher;
   private readonly handlers = new Map<number, () => void>();
 
-  constructor(onFailure: (error: Error) => void) {
-    this.watcher = new ReadinessWatcher((fd) => this.fire(fd), onFailure);
+  /** Uses the daemon's one epoll set (`watcher`), which it does not close. */
+  constructor(watcher: ReadinessWatcher) {
+    this.watcher = watcher;
   }
 
   /**
@@ -32,13 +33,12 @@ export class PidWatcher {
       return () => {};
     }
     this.handlers.set(fd, onExit);
-    this.watcher.add(fd);
+    this.watcher.add(fd, (ready) => this.fire(ready));
     return () => this.forget(fd);
   }
 
-  close(): Promise<void> {
+  close(): void {
     for (const fd of [...this.handlers.keys()]) this.forget(fd);
-    return this.watcher.close();
   }
 
   private fire(fd: number): void {
