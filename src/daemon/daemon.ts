@@ -11,6 +11,7 @@ import { Supervisor } from '../engine/supervisor.js';
 import { LogHub, linesSince, readTail } from '../logs/index.js';
 import { ReadinessWatcher } from '../logs/watcher.js';
 import { PidWatcher } from '../process/pidwatch.js';
+import { sdNotify, watchdogIntervalMs } from '../process/sd-notify.js';
 import { UsageSampler } from '../process/usage.js';
 import { EventJournal } from '../state/journal.js';
 import { VERSION } from '../version.js';
@@ -61,6 +62,8 @@ export class Daemon {
   private lockFd: number | null = null;
   private stopping: Promise<boolean> | null = null;
   private idle: Timer | null = null;
+  private systemd: NodeJS.ProcessEnv = {};
+  private statusPending = false;
   private closing: Promise<void> | null = null;
 
   private constructor(paths: HomePaths, logger: Logger) {
@@ -95,11 +98,26 @@ export class Daemon {
       },
     });
     this.stateWriter = new StateWriter(paths.stateFile, this.supervisor, logger);
-    this.supervisor.on('change', () => this.stateWriter.schedule());
+    this.supervisor.on('change', () => {
+      this.stateWriter.schedule();
+      if (this.systemd.NOTIFY_SOCKET && !this.statusPending) {
+        this.statusPending = true;
+        setImmediate(() => {
+          this.statusPending = false;
+          if (!this.stopping) this.tellSystemd({ STATUS: this.summary() });
+        });
+      }
+    });
   }
 
   /** Claims the home, listens on its socket and returns the running daemon. */
   static async start(opts: DaemonOptions): Promise<Daemon> {
+    // systemd's variables are ours alone: kept aside, then removed so no service inherits them
+    const systemd: NodeJS.ProcessEnv = {};
+    for (const key of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) {
+      systemd[key] = process.env[key];
+      delete process.env[key];
+    }
     const paths = homePaths(opts.home);
     prepareHome(paths);
     const logger = pino(
@@ -115,6 +133,14 @@ export class Daemon {
     daemon.watchIdle(opts.idleTimeoutMs ?? 0);
     writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     const taken = `adopted ${daemon.adopted.length} running processes, ${daemon.foundDead.length} found dead`;
+    daemon.systemd = systemd;
+    daemon.tellSystemd({ READY: '1', MAINPID: String(process.pid), STATUS: daemon.summary() });
+    const watchdogMs = watchdogIntervalMs(systemd);
+    if (watchdogMs !== null) {
+      // a heartbeat systemd asked for; the event loop answering it is the thing being checked
+      const beat = setInterval(() => daemon.tellSystemd({ WATCHDOG: '1' }), watchdogMs);
+      beat.unref();
+    }
     daemon.journal.record({
       type: 'daemon-started',
       pid: process.pid,
@@ -130,6 +156,18 @@ export class Daemon {
       }
     }
     return daemon;
+  }
+
+  /** Tells systemd (when it started us) about our state; a no-op otherwise. */
+  private tellSystemd(fields: Record<string, string>): void {
+    if (this.systemd.NOTIFY_SOCKET) sdNotify(fields, this.systemd);
+  }
+
+  /** One line for systemctl status: how many processes run. */
+  private summary(): string {
+    const list = this.supervisor.list();
+    const running = list.filter((i) => i.state === 'running').length;
+    return `${running} of ${list.length} processes running`;
   }
 
   /** Takes up the projects and live processes of the previous daemon of this home. */
@@ -264,6 +302,10 @@ export class Daemon {
   stopServices(keepServices: boolean): Promise<boolean> {
     if (!this.stopping) {
       this.logger.info({ keepServices }, 'daemon stopping');
+      this.tellSystemd({
+        STOPPING: '1',
+        STATUS: keepServices ? 'stopping, services left running' : 'stopping services',
+      });
       this.idle?.cancel();
       const since = Date.now();
       this.stopping = keepServices
