@@ -62,6 +62,9 @@ export function sweepMarked() {
   return left.length;
 }
 
+/** True once cleanup has begun: nothing new may be started then. */
+export const isCleaning = () => cleaning !== null;
+
 /** Runs every hook (each bounded in time), then kills what is left. Idempotent. */
 export function cleanupAll() {
   cleaning ??= (async () => {

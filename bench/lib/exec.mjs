@@ -1,6 +1,6 @@
 // Running commands: each in a process group of its own, tracked until it ends, with a deadline.
 import { spawn } from 'node:child_process';
-import { trackGroup, untrackGroup, killGroup } from './cleanup.mjs';
+import { isCleaning, killGroup, trackGroup, untrackGroup } from './cleanup.mjs';
 
 /** Milliseconds since an arbitrary point, from CLOCK_MONOTONIC. */
 export function nowMs() {
@@ -11,8 +11,13 @@ export function nowMs() {
  * Runs `cmd args` to its end; resolves { code, signal, stdout, stderr, ms }.
  * `ms` is the wall time from spawn to exit. Past `timeoutMs` the group is SIGKILLed and it rejects.
  */
-export function run(cmd, args, { env, cwd, timeoutMs = 120_000, check = false } = {}) {
+export function run(cmd, args, opts = {}) {
+  const { env, cwd, timeoutMs = 120_000, check = false } = opts;
   return new Promise((resolve, reject) => {
+    if (isCleaning() && !opts.duringCleanup) {
+      reject(new Error(`not starting ${cmd}: the benchmark is stopping`));
+      return;
+    }
     const t0 = nowMs();
     const child = spawn(cmd, args, { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     trackGroup(child.pid);
@@ -47,6 +52,7 @@ export function run(cmd, args, { env, cwd, timeoutMs = 120_000, check = false } 
 
 /** Starts a long-running command in its own process group (tracked); its output goes to `logFd`. */
 export function start(cmd, args, { env, cwd, logFd = 'ignore' } = {}) {
+  if (isCleaning()) throw new Error(`not starting ${cmd}: the benchmark is stopping`);
   const child = spawn(cmd, args, { env, cwd, detached: true, stdio: ['ignore', logFd, logFd] });
   trackGroup(child.pid);
   child.on('exit', () => untrackGroup(child.pid));

@@ -18,7 +18,11 @@ export async function coldStart(session, n, { timeoutMs = 300_000 } = {}) {
   const names = Array.from({ length: n }, (_, i) => `s${i}`);
   const t0 = nowMs();
   await session.start(names.map((name) => ({ name, argv: idle.argv })));
-  await waitFor(() => findProcs(idle.isOne).length >= n, { timeout: timeoutMs, interval: 5, what: `${n} processes` });
+  await waitFor(() => findProcs(idle.isOne).length >= n, {
+    timeout: timeoutMs,
+    interval: 5,
+    what: `${n} processes`,
+  });
   let confirmedAt = null;
   await waitFor(
     async () => {
@@ -36,7 +40,11 @@ export async function coldStart(session, n, { timeoutMs = 300_000 } = {}) {
 export async function stopAll(session, idle, { timeoutMs = 600_000 } = {}) {
   const t0 = nowMs();
   await session.stop();
-  await waitFor(() => findProcs(idle.isOne).length === 0, { timeout: timeoutMs, interval: 5, what: 'no process left' });
+  await waitFor(() => findProcs(idle.isOne).length === 0, {
+    timeout: timeoutMs,
+    interval: 5,
+    what: 'no process left',
+  });
   return nowMs() - t0;
 }
 

@@ -18,7 +18,10 @@ export async function aptInstall(pkg, log) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const update = await run('apt-get', ['update'], { env, timeoutMs: 300_000 });
     if (update.code !== 0) return { ok: false, why: `apt-get update failed: ${lastLine(update.stderr)}` };
-    const r = await run('apt-get', ['install', '-y', '--no-install-recommends', pkg], { env, timeoutMs: 300_000 });
+    const r = await run('apt-get', ['install', '-y', '--no-install-recommends', pkg], {
+      env,
+      timeoutMs: 300_000,
+    });
     if (r.code !== 0) return { ok: false, why: `apt-get install ${pkg} failed: ${lastLine(r.stderr)}` };
     return { ok: true };
   } catch (e) {

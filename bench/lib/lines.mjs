@@ -32,7 +32,8 @@ export function checkWriterLines(file, expected) {
   let malformed = 0;
   let duplicated = 0;
   eachLine(file, (b, start, end) => {
-    const seq = end - start === 99 && b[start + 10] === 0x20 ? Number(b.toString('latin1', start, start + 10)) : NaN;
+    const seq =
+      end - start === 99 && b[start + 10] === 0x20 ? Number(b.toString('latin1', start, start + 10)) : NaN;
     if (!(seq >= 1 && seq <= expected)) malformed++;
     else if (seen[seq]++ > 0) duplicated++;
   });

@@ -100,7 +100,7 @@ class CorralSession {
     this.dropCleanup();
     const pid = this.daemonPid();
     if (pid === null || !alive(pid)) return;
-    await this.cli(['daemon', 'stop'], { timeoutMs: 60_000 }).catch(() => {});
+    await this.cli(['daemon', 'stop'], { timeoutMs: 60_000, duringCleanup: true }).catch(() => {});
     await waitFor(() => !alive(pid), { timeout: 10_000, what: 'the corral daemon to exit' }).catch(() => {});
   }
 }

@@ -15,7 +15,9 @@ export const pm2 = {
   label: 'PM2',
 
   /** `npm ci` into bench/node_modules (from bench/package-lock.json) when PM2 is not there yet. */
-  async install(log) {
+  async install(log, { allowInstall = true } = {}) {
+    if (!existsSync(PM2) && !allowInstall)
+      return { ok: false, why: 'not installed (and --no-install given)' };
     if (!existsSync(PM2)) {
       log('installing PM2 into bench/node_modules (npm ci --prefix bench)...');
       const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -80,7 +82,8 @@ class Pm2Session {
   async states() {
     const r = await this.cli(['jlist'], { check: true });
     const out = {};
-    for (const p of JSON.parse(r.stdout)) out[p.name] = { running: p.pm2_env.status === 'online', pid: p.pid };
+    for (const p of JSON.parse(r.stdout))
+      out[p.name] = { running: p.pm2_env.status === 'online', pid: p.pid };
     return out;
   }
 
@@ -109,7 +112,7 @@ class Pm2Session {
     this.dropCleanup();
     const pid = this.daemonPid();
     if (pid === null || !alive(pid)) return;
-    await this.cli(['kill'], { timeoutMs: 600_000 }).catch(() => {});
+    await this.cli(['kill'], { timeoutMs: 600_000, duringCleanup: true }).catch(() => {});
     await waitFor(() => !alive(pid), { timeout: 10_000, what: 'the PM2 daemon to exit' }).catch(() => {});
   }
 }

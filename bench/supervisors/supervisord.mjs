@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { benchEnv, onCleanup } from '../lib/cleanup.mjs';
 import { run, start } from '../lib/exec.mjs';
 import { unixRequest } from '../lib/http.mjs';
+import { aptInstall } from '../lib/install.mjs';
 import { alive } from '../lib/procfs.mjs';
 import { waitFor } from '../lib/wait.mjs';
-import { aptInstall } from '../lib/install.mjs';
 
 const SUPERVISORD = '/usr/bin/supervisord';
 const SUPERVISORCTL = '/usr/bin/supervisorctl';
@@ -17,7 +17,9 @@ export const supervisord = {
   label: 'supervisord',
 
   /** apt-get install supervisor (as root) when it is not there yet. */
-  async install(log) {
+  async install(log, { allowInstall = true } = {}) {
+    if (!existsSync(SUPERVISORD) && !allowInstall)
+      return { ok: false, why: 'not installed (and --no-install given)' };
     if (!existsSync(SUPERVISORD)) {
       const r = await aptInstall('supervisor', log);
       if (!r.ok) return r;
@@ -108,7 +110,8 @@ class SupervisordSession {
     });
     const out = {};
     for (const struct of r.body.split('<struct>').slice(1)) {
-      const field = (k) => struct.match(new RegExp(`<name>${k}</name>\\s*<value>\\s*<(?:string|int)>([^<]*)<`))?.[1];
+      const field = (k) =>
+        struct.match(new RegExp(`<name>${k}</name>\\s*<value>\\s*<(?:string|int)>([^<]*)<`))?.[1];
       out[field('name')] = { running: field('statename') === 'RUNNING', pid: Number(field('pid')) || null };
     }
     return out;
@@ -131,7 +134,7 @@ class SupervisordSession {
     this.dropCleanup();
     const pid = this.daemonPid();
     if (pid === null) return;
-    await this.ctl(['shutdown'], { timeoutMs: 600_000 }).catch(() => {});
+    await this.ctl(['shutdown'], { timeoutMs: 600_000, duringCleanup: true }).catch(() => {});
     await waitFor(() => !alive(pid), { timeout: 60_000, what: 'supervisord to exit' }).catch(() => {});
   }
 }

@@ -1,7 +1,10 @@
-// Workload 7: the daemon is SIGKILLed while `size` services each write a line every 100 ms.
-// Counted: services that survive it; once a daemon is back (as its users would bring it back),
-// services restarted, duplicated (two live copies), orphaned (alive but not supervised), missing;
-// and lines lost or duplicated between what each process wrote and what its log file holds.
+// Workload 7: the daemon is SIGKILLed while `size` services run: "writing" ones each write a line
+// every 100 ms (ticker.mjs), "quiet" ones write nothing (sleep). Counted: services that survive
+// it; once a daemon is back (as its users would bring it back), services restarted, duplicated
+// (two live copies), orphaned (alive but not supervised), missing; and, for the writing ones,
+// lines lost or duplicated between what each process wrote and what its log file holds.
+
+import { randomInt } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sweepMarked } from '../lib/cleanup.mjs';
@@ -10,11 +13,27 @@ import { tickerLines } from '../lib/lines.mjs';
 import { alive, findProcs } from '../lib/procfs.mjs';
 import { sleep, waitFor } from '../lib/wait.mjs';
 
-/** Live ticker processes by service name. */
-function liveByName(stateDir) {
+/** The fixture of service tN, and the service name of a command line (null: not one of them). */
+function family(kind, stateDir, size) {
+  if (kind === 'writing') {
+    const mine = isTicker(stateDir);
+    return { argvOf: (name) => tickerArgv(name, stateDir), nameOf: (argv) => (mine(argv) ? argv[2] : null) };
+  }
+  const base = randomInt(1_000_000_000, 2_000_000_000);
+  return {
+    argvOf: (name) => ['/bin/sleep', String(base + Number(name.slice(1)))],
+    nameOf: (argv) => {
+      const i = Number(argv[1]) - base;
+      return argv.length === 2 && argv[0].endsWith('sleep') && i >= 0 && i < size ? `t${i}` : null;
+    },
+  };
+}
+
+/** Live fixture processes by service name. */
+function liveByName(fam) {
   const out = new Map();
-  for (const p of findProcs(isTicker(stateDir))) {
-    const name = p.argv[2];
+  for (const p of findProcs((argv) => fam.nameOf(argv) !== null)) {
+    const name = fam.nameOf(p.argv);
     if (!out.has(name)) out.set(name, []);
     out.get(name).push(p.pid);
   }
@@ -40,21 +59,26 @@ function countLines(session, stateDir, names) {
   return { lost, linesDup };
 }
 
-async function oneRun(ctx, peer, size, runNo) {
-  const dir = ctx.tempDir(`kill-${peer.name}-${runNo}`);
-  const stateDir = ctx.tempDir(`kill-${peer.name}-${runNo}/tickers`);
+async function oneRun(ctx, peer, kind, size, runNo) {
+  const dir = ctx.tempDir(`kill-${kind}-${peer.name}-${runNo}`);
+  const stateDir = ctx.tempDir(`kill-${kind}-${peer.name}-${runNo}/tickers`);
+  const fam = family(kind, stateDir, size);
   const names = Array.from({ length: size }, (_, i) => `t${i}`);
   const session = peer.open(dir);
   try {
-    await session.start(names.map((name) => ({ name, argv: tickerArgv(name, stateDir) })));
-    await waitFor(async () => liveByName(stateDir).size === size && Object.values(await session.states()).every((s) => s.running), {
-      timeout: 120_000,
-      interval: 50,
-      what: `${size} tickers running`,
-    });
+    await session.start(names.map((name) => ({ name, argv: fam.argvOf(name) })));
+    await waitFor(
+      async () =>
+        liveByName(fam).size === size && Object.values(await session.states()).every((s) => s.running),
+      {
+        timeout: 120_000,
+        interval: 50,
+        what: `${size} tickers running`,
+      },
+    );
     await session.prepareForRevive?.();
     await sleep(1000);
-    const original = new Map([...liveByName(stateDir)].map(([n, pids]) => [n, pids[0]]));
+    const original = new Map([...liveByName(fam)].map(([n, pids]) => [n, pids[0]]));
     process.kill(session.daemonPid(), 'SIGKILL');
     await sleep(2000);
     const survivedKill = [...original.values()].filter(alive).length;
@@ -68,7 +92,7 @@ async function oneRun(ctx, peer, size, runNo) {
     await sleep(2000);
     const states = await session.states();
     const supervised = new Set(Object.values(states).map((s) => s.pid));
-    const live = liveByName(stateDir);
+    const live = liveByName(fam);
     const r = { survivedKill, survived: 0, restarted: 0, duplicated: 0, orphaned: 0, missing: 0 };
     for (const name of names) {
       const pids = live.get(name) ?? [];
@@ -81,11 +105,12 @@ async function oneRun(ctx, peer, size, runNo) {
     await session.stop();
     await session.close();
     sweepMarked();
-    Object.assign(r, countLines(session, stateDir, names));
+    if (kind === 'writing') Object.assign(r, countLines(session, stateDir, names));
     ctx.log(
-      `  kill ${peer.name} run ${runNo}: ${r.survivedKill}/${size} alive after the kill; daemon back: ` +
+      `  kill/${kind} ${peer.name} run ${runNo}: ${r.survivedKill}/${size} alive after the kill; daemon back: ` +
         `${r.survived} survived, ${r.restarted} restarted, ${r.duplicated} duplicated, ${r.orphaned} orphaned, ` +
-        `${r.missing} missing; lines lost ${r.lost}, duplicated ${r.linesDup}`,
+        `${r.missing} missing` +
+        (kind === 'writing' ? `; lines lost ${r.lost}, duplicated ${r.linesDup}` : ''),
     );
     return r;
   } finally {
@@ -93,24 +118,38 @@ async function oneRun(ctx, peer, size, runNo) {
   }
 }
 
-export async function daemonKillWorkload(ctx, { size, runs, peers }) {
-  const keys = ['survivedKill', 'survived', 'restarted', 'duplicated', 'orphaned', 'missing', 'lost', 'linesDup'];
-  const v = Object.fromEntries(keys.map((k) => [k, Object.fromEntries(peers.map((p) => [p.name, []]))]));
-  for (let runNo = 1; runNo <= runs; runNo++) {
-    for (const peer of peers) {
-      const r = await oneRun(ctx, peer, size, runNo);
-      for (const k of keys) v[k][peer.name].push(r[k]);
+export async function daemonKillWorkload(ctx, { size, runs, peers, kinds = ['writing', 'quiet'] }) {
+  const rows = [];
+  for (const kind of kinds) {
+    const keys = ['survivedKill', 'survived', 'restarted', 'duplicated', 'orphaned', 'missing'];
+    if (kind === 'writing') keys.push('lost', 'linesDup');
+    const v = Object.fromEntries(keys.map((k) => [k, Object.fromEntries(peers.map((p) => [p.name, []]))]));
+    for (let runNo = 1; runNo <= runs; runNo++) {
+      for (const peer of peers) {
+        const r = await oneRun(ctx, peer, kind, size, runNo);
+        for (const k of keys) v[k][peer.name].push(r[k]);
+      }
+    }
+    const what =
+      kind === 'writing' ? `${size} services writing a line every 100 ms` : `${size} quiet services`;
+    const labels = {
+      survivedKill: `${what}: alive 2 s after the daemon's SIGKILL`,
+      survived: `${what}: the same process once a daemon is back`,
+      restarted: `${what}: started again (a new process)`,
+      duplicated: `${what}: running twice`,
+      orphaned: `${what}: processes alive but supervised by nobody`,
+      missing: `${what}: not running at all`,
+      lost: `${what}: lines lost`,
+      linesDup: `${what}: lines duplicated`,
+    };
+    for (const k of keys) {
+      rows.push({
+        id: `kill.${kind}.${k}`,
+        label: labels[k],
+        unit: k === 'lost' || k === 'linesDup' ? 'lines' : 'count',
+        values: v[k],
+      });
     }
   }
-  const n = size;
-  return [
-    { id: 'kill.survivedKill', label: `services alive 2 s after the daemon's SIGKILL (of ${n})`, unit: 'count', values: v.survivedKill },
-    { id: 'kill.survived', label: `services still the same process once a daemon is back (of ${n})`, unit: 'count', values: v.survived },
-    { id: 'kill.restarted', label: 'services started again (a new process)', unit: 'count', values: v.restarted },
-    { id: 'kill.duplicated', label: 'services running twice', unit: 'count', values: v.duplicated },
-    { id: 'kill.orphaned', label: 'processes alive but supervised by nobody', unit: 'count', values: v.orphaned },
-    { id: 'kill.missing', label: 'services not running at all', unit: 'count', values: v.missing },
-    { id: 'kill.lost', label: 'lines lost', unit: 'lines', values: v.lost },
-    { id: 'kill.linesDup', label: 'lines duplicated', unit: 'lines', values: v.linesDup },
-  ];
+  return rows;
 }

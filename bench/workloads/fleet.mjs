@@ -35,15 +35,35 @@ export async function fleetWorkload(ctx, { size, runs, statusCalls, idleWindowS,
   }
   const n = size.toLocaleString('en-US');
   const rows = [
-    { id: `${key}.start`, label: `start ${n} services (cold daemon) until all run`, unit: 'ms', values: m.start },
+    {
+      id: `${key}.start`,
+      label: `start ${n} services (cold daemon) until all run`,
+      unit: 'ms',
+      values: m.start,
+    },
     { id: `${key}.stop`, label: `stop ${n} services until none is left`, unit: 'ms', values: m.stop },
-    { id: `${key}.status`, label: `status command with ${n} services (median of ${statusCalls})`, unit: 'ms', values: m.status },
+    {
+      id: `${key}.status`,
+      label: `status command with ${n} services (median of ${statusCalls})`,
+      unit: 'ms',
+      values: m.status,
+    },
     { id: `${key}.rss`, label: `daemon RSS with ${n} services`, unit: 'MB', values: m.rss },
   ];
   if (idleWindowS > 0) {
     rows.push(
-      { id: `${key}.cpu`, label: `daemon CPU idle with ${n} services (schedstat, ${idleWindowS} s window)`, unit: 'ms/min', values: m.cpuPrecise },
-      { id: `${key}.cpuStat`, label: `same, from /proc/PID/stat utime+stime (10 ms ticks)`, unit: 'ms/min', values: m.cpuStat },
+      {
+        id: `${key}.cpu`,
+        label: `daemon CPU idle with ${n} services (schedstat, ${idleWindowS} s window)`,
+        unit: 'ms/min',
+        values: m.cpuPrecise,
+      },
+      {
+        id: `${key}.cpuStat`,
+        label: `same, from /proc/PID/stat utime+stime (10 ms ticks)`,
+        unit: 'ms/min',
+        values: m.cpuStat,
+      },
     );
   }
   return rows;

@@ -3,12 +3,11 @@
 // writing straight to a file; the daemon's RSS before and at its peak; lines lost or duplicated.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { killGroup } from '../lib/cleanup.mjs';
-import { benchEnv } from '../lib/cleanup.mjs';
-import { nowMs, start } from '../lib/exec.mjs';
-import { findProcs, rssBytes } from '../lib/procfs.mjs';
+import { benchEnv, killGroup } from '../lib/cleanup.mjs';
+import { start } from '../lib/exec.mjs';
 import { isWriter, parseMarks, writerArgv } from '../lib/fixtures.mjs';
 import { checkWriterLines } from '../lib/lines.mjs';
+import { findProcs, rssBytes } from '../lib/procfs.mjs';
 import { waitFor } from '../lib/wait.mjs';
 
 const MB = 1024 * 1024;
@@ -28,7 +27,11 @@ async function timeWrite({ markFile, file, bytes, daemonPid }) {
   }, 20);
   try {
     process.kill(writer.pid, 'SIGUSR1');
-    await waitFor(() => size(file) >= bytes, { timeout: 600_000, interval: 5, what: `${file} to hold ${bytes} bytes` });
+    await waitFor(() => size(file) >= bytes, {
+      timeout: 600_000,
+      interval: 5,
+      what: `${file} to hold ${bytes} bytes`,
+    });
   } finally {
     clearInterval(sampler);
   }
@@ -46,8 +49,13 @@ export async function logsWorkload(ctx, { bytes, runs, peers }) {
     const dDir = ctx.tempDir(`logs-direct-${runNo}`);
     const dMark = join(dDir, 'marks');
     const dOut = join(dDir, 'direct.log');
-    const direct = start(process.execPath, writerArgv(bytes, dMark, dOut).slice(1), { env: benchEnv(), cwd: dDir });
-    const d = await timeWrite({ markFile: dMark, file: dOut, bytes: expectedBytes }).finally(() => killGroup(direct.pid));
+    const direct = start(process.execPath, writerArgv(bytes, dMark, dOut).slice(1), {
+      env: benchEnv(),
+      cwd: dDir,
+    });
+    const d = await timeWrite({ markFile: dMark, file: dOut, bytes: expectedBytes }).finally(() =>
+      killGroup(direct.pid),
+    );
     v.time.direct.push(d.ms);
     ctx.log(`  logs direct run ${runNo}: ${d.ms.toFixed(0)} ms`);
     for (const peer of peers) {
@@ -82,8 +90,18 @@ export async function logsWorkload(ctx, { bytes, runs, peers }) {
   }
   const mb = Math.round(bytes / 1e6);
   return [
-    { id: 'logs.time', label: `${mb} MB of lines on stdout: until the log file holds them all`, unit: 'ms', values: v.time },
-    { id: 'logs.ratio', label: 'same, as a multiple of writing straight to a file', unit: 'x', values: v.ratio },
+    {
+      id: 'logs.time',
+      label: `${mb} MB of lines on stdout: until the log file holds them all`,
+      unit: 'ms',
+      values: v.time,
+    },
+    {
+      id: 'logs.ratio',
+      label: 'same, as a multiple of writing straight to a file',
+      unit: 'x',
+      values: v.ratio,
+    },
     { id: 'logs.rssBefore', label: 'daemon RSS before the writer starts', unit: 'MB', values: v.before },
     { id: 'logs.rssPeak', label: 'daemon RSS peak while it writes', unit: 'MB', values: v.peak },
     { id: 'logs.lost', label: 'lines lost', unit: 'lines', values: v.lost },

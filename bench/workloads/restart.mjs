@@ -3,24 +3,28 @@
 // attempts. The floor is the same fixture re-run by a shell loop, with no supervisor at all.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killGroup } from '../lib/cleanup.mjs';
+import { benchEnv, killGroup } from '../lib/cleanup.mjs';
 import { start } from '../lib/exec.mjs';
 import { crashArgv, msBetween, parseMarks } from '../lib/fixtures.mjs';
 import { percentile } from '../lib/stats.mjs';
 import { waitFor } from '../lib/wait.mjs';
-import { benchEnv } from '../lib/cleanup.mjs';
 
 function latencies(file) {
   const marks = parseMarks(readFileSync(file, 'latin1'));
   const out = [];
   for (let i = 1; i < marks.length; i++) {
-    if (marks[i - 1].what === 'exit' && marks[i].what === 'start') out.push(msBetween(marks[i - 1].ns, marks[i].ns));
+    if (marks[i - 1].what === 'exit' && marks[i].what === 'start')
+      out.push(msBetween(marks[i - 1].ns, marks[i].ns));
   }
   return out;
 }
 
 const startsIn = (file) =>
-  existsSync(file) ? readFileSync(file, 'latin1').split('\n').filter((l) => l.startsWith('start')).length : 0;
+  existsSync(file)
+    ? readFileSync(file, 'latin1')
+        .split('\n')
+        .filter((l) => l.startsWith('start')).length
+    : 0;
 
 /** Runs the fixture under `runner` until it has restarted `restarts` times; returns latencies (ms). */
 async function measure(file, restarts, timeoutMs, runner) {
@@ -39,7 +43,10 @@ async function measure(file, restarts, timeoutMs, runner) {
 
 function noSupervisor(argv, dir) {
   return async () => {
-    const loop = start('/bin/sh', ['-c', 'while :; do "$@"; done', 'sh', ...argv], { env: benchEnv(), cwd: dir });
+    const loop = start('/bin/sh', ['-c', 'while :; do "$@"; done', 'sh', ...argv], {
+      env: benchEnv(),
+      cwd: dir,
+    });
     return async () => killGroup(loop.pid);
   };
 }
@@ -79,7 +86,9 @@ export async function restartWorkload(ctx) {
         const b = percentile(lat, 99);
         p50[c.name].push(a);
         p99[c.name].push(b);
-        log(`  restart/${kind} ${c.name} run ${runNo}: p50 ${a.toFixed(2)} ms, p99 ${b.toFixed(2)} ms (n=${lat.length})`);
+        log(
+          `  restart/${kind} ${c.name} run ${runNo}: p50 ${a.toFixed(2)} ms, p99 ${b.toFixed(2)} ms (n=${lat.length})`,
+        );
       }
     }
     const what = kind === 'node' ? 'Node fixture' : 'light (bash) fixture';

@@ -11,6 +11,7 @@ import { Supervisor } from '../engine/supervisor.js';
 import { LogHub, linesSince, readTail } from '../logs/index.js';
 import { ReadinessWatcher } from '../logs/watcher.js';
 import { PidWatcher } from '../process/pidwatch.js';
+import { becomeSubreaper, startReaping, trackNodeChildren } from '../process/reaper.js';
 import { sdNotify, watchdogIntervalMs } from '../process/sd-notify.js';
 import { UsageSampler } from '../process/usage.js';
 import { EventJournal } from '../state/journal.js';
@@ -125,6 +126,9 @@ export class Daemon {
       pino.destination({ dest: paths.daemonLog, sync: true, mode: 0o600 }),
     );
     const lockFd = await claimHome(paths);
+    // stray children of services (a daemonizing grandchild) are reparented to us and reaped here
+    if (becomeSubreaper())
+      startReaping(trackNodeChildren(), (r) => logger.debug({ reaped: r }, 'reaped an orphan'));
     const daemon = new Daemon(paths, logger);
     daemon.lockFd = lockFd;
     daemon.recover();

@@ -12,6 +12,7 @@ import { Supervisor } from '../../engine/supervisor.js';
 import { CorralError } from '../../errors.js';
 import { closeInheritedFds } from '../../process/fds.js';
 import { killGroup } from '../../process/kill.js';
+import { becomeSubreaper, startReaping, trackNodeChildren } from '../../process/reaper.js';
 import type { CliContext } from '../context.js';
 import { PREFIX_COLOURS, paint } from '../format.js';
 import { formatEvent } from './events.js';
@@ -70,6 +71,9 @@ class PrefixedOutput implements OutputRouter {
   dispose(): void {}
 }
 
+/** Signals `run` passes on to every service's process group (SIGINT and SIGTERM stop them instead). */
+const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGQUIT'];
+
 export async function run(
   ctx: CliContext,
   services: string[],
@@ -81,6 +85,9 @@ export async function run(
     throw new CorralError('SERVICE_NOT_FOUND', `--exit-with: ${file} has no service "${opts.exitWith}"`);
   }
   closeInheritedFds(); // no service inherits a stray fd of our parent's
+  // as PID 1 (a container) or a child subreaper, orphans of the services are ours to reap
+  const subreaper = becomeSubreaper();
+  const stopReaping = subreaper ? startReaping(trackNodeChildren()) : () => {};
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && k !== 'NOTIFY_SOCKET') baseEnv[k] = v;
@@ -122,7 +129,10 @@ export async function run(
       if (ending) return;
       ending = true;
       exitCode = code;
-      void supervisor.stopAll().then(() => resolveExit(exitCode));
+      void supervisor.stopAll().then(() => {
+        stopReaping();
+        resolveExit(exitCode);
+      });
     };
     const onSignal = (sig: NodeJS.Signals): void => {
       if (!ending) {
@@ -135,6 +145,11 @@ export async function run(
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // other signals a container runtime or a user sends are passed on to every service
+    const forward = (sig: NodeJS.Signals): void => {
+      for (const inst of supervisor.list()) if (inst.pid !== null) killGroup(inst.pid, sig);
+    };
+    for (const sig of FORWARDED) process.on(sig, forward);
 
     supervisor.on('change', (inst: Instance) => {
       if (ending) return;

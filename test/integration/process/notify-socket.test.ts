@@ -48,7 +48,11 @@ async function receiver(
 }
 
 // Runs a program with NOTIFY_SOCKET set; resolves with its exit code.
-function run(home: TempHome, argv: string[], notifySocket: string): Promise<{ pid: number; code: number | null }> {
+function run(
+  home: TempHome,
+  argv: string[],
+  notifySocket: string,
+): Promise<{ pid: number; code: number | null }> {
   const child = spawn(argv[0], argv.slice(1), {
     env: { ...testEnv(home), NOTIFY_SOCKET: notifySocket },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -15,7 +15,10 @@ test('READY, MAINPID and STATUS reach the socket at NOTIFY_SOCKET, sent by this 
     home.cleanup();
   });
   const env = { NOTIFY_SOCKET: receiver.path };
-  assert.equal(sdNotify({ READY: '1', MAINPID: String(process.pid), STATUS: '3 services\nrunning' }, env), true);
+  assert.equal(
+    sdNotify({ READY: '1', MAINPID: String(process.pid), STATUS: '3 services\nrunning' }, env),
+    true,
+  );
   assert.equal(sdNotify({ STOPPING: '1' }, env), true);
   // a datagram is queued by the time sendto returns: no wait needed
   assert.deepEqual(receiver.drain(), [
