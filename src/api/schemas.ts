@@ -93,6 +93,7 @@ export const ProcessStatus = Type.Object({
   backoff_ms: Type.Union([Type.Integer(), Type.Null()]),
   message: Type.Union([Type.String(), Type.Null()]),
   outdated: Type.Boolean(),
+  status_text: Type.Union([Type.String(), Type.Null()]),
   cpu: Type.Union([Type.Number(), Type.Null()]),
   memory: Type.Union([Type.Integer(), Type.Null()]),
 });

@@ -71,6 +71,7 @@ export function psTable(list: ProcessStatus[], colour: boolean, now: number): st
       state = `backoff (${Math.ceil(s.backoff_ms / 1000)}s)`;
     if ((s.state === 'exited' || s.state === 'failed') && s.last_exit?.code != null)
       state += ` (${s.last_exit.code})`;
+    if (s.status_text) state += `: ${s.status_text}`;
     return [
       displayName(s, (counts.get(`${s.project}/${s.service}`) ?? 0) > 1),
       paint(colour, STATE_COLOURS[s.state] ?? 'gray', state),

@@ -1,15 +1,20 @@
 // The daemon: one per home. Owns the supervisor, the log hub, the journal and the API socket;
 // writes state.json after every change; stops services in reverse order on SIGTERM.
+import { createHash } from 'node:crypto';
 import { closeSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { ApplyBody, Health, ProcessStatus } from '../api/schemas.js';
 import { buildApi } from '../api/server.js';
 import { loadProject, loadProjectFromText } from '../config/index.js';
 import { systemClock, type Timer } from '../engine/clock.js';
+import { logStem } from '../engine/names.js';
+import type { OutputKey } from '../engine/output.js';
 import { Supervisor } from '../engine/supervisor.js';
 import { LogHub, linesSince, readTail } from '../logs/index.js';
 import { ReadinessWatcher } from '../logs/watcher.js';
+import { createNotifySocket, type NotifyMessage } from '../process/notify-socket.js';
 import { PidWatcher } from '../process/pidwatch.js';
 import { becomeSubreaper, startReaping, trackNodeChildren } from '../process/reaper.js';
 import { sdNotify, watchdogIntervalMs } from '../process/sd-notify.js';
@@ -92,6 +97,7 @@ export class Daemon {
       baseEnv,
       emit: (event) => this.journal.record(event),
       watchPid: (id, onExit) => this.pids.watch(id, onExit),
+      openNotify: (key, onMessage) => this.openNotify(key, onMessage),
       measureMemory: (pids) => {
         const rss = new Map<number, number>();
         for (const [pid, u] of this.memorySampler.sample(pids)) rss.set(pid, u.rssBytes);
@@ -160,6 +166,28 @@ export class Daemon {
       }
     }
     return daemon;
+  }
+
+  /** An sd_notify socket for one process, read through the daemon's one epoll set. */
+  private openNotify(key: OutputKey, onMessage: (m: NotifyMessage) => void): { path: string; close(): void } {
+    const stem = logStem(key.service, key.index, key.instances);
+    let path = join(this.paths.runDir, 'notify', key.project, `${stem}.sock`);
+    // a socket path has room for 107 bytes; past that, an abstract name that is unique to this home
+    if (Buffer.byteLength(path) > 100) {
+      const tag = createHash('sha256').update(this.paths.dir).digest('hex').slice(0, 12);
+      path = `@corral-${tag}/${key.project}/${stem}`.slice(0, 100);
+    }
+    const socket = createNotifySocket(path);
+    this.watcher.add(socket.fd, () => {
+      for (const m of socket.drain()) onMessage(m);
+    });
+    return {
+      path: socket.path,
+      close: () => {
+        this.watcher.remove(socket.fd);
+        socket.close();
+      },
+    };
   }
 
   /** Tells systemd (when it started us) about our state; a no-op otherwise. */

@@ -2,7 +2,8 @@
 // and lets the restart policy decide what comes next. Driven by the child's exit event only.
 import type { ServiceSpec } from '../config/types.js';
 import { killGroup, stopGroup } from '../process/kill.js';
-import { bootId, type ProcessIdentity } from '../process/procfs.js';
+import type { NotifyMessage } from '../process/notify-socket.js';
+import { bootId, type ProcessIdentity, readProcStat } from '../process/procfs.js';
 import { spawnService } from '../process/spawn.js';
 import { wrapArgv } from '../process/wrapper.js';
 import type { Clock, Timer } from './clock.js';
@@ -21,6 +22,12 @@ export interface InstanceHost {
   emit(event: Partial<CorralEvent> & Pick<CorralEvent, 'type'>): void;
   /** calls onExit once the process (not a child of ours) has exited; only daemons adopt */
   watchPid?(id: ProcessIdentity, onExit: () => void): () => void;
+  /**
+   * An sd_notify socket for a process (`ready: { notify: true }`): its path goes into the
+   * process's NOTIFY_SOCKET, each datagram to onMessage. Without it, notify readiness means
+   * ready as soon as spawned.
+   */
+  openNotify?(key: OutputKey, onMessage: (m: NotifyMessage) => void): { path: string; close(): void };
   /** called after every change of state, restart count or pid */
   changed(instance: Instance): void;
 }
@@ -42,6 +49,8 @@ export interface InstanceStatus {
   message: string | null;
   /** runs an older definition and waits for its turn in a rolling restart */
   outdated: boolean;
+  /** the last STATUS= the process sent (sd_notify) */
+  status_text: string | null;
 }
 
 /** What state.json keeps of one process, for the next daemon. */
@@ -99,7 +108,14 @@ export class Instance {
   /** why corral killed it, in words, for the state's message */
   private killCause: string | null = null;
   private cancelReady: (() => void) | null = null;
+  /** gives a starting process more time (sd_notify EXTEND_TIMEOUT_USEC) */
+  private extendReady: ((ms: number) => void) | null = null;
   private cancelHealth: (() => void) | null = null;
+  private notify: { path: string; close(): void } | null = null;
+  /** the last STATUS= of sd_notify */
+  statusText: string | null = null;
+  /** the pid a forking service named with MAINPID=, to follow once the one we started exits */
+  private mainPid: number | null = null;
   /** 'none' (no check), 'starting' (none answered yet), 'healthy', 'unhealthy' */
   health: 'none' | 'starting' | 'healthy' | 'unhealthy' = 'none';
   /** consecutive failed health checks */
@@ -200,6 +216,7 @@ export class Instance {
       backoff_ms: this.nextStartAt === null ? null : Math.max(0, this.nextStartAt - now),
       message: this.message,
       outdated: false,
+      status_text: this.statusText,
     };
   }
 
@@ -292,6 +309,12 @@ export class Instance {
     if (rec.state === ProcessState.Stopping) void this.stop();
   }
 
+  /** Lets go of what the instance holds (its notify socket) once it is removed for good. */
+  dispose(): void {
+    this.notify?.close();
+    this.notify = null;
+  }
+
   /** Stops watching an adopted process without touching it (the daemon leaves, keeping services). */
   detach(): void {
     this.unwatch?.();
@@ -300,6 +323,48 @@ export class Instance {
     this.cancelReady?.();
     this.cancelReady = null;
     this.cancelBackoff();
+  }
+
+  /** The path of this process's sd_notify socket, opened once and kept across restarts; null without notify. */
+  private notifySocket(): string | null {
+    if (this.spec.ready?.check.kind !== 'notify' || !this.host.openNotify) {
+      this.notify?.close();
+      this.notify = null;
+      return null;
+    }
+    this.notify ??= this.host.openNotify(this.outputKey, (m) => this.onNotify(m));
+    return this.notify.path;
+  }
+
+  /** A datagram on the notify socket: READY=1, STATUS=, MAINPID=, STOPPING=1, EXTEND_TIMEOUT_USEC=. */
+  private onNotify(m: NotifyMessage): void {
+    if (this.pid === null) return;
+    // only the process and what it started (its session) speak for the service
+    const sender = m.pid === this.pid ? this.pid : readProcStat(m.pid)?.session;
+    if (sender !== this.pid) return;
+    const f = m.fields;
+    let changed = false;
+    if (f.STATUS !== undefined) {
+      this.statusText = f.STATUS;
+      changed = true;
+    }
+    if (f.MAINPID !== undefined && /^\d+$/.test(f.MAINPID) && Number(f.MAINPID) !== this.pid) {
+      this.mainPid = Number(f.MAINPID);
+    }
+    if (f.EXTEND_TIMEOUT_USEC !== undefined && /^\d+$/.test(f.EXTEND_TIMEOUT_USEC)) {
+      this.extendReady?.(Math.ceil(Number(f.EXTEND_TIMEOUT_USEC) / 1000));
+    }
+    if (f.STOPPING === '1' && this.state === ProcessState.Running) {
+      this.message = 'stopping (the service said so)';
+      changed = true;
+    }
+    if (f.READY === '1' && this.state === ProcessState.Starting) {
+      this.cancelReady?.();
+      this.cancelReady = null;
+      this.becomeReady();
+      return;
+    }
+    if (changed) this.host.changed(this);
   }
 
   private spawn(): void {
@@ -312,6 +377,11 @@ export class Instance {
       CORRAL_SERVICE: this.service,
       CORRAL_INSTANCE: String(this.index),
     };
+    const notifyPath = this.notifySocket();
+    if (notifyPath !== null) env.NOTIFY_SOCKET = notifyPath;
+    else delete env.NOTIFY_SOCKET;
+    this.statusText = null;
+    this.mainPid = null;
     const result = spawnService({
       argv: wrapArgv(spec.command, { oomScoreAdj: spec.oomScoreAdj }),
       cwd: spec.cwd,
@@ -355,8 +425,9 @@ export class Instance {
       this.becomeReady();
       return;
     }
-    this.cancelReady = waitUntilReady(spec, this.host, this.outputKey, (error) => {
+    const wait = waitUntilReady(spec, this.host, this.outputKey, (error) => {
       this.cancelReady = null;
+      this.extendReady = null;
       if (this.generation !== generation || this.state !== ProcessState.Starting) return;
       if (error === null) {
         this.becomeReady();
@@ -364,6 +435,8 @@ export class Instance {
       }
       this.kill('ready-timeout', error);
     });
+    this.cancelReady = wait.cancel;
+    this.extendReady = wait.extend;
   }
 
   private becomeReady(): void {

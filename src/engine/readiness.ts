@@ -14,7 +14,7 @@ export function waitUntilReady(
   host: InstanceHost,
   key: OutputKey,
   done: (error: string | null) => void,
-): () => void {
+): { cancel: () => void; extend: (ms: number) => void } {
   const ready = spec.ready!;
   const check = ready.check;
   let finished = false;
@@ -26,10 +26,23 @@ export function waitUntilReady(
     for (const c of cleanups) c();
     done(error);
   };
-  const deadline = host.clock.after(ready.timeoutMs, () =>
-    finish(`not ready within ${ready.timeoutMs} ms (${lastError})`),
-  );
+  let allowedMs = ready.timeoutMs;
+  const started = host.clock.now();
+  let deadline = host.clock.after(allowedMs, () => finish(`not ready within ${allowedMs} ms (${lastError})`));
   cleanups.push(() => deadline.cancel());
+  // more time from now on (sd_notify EXTEND_TIMEOUT_USEC), never less than already given
+  const extend = (ms: number): void => {
+    if (finished) return;
+    const newAllowed = host.clock.now() - started + ms;
+    if (newAllowed <= allowedMs) return;
+    allowedMs = newAllowed;
+    deadline.cancel();
+    deadline = host.clock.after(ms, () => finish(`not ready within ${allowedMs} ms (${lastError})`));
+  };
+  const cancel = (): void => {
+    finished = true;
+    for (const c of cleanups) c();
+  };
 
   if (check.kind === 'log') {
     const pattern = new RegExp(check.pattern);
@@ -42,18 +55,13 @@ export function waitUntilReady(
     });
     cleanups.push(unsubscribe);
     lastError = `no output line matched /${check.pattern}/`;
-    return () => {
-      finished = true;
-      for (const c of cleanups) c();
-    };
+    return { cancel, extend };
   }
   if (check.kind === 'notify') {
-    // sd_notify readiness is not active yet: the process counts as ready once spawned.
-    queueMicrotask(() => finish(null));
-    return () => {
-      finished = true;
-      for (const c of cleanups) c();
-    };
+    // READY=1 on the process's NOTIFY_SOCKET makes it ready (the instance hears it); this is the deadline
+    lastError = 'no READY=1 on NOTIFY_SOCKET';
+    if (!host.openNotify) queueMicrotask(() => finish(null)); // `corral run`: no notify socket, ready when spawned
+    return { cancel, extend };
   }
 
   const attemptTimeoutMs = Math.max(50, Math.min(ready.intervalMs * 5, ready.timeoutMs));
@@ -71,8 +79,5 @@ export function waitUntilReady(
     next = host.clock.after(ready.intervalMs, () => void attempt());
   };
   void attempt();
-  return () => {
-    finished = true;
-    for (const c of cleanups) c();
-  };
+  return { cancel, extend };
 }

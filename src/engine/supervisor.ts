@@ -175,8 +175,15 @@ export class Supervisor extends EventEmitter {
     if (!entry) throw new CorralError('PROJECT_NOT_FOUND', `No project named "${name}" is loaded`);
     await this.stopProject(entry);
     this.projects.delete(name);
-    for (const svc of entry.services.values())
-      for (const inst of svc.instances) this.host.output.dispose(inst.outputKey);
+    for (const svc of entry.services.values()) this.forget(svc.instances);
+  }
+
+  /** Lets go of what removed instances hold: notify sockets, log channels. */
+  private forget(instances: readonly Instance[]): void {
+    for (const inst of instances) {
+      inst.dispose();
+      this.host.output.dispose(inst.outputKey);
+    }
   }
 
   /** Every process, in project and file order. */
@@ -353,7 +360,7 @@ export class Supervisor extends EventEmitter {
 
   private async retire(instances: Instance[]): Promise<void> {
     await Promise.all(instances.map((i) => i.stop()));
-    for (const inst of instances) this.host.output.dispose(inst.outputKey);
+    this.forget(instances);
   }
 
   private matchServices(address: Address): ServiceEntry[] {

@@ -1,6 +1,6 @@
 // Readiness, health and dependency conditions through the real daemon and CLI.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CliEnv, cliEnv, psJson, waitForState } from '../helpers/cli.js';
@@ -246,5 +246,58 @@ services:
       .filter((e) => e.type === 'stopping' || e.type === 'ready')
       .map((e) => `${e.type}:${(e as unknown as { instance: number }).instance}`);
     assert.deepEqual(seq, ['stopping:0', 'ready:0', 'stopping:1', 'ready:1', 'stopping:2', 'ready:2']);
+  });
+});
+
+describe('notify readiness', () => {
+  let c: CliEnv;
+  before(() => {
+    c = cliEnv();
+  });
+  after(async () => {
+    await c.cleanup();
+  });
+
+  test('a notify service is ready when Debian’s real systemd-notify says READY=1; STATUS= shows in ps', async (t) => {
+    if (!existsSync('/usr/bin/systemd-notify')) {
+      t.skip('needs /usr/bin/systemd-notify (Debian package systemd)');
+      return;
+    }
+    const gate = join(c.home.dir, 'go');
+    c.writeConfig(`
+name: notify
+services:
+  sd:
+    command: "while [ ! -e ${gate} ]; do sleep 0.05; done; systemd-notify --ready --status='serving 3 queues' --no-block; exec sleep 100000"
+    ready: { notify: true, timeout: 20s }
+  plain:
+    command: [${node}, ${fixture('forever.mjs')}]
+`);
+    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+    const starting = await waitForState(c, 'notify/sd:0', 'starting');
+    assert.match(readFileSync(`/proc/${starting.pid}/environ`, 'latin1'), /NOTIFY_SOCKET=/);
+    const plain = await waitForState(c, 'notify/plain:0', 'running');
+    assert.doesNotMatch(readFileSync(`/proc/${plain.pid}/environ`, 'latin1'), /NOTIFY_SOCKET=/);
+    writeFileSync(gate, '');
+    const running = await waitForState(c, 'notify/sd:0', 'running');
+    assert.equal(running.status_text, 'serving 3 queues');
+    assert.equal(running.pid, starting.pid);
+    const table = await c.corral(['ps']);
+    assert.match(table.stdout, /running: serving 3 queues/);
+  });
+
+  test('no READY=1 within ready.timeout: killed with reason ready-timeout', async () => {
+    c.writeConfig(`
+name: silent
+services:
+  mute:
+    command: [sleep, "100000"]
+    ready: { notify: true, timeout: 500ms }
+    restart: never
+`);
+    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+    const row = await waitForState(c, 'silent/mute:0', 'exited');
+    assert.equal((row.last_exit as { reason: string }).reason, 'ready-timeout');
+    assert.match(String(row.message), /no READY=1 on NOTIFY_SOCKET/);
   });
 });
