@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import { CorralError } from '../errors.js';
+import { checkAccounts } from './accounts.js';
 import { checkDependencies } from './dependencies.js';
 import { readEnvFiles } from './envfiles.js';
 import { type EnvSource, interpolateDocument } from './interpolate.js';
@@ -125,6 +126,7 @@ function loadYaml(text: string, ctx: Context): ProjectSpec {
   const services = (data as { services?: unknown } | null)?.services;
   checkDependencies(services, problems);
   checkCwds(services, ctx.dir, problems);
+  checkAccounts(services, problems);
   problems.throwIfAny();
   const order = keysInOrder(source, ['services']);
   return normalizeProject({

@@ -1,6 +1,7 @@
 // One process of a service: spawns it, waits for it to be ready, records how it ended,
 // and lets the restart policy decide what comes next. Driven by the child's exit event only.
 import type { ServiceSpec } from '../config/types.js';
+import { credentialsFor } from '../process/credentials.js';
 import { killGroup, stopGroup } from '../process/kill.js';
 import type { NotifyMessage } from '../process/notify-socket.js';
 import { bootId, type ProcessIdentity, readProcStat } from '../process/procfs.js';
@@ -377,17 +378,30 @@ export class Instance {
       CORRAL_SERVICE: this.service,
       CORRAL_INSTANCE: String(this.index),
     };
+    const creds = credentialsFor(spec.user, spec.group);
+    if ('error' in creds) {
+      target.release();
+      this.pid = null;
+      this.lastExit = { code: null, signal: null, reason: 'spawn-failed', at: this.host.clock.now() };
+      this.setState(ProcessState.Failed, creds.error);
+      this.host.emit({ type: 'failed', ...this.eventBase(), reason: 'spawn-failed', message: creds.error });
+      return;
+    }
+    // the user's own HOME/USER/LOGNAME, unless the service's env sets them
+    for (const [k, v] of Object.entries(creds.env)) if (spec.env[k] === undefined) env[k] = v;
     const notifyPath = this.notifySocket();
     if (notifyPath !== null) env.NOTIFY_SOCKET = notifyPath;
     else delete env.NOTIFY_SOCKET;
     this.statusText = null;
     this.mainPid = null;
     const result = spawnService({
-      argv: wrapArgv(spec.command, { oomScoreAdj: spec.oomScoreAdj }),
+      argv: [...creds.argvPrefix, ...wrapArgv(spec.command, { oomScoreAdj: spec.oomScoreAdj })],
       cwd: spec.cwd,
       env,
       stdio: ['ignore', target.stdout, target.stderr],
       umask: spec.umask ?? undefined,
+      uid: creds.uid,
+      gid: creds.gid,
     });
     target.release();
     if ('error' in result) {

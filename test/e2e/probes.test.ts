@@ -186,6 +186,42 @@ services:
     assert.equal((await c.corral(['down'])).code, 0);
   });
 
+  test('user and group: uid, gid, supplementary groups and HOME/USER in place; unknown ones fail at check', async (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('only root can start a process as another user');
+      return;
+    }
+    c.writeConfig(`
+name: creds
+services:
+  www:
+    command: [sleep, "100000"]
+    cwd: /
+    user: www-data
+    group: nogroup
+`);
+    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+    const row = await waitForState(c, 'creds/www:0', 'running');
+    const status = readFileSync(`/proc/${row.pid}/status`, 'latin1');
+    assert.match(status, /^Uid:\s+33\s+33\s+33\s+33$/m);
+    assert.match(status, /^Gid:\s+65534\s+65534\s+65534\s+65534$/m);
+    assert.match(status, /^Groups:\s+33 65534\s*$/m, "the user's own groups as supplementary groups");
+    const environ = readFileSync(`/proc/${row.pid}/environ`, 'latin1');
+    assert.match(environ, /\0USER=www-data\0/);
+    assert.match(environ, /\0HOME=\/var\/www\0/);
+    assert.equal((await c.corral(['down'])).code, 0);
+    c.writeConfig(`
+name: creds
+services:
+  www:
+    command: [sleep, "100000"]
+    user: no-such-user-here
+`);
+    const bad = await c.corral(['check']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /corral\.yaml:6:\d+: services\.www\.user: no such user "no-such-user-here"/);
+  });
+
   test('a process over max_memory is restarted with reason max-memory', async () => {
     c.writeConfig(`
 name: res
