@@ -27,6 +27,7 @@ import { DaemonOutput } from './output.js';
 import { findOwnProcesses, liveProcessFor, readState } from './recover.js';
 import { claimHome } from './single.js';
 import { StateWriter, writeProjects } from './snapshot.js';
+import { SocketRegistry } from './sockets.js';
 
 export interface DaemonOptions {
   home: string;
@@ -59,6 +60,7 @@ export class Daemon {
   private readonly pids: PidWatcher;
   private readonly watcher: ReadinessWatcher;
   private readonly keeper: FifoKeeper;
+  private readonly sockets = new SocketRegistry();
   private adopted: string[] = [];
   private foundDead: string[] = [];
   private recovery: string | null = null;
@@ -98,6 +100,8 @@ export class Daemon {
       emit: (event) => this.journal.record(event),
       watchPid: (id, onExit) => this.pids.watch(id, onExit),
       openNotify: (key, onMessage) => this.openNotify(key, onMessage),
+      listeners: (spec, holder) => this.sockets.get(spec, holder),
+      releaseListeners: (spec) => this.sockets.release(`${spec.project}/${spec.name}`),
       measureMemory: (pids) => {
         const rss = new Map<number, number>();
         for (const [pid, u] of this.memorySampler.sample(pids)) rss.set(pid, u.rssBytes);
@@ -423,6 +427,7 @@ export class Daemon {
     await this.hub.closeAll();
     await this.watcher.close();
     if (!keepServices) this.keeper.stop();
+    this.sockets.closeAll();
     this.journal.close();
     for (const file of [this.paths.socket, this.paths.pidFile]) {
       try {

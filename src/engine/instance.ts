@@ -3,8 +3,9 @@
 import type { ServiceSpec } from '../config/types.js';
 import { credentialsFor } from '../process/credentials.js';
 import { killGroup, stopGroup } from '../process/kill.js';
+import { type ListenSocket, listenEnv, listenFds } from '../process/listen-sockets.js';
 import type { NotifyMessage } from '../process/notify-socket.js';
-import { bootId, type ProcessIdentity, readProcStat } from '../process/procfs.js';
+import { bootId, type ProcessIdentity, readProcStat, sameProcess } from '../process/procfs.js';
 import { spawnService } from '../process/spawn.js';
 import { wrapArgv } from '../process/wrapper.js';
 import type { Clock, Timer } from './clock.js';
@@ -29,6 +30,13 @@ export interface InstanceHost {
    * ready as soon as spawned.
    */
   openNotify?(key: OutputKey, onMessage: (m: NotifyMessage) => void): { path: string; close(): void };
+  /**
+   * The listening sockets of a service with `sockets:`, bound once and kept across restarts;
+   * `holder` is an adopted process to take them back from. Throws when they cannot be bound.
+   */
+  listeners?(spec: ServiceSpec, holder?: { pid: number; isSameProcess: () => boolean }): ListenSocket[];
+  /** closes a removed service's listening sockets */
+  releaseListeners?(spec: ServiceSpec): void;
   /** called after every change of state, restart count or pid */
   changed(instance: Instance): void;
 }
@@ -291,6 +299,15 @@ export class Instance {
     this.pid = live.pid;
     this.startTime = live.startTime;
     this.host.output.reattach(this.outputKey);
+    if (this.spec.sockets.length > 0) {
+      const id = { pid: live.pid, startTime: live.startTime, bootId: bootId() };
+      try {
+        // the running process kept them; take copies back for its next start
+        this.host.listeners?.(this.spec, { pid: live.pid, isSameProcess: () => sameProcess(id) });
+      } catch {
+        // bound afresh at the next start
+      }
+    }
     this.exited = new Promise((resolve) => {
       const onExit = (): void => {
         this.onExit(generation, null, null, true);
@@ -389,16 +406,36 @@ export class Instance {
     }
     // the user's own HOME/USER/LOGNAME, unless the service's env sets them
     for (const [k, v] of Object.entries(creds.env)) if (spec.env[k] === undefined) env[k] = v;
+    let sockets: ListenSocket[] = [];
+    if (spec.sockets.length > 0) {
+      try {
+        if (!this.host.listeners)
+          throw new Error('sockets: are passed by the daemon only, not by corral run');
+        sockets = this.host.listeners(spec);
+      } catch (e) {
+        target.release();
+        const message = `could not listen: ${(e as Error).message}`;
+        this.pid = null;
+        this.lastExit = { code: null, signal: null, reason: 'spawn-failed', at: this.host.clock.now() };
+        this.setState(ProcessState.Failed, message);
+        this.host.emit({ type: 'failed', ...this.eventBase(), reason: 'spawn-failed', message });
+        return;
+      }
+      Object.assign(env, listenEnv(sockets));
+    }
     const notifyPath = this.notifySocket();
     if (notifyPath !== null) env.NOTIFY_SOCKET = notifyPath;
     else delete env.NOTIFY_SOCKET;
     this.statusText = null;
     this.mainPid = null;
     const result = spawnService({
-      argv: [...creds.argvPrefix, ...wrapArgv(spec.command, { oomScoreAdj: spec.oomScoreAdj })],
+      argv: [
+        ...creds.argvPrefix,
+        ...wrapArgv(spec.command, { oomScoreAdj: spec.oomScoreAdj, listenPid: sockets.length > 0 }),
+      ],
       cwd: spec.cwd,
       env,
-      stdio: ['ignore', target.stdout, target.stderr],
+      stdio: ['ignore', target.stdout, target.stderr, ...listenFds(sockets)],
       umask: spec.umask ?? undefined,
       uid: creds.uid,
       gid: creds.gid,

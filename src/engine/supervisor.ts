@@ -183,6 +183,11 @@ export class Supervisor extends EventEmitter {
     for (const inst of instances) {
       inst.dispose();
       this.host.output.dispose(inst.outputKey);
+      // the last instance of a service that is gone: its listening sockets go too
+      const svc = this.projects.get(inst.project)?.services.get(inst.service);
+      if (inst.index === 0 && inst.spec.sockets.length > 0 && !svc?.instances.includes(inst)) {
+        this.host.releaseListeners?.(inst.spec);
+      }
     }
   }
 
