@@ -302,10 +302,17 @@ export function getsockname(fd: number): SocketAddress {
   return decodeSockaddr(addr, len.readUInt32LE(0));
 }
 
-/** Sends one datagram; returns the bytes sent, or -errno (EAGAIN on a full non-blocking socket). */
+/**
+ * Sends one datagram; returns the bytes sent, or -errno (EAGAIN: a full non-blocking socket, or
+ * SO_SNDTIMEO ran out). A signal (SIGCHLD, frequent in a supervisor) does not count as a failure.
+ */
 export function sendto(fd: number, data: Buffer, addr: Buffer, flags = MSG_NOSIGNAL): number {
-  const r = Number(lib().sendto(fd, data, data.length, flags, addr, addr.length));
-  return r < 0 ? -errno() : r;
+  for (;;) {
+    const r = Number(lib().sendto(fd, data, data.length, flags, addr, addr.length));
+    if (r >= 0) return r;
+    const e = errno();
+    if (e !== EINTR) return -e;
+  }
 }
 
 export interface ReceivedMessage {
