@@ -123,8 +123,8 @@ export class Instance {
   private notify: { path: string; close(): void } | null = null;
   /** the last STATUS= of sd_notify */
   statusText: string | null = null;
-  /** the pid a forking service named with MAINPID=, to follow once the one we started exits */
-  private mainPid: number | null = null;
+  /** the pid a service named with sd_notify MAINPID= (recorded; the process corral started still counts) */
+  mainPid: number | null = null;
   /** 'none' (no check), 'starting' (none answered yet), 'healthy', 'unhealthy' */
   health: 'none' | 'starting' | 'healthy' | 'unhealthy' = 'none';
   /** consecutive failed health checks */
