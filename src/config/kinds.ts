@@ -1,5 +1,6 @@
 // Kinds of values the schema checks by the `unit` keyword, each with the words its problems use.
 import { isIP } from 'node:net';
+import { parseListenSpec } from '../process/listen-sockets.js';
 import { didYouMean } from './problems.js';
 import {
   DURATION_EXPECTED,
@@ -62,12 +63,17 @@ function isHttpUrl(value: unknown): boolean {
   }
 }
 
+// the same parser the daemon binds with, so what passes here can be bound (hostnames other
+// than localhost cannot: a listening socket needs an address)
 function socketCheck(value: unknown): true | string {
   if (typeof value !== 'string') return '';
-  if (value.startsWith('tcp://')) return parseHostPort(value.slice(6)) === null ? '' : true;
-  if (!value.startsWith('unix:///')) return '';
-  if (Buffer.byteLength(value.slice(7)) > 107) return ' (unix socket paths are limited to 107 bytes)';
-  return value.length > 8 ? true : '';
+  try {
+    parseListenSpec(value);
+    return true;
+  } catch (e) {
+    const why = / \(([^)]*)\)$/.exec((e as Error).message);
+    return why ? ` (${why[1]})` : '';
+  }
 }
 
 const ok = (valid: boolean): true | string => valid || '';

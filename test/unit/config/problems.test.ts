@@ -166,7 +166,7 @@ test('wrong types and ranges read as "expected X, got Y"', () => {
     'c.yaml:6:17: services.a.depends_on: expected a mapping of service to started | ready | succeeded | completed, or a list of services, got "yes-please"',
     'c.yaml:7:21: services.a.success_codes.0: expected an integer from 0 to 255, got 256',
     'c.yaml:8:12: services.a.umask: expected a umask of octal digits like "0022", got 999',
-    'c.yaml:9:15: services.a.sockets.0: expected tcp://HOST:PORT or unix:///absolute/path, got "unix://relative"',
+    'c.yaml:9:15: services.a.sockets.0: expected tcp://HOST:PORT or unix:///absolute/path, got "unix://relative" (write three slashes: unix:///path)',
     'c.yaml:10:22: services.a.ready.notify: expected true, got false',
   ]);
 });
