@@ -3,7 +3,7 @@
 // prints the tables and writes docs/benchmarks.md, docs/benchmarks.json and bench/results/.
 // Usage: node bench/run.mjs [--quick | --smoke] [--help]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupAll, installExitHandlers, RUN_TAG, sweepMarked } from './lib/cleanup.mjs';
 import { machine } from './lib/machine.mjs';
@@ -75,10 +75,17 @@ async function main() {
     log(USAGE);
     return opts.help ? 0 : 2;
   }
+  if (opts.report) return rewriteDocs(JSON.parse(readFileSync(opts.report, 'utf8')));
   installExitHandlers(log);
   const { mode } = opts;
   const began = Date.now();
+  const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
   log(`corral bench, ${mode.name} mode (processes marked BENCH_RUN=${RUN_TAG})`);
+  if (loadBefore[0] > 0.5) {
+    log(
+      `note: the machine is busy (load average ${loadBefore.join(' ')}): figures will be slower and noisier`,
+    );
+  }
   const { peers, versions, skipped } = await installPeers(mode, opts.install);
   if (!peers.includes(corral)) {
     log(`cannot benchmark corral: ${skipped.corral}`);
@@ -127,6 +134,7 @@ async function main() {
     finished_at: finished.toISOString(),
     duration_s: Math.round((finished.getTime() - began) / 1000),
     machine: machine(),
+    load: { before: loadBefore, after: loadavg().map((l) => Number(l.toFixed(2))) },
     versions,
     skipped,
     settings: mode,
@@ -140,20 +148,32 @@ async function main() {
   const json = `${JSON.stringify(results, null, 1)}\n`;
   writeFileSync(join(outDir, `${finished.toISOString().replace(/[:.]/g, '-')}-${mode.name}.json`), json);
   if (opts.docs) {
-    const text = (name) => readFileSync(join(BENCH, 'doc', name), 'utf8');
-    const doc = markdown(results, {
-      intro: text('intro.md'),
-      method: text('method.md'),
-      analysis: text('analysis.md'),
-    });
-    writeFileSync(join(REPO, 'docs', 'benchmarks.md'), doc);
+    writeDocs(results);
     writeFileSync(join(REPO, 'docs', 'benchmarks.json'), json);
     log('wrote docs/benchmarks.md and docs/benchmarks.json');
   }
-  process.stdout.write(`\n${resultTables(results)}\n`);
-  if (results.targets.length > 0) process.stdout.write(`${targetsTable(results.targets)}\n`);
+  printTables(results);
   process.stdout.write(`\n${mode.name} run: ${results.duration_s} s, ${left} process(es) left behind\n`);
   return failed ? 1 : 0;
+}
+
+/** docs/benchmarks.md: the hand-written texts of bench/doc/ around the tables of `results`. */
+function writeDocs(results) {
+  const text = (name) => readFileSync(join(BENCH, 'doc', name), 'utf8');
+  const texts = { intro: text('intro.md'), method: text('method.md'), analysis: text('analysis.md') };
+  writeFileSync(join(REPO, 'docs', 'benchmarks.md'), markdown(results, texts));
+}
+
+function printTables(results) {
+  process.stdout.write(`\n${resultTables(results)}\n`);
+  if (results.targets.length > 0) process.stdout.write(`${targetsTable(results.targets)}\n`);
+}
+
+function rewriteDocs(results) {
+  writeDocs(results);
+  log('wrote docs/benchmarks.md');
+  printTables(results);
+  return 0;
 }
 
 main().then(

@@ -9,7 +9,7 @@ export const MODES = {
     runs: 5,
     restarts: 100,
     restartFixtures: ['light', 'node'],
-    restartRunsOf: { supervisord: 2 },
+    restartRunsOf: { supervisord: 1 },
     hundred: { size: 100, runs: 3, statusCalls: 20, idleWindowS: 60 },
     logs: { bytes: 200_000_000, runs: 3 },
     thousand: { size: 1000, runs: 3, statusCalls: 5, idleWindowS: 0 },
@@ -22,8 +22,9 @@ export const MODES = {
     runs: 3,
     restarts: 50,
     restartFixtures: ['light', 'node'],
-    // supervisord restarts on its 1 s main-loop tick whatever the fixture: one run of each
+    // supervisord restarts on its main-loop tick (1-2 s) whatever the fixture: one run, light only
     restartRunsOf: { supervisord: 1 },
+    restartFixturesOf: { supervisord: ['light'] },
     hundred: { size: 100, runs: 3, statusCalls: 20, idleWindowS: 10 },
     logs: { bytes: 200_000_000, runs: 2 },
     thousand: { size: 1000, runs: 1, statusCalls: 3, idleWindowS: 0 },
@@ -42,7 +43,7 @@ export function parseArgs(argv) {
   const flag = (name) => argv.includes(`--${name}`);
   const value = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const unknown = argv.filter(
-    (a) => !/^--(quick|smoke|full|no-install|no-docs|keep|help|(only|peers|out|tag)=.+)$/.test(a),
+    (a) => !/^--(quick|smoke|full|no-install|no-docs|keep|help|(only|peers|out|tag|report)=.+)$/.test(a),
   );
   const mode = { ...MODES[flag('smoke') ? 'smoke' : flag('quick') ? 'quick' : 'full'] };
   if (value('only')) mode.workloads = value('only').split(',');
@@ -55,6 +56,7 @@ export function parseArgs(argv) {
     docs: !flag('no-docs') && mode.name !== 'smoke',
     keep: flag('keep'),
     out: value('out'),
+    report: value('report'),
   };
 }
 
@@ -71,4 +73,8 @@ table and writes docs/benchmarks.md, docs/benchmarks.json and bench/results/*.js
   --no-docs        do not write docs/benchmarks.md and docs/benchmarks.json
   --out=DIR        where the raw JSON goes (default bench/results)
   --keep           keep the temporary homes and logs
-  --tag=TAG        the marker put in the environment of every process the run starts`;
+  --tag=TAG        the marker put in the environment of every process the run starts
+  --report=FILE    measure nothing: rewrite docs/benchmarks.md from a results JSON (after
+                   editing bench/doc/*.md, say)
+
+BENCH_CORRAL_CLI=/path/to/dist/src/cli/bin.js measures another build of corral.`;

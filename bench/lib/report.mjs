@@ -18,17 +18,20 @@ function num(v, unit) {
 /** "min / median / max" (or the one value of a single run), with the unit. */
 function cell(s, unit) {
   if (!s) return '-';
-  const u = unit === 'x' ? 'x' : ` ${unit}`;
+  const u = unit === 'x' ? 'x' : unit === 'count' ? '' : ` ${unit}`;
   if (s.n === 1 || s.min === s.max) return `${num(s.median, unit)}${u}`;
   return `${num(s.min, unit)} / **${num(s.median, unit)}** / ${num(s.max, unit)}${u}`;
 }
 
+// Ratios of medians for measured quantities; counts of events get none (see the figures).
 function ratio(row, peer) {
+  if (row.unit === 'count' || row.unit === 'lines') return '';
   const a = row.summary.corral?.median;
   const b = row.summary[peer]?.median;
   if (a === undefined || b === undefined) return '-';
   if (b === 0) return a === 0 ? '=' : '-';
-  return `${(a / b).toFixed(2)}x`;
+  const r = a / b;
+  return `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}x`;
 }
 
 function table(header, lines) {
@@ -79,6 +82,7 @@ export function machineTable(results) {
     ['OS, kernel', `${m.os}, Linux ${m.kernel}`],
     ['Node.js', m.node],
     ...PEERS.map(([k, label]) => [label, v[k] ?? `not measured: ${results.skipped[k] ?? 'not selected'}`]),
+    ['load average', `${results.load.before.join(' ')} (1, 5, 15 min) when the run began`],
     ['mode', `${results.mode} (${results.duration_s} s, ${results.finished_at})`],
   ];
   return table(['', ''], lines);

@@ -8,9 +8,9 @@ const ms = (v) => `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`;
 const under = (id, limit, unit, spec) => ({
   rows: [id],
   spec,
-  short: `< ${unit === 'ms' && limit >= 1000 ? `${limit / 1000} s` : `${limit} ${unit}`}`,
+  short: `< ${unit === 'ms' && limit >= 1000 ? `${limit / 1000} s` : unit === 'x' ? `${limit}x` : `${limit} ${unit}`}`,
   figure: ([r]) => med(r, 'corral'),
-  show: (v) => (unit === 'ms' ? ms(v) : `${v.toFixed(unit === 'x' ? 2 : 1)} ${unit}`),
+  show: (v) => (unit === 'ms' ? ms(v) : unit === 'x' ? `${v.toFixed(2)}x` : `${v.toFixed(1)} ${unit}`),
   met: (v) => v < limit,
 });
 

@@ -8,7 +8,8 @@ import { alive } from '../lib/procfs.mjs';
 import { waitFor } from '../lib/wait.mjs';
 
 const REPO = new URL('../../', import.meta.url).pathname;
-const CLI = join(REPO, 'dist', 'src', 'cli', 'bin.js');
+// BENCH_CORRAL_CLI measures another build of corral (a patched copy, say) with the same harness
+const CLI = process.env.BENCH_CORRAL_CLI ?? join(REPO, 'dist', 'src', 'cli', 'bin.js');
 const PROJECT = 'bench';
 
 export const corral = {

@@ -76,6 +76,7 @@ export async function restartWorkload(ctx) {
       const contenders = [{ name: 'floor' }, ...peers];
       for (const c of contenders) {
         if (runNo > (mode.restartRunsOf?.[c.name] ?? mode.runs)) continue;
+        if (!(mode.restartFixturesOf?.[c.name] ?? [kind]).includes(kind)) continue;
         const dir = ctx.tempDir(`restart-${kind}-${c.name}-${runNo}`);
         mkdirSync(dir, { recursive: true });
         const file = join(dir, 'marks');

@@ -1,27 +1,13 @@
 // The real CLI against a real daemon: up, ps, crash and restart, backoff, stop, edit and re-up.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { type CliEnv, cliEnv, psJson, waitForState } from '../helpers/cli.js';
 import { fixture } from '../helpers/home.js';
+import { groupOf } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const node = process.execPath;
-
-function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 interface Ev {
   time: string;
@@ -247,7 +233,7 @@ services:
     const r = await c.corral(['up', '--wait']);
     assert.equal(r.code, 0, r.stderr);
     const family = await waitForState(c, 'stubborn/family:0', 'running');
-    assert.ok(groupMembers(family.pid!).length >= 2, 'the forker and its child share the group');
+    assert.ok(groupOf(family.pid!).length >= 2, 'the forker and its child share the group');
     const started = Date.now();
     const stop = await c.corral(['stop', 'deaf']);
     const elapsed = Date.now() - started;
@@ -259,7 +245,7 @@ services:
 
     const s2 = await c.corral(['stop', 'stubborn/family']);
     assert.equal(s2.code, 0, s2.stderr);
-    assert.deepEqual(groupMembers(family.pid!), [], 'no member of the group is left');
+    assert.deepEqual(groupOf(family.pid!), [], 'no member of the group is left');
   });
 
   test('a missing command puts its service in failed, naming the command; others go on', async () => {

@@ -2,34 +2,15 @@
 // and by `corral run` as PID 1 of a PID namespace.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CliEnv, cliEnv, waitForState } from '../helpers/cli.js';
 import { CLI, fixture } from '../helpers/home.js';
+import { procStat, zombiesOf } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const node = process.execPath;
-
-function stat(pid: number): { state: string; ppid: number } | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: f[0], ppid: Number(f[1]) };
-  } catch {
-    return null;
-  }
-}
-
-function zombiesOf(parent: number): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number)
-    .filter((pid) => {
-      const s = stat(pid);
-      return s !== null && s.state === 'Z' && s.ppid === parent;
-    });
-}
 
 describe('reaping', () => {
   let c: CliEnv;
@@ -54,9 +35,11 @@ services:
     const { orphan } = JSON.parse(readFileSync(log, 'utf8').trim().split('\n')[0]) as { orphan: number };
     c.home.track(orphan);
     const daemon = Number(readFileSync(join(c.env.CORRAL_HOME!, 'daemon.pid'), 'utf8'));
-    await waitFor(() => stat(orphan)?.ppid === daemon, { what: 'the orphan to be reparented to the daemon' });
+    await waitFor(() => procStat(orphan)?.ppid === daemon, {
+      what: 'the orphan to be reparented to the daemon',
+    });
     process.kill(orphan, 'SIGKILL');
-    await waitFor(() => stat(orphan) === null, { what: 'the orphan to be reaped' });
+    await waitFor(() => procStat(orphan) === null, { what: 'the orphan to be reaped' });
     assert.deepEqual(zombiesOf(daemon), []);
   });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CliEnv, cliEnv, psJson, waitForState } from '../helpers/cli.js';
 import { fixture, pidsMarkedWith } from '../helpers/home.js';
+import { groupOf, isGone } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const node = process.execPath;
@@ -15,20 +16,11 @@ function daemonPid(c: CliEnv): number {
   return Number(readFileSync(join(c.env.CORRAL_HOME!, 'daemon.pid'), 'utf8'));
 }
 
-function dead(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
 /** SIGKILLs the daemon and waits until it is gone. */
 async function killDaemon(c: CliEnv): Promise<number> {
   const pid = daemonPid(c);
   process.kill(pid, 'SIGKILL');
-  await waitFor(() => dead(pid), { what: `daemon ${pid} to die` });
+  await waitFor(() => isGone(pid), { what: `daemon ${pid} to die` });
   return pid;
 }
 
@@ -39,21 +31,6 @@ function isKeeper(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function groupOf(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out.sort((a, b) => a - b);
 }
 
 interface Ev {
@@ -107,7 +84,7 @@ services:
       await killDaemon(c);
       const midway = readFileSync(log, 'latin1').split('\n').length;
       assert.ok(midway < total, `round ${round}: the writer was still writing when the daemon died`);
-      if (late) await waitFor(() => dead(writerPid), { what: 'the writer to finish with no daemon' });
+      if (late) await waitFor(() => isGone(writerPid), { what: 'the writer to finish with no daemon' });
       await waitForState(c, `lines/${service}:0`, 'exited', 60_000); // any command brings a daemon back
       const lines = readFileSync(log, 'latin1').split('\n');
       assert.equal(lines.pop(), '', 'the file ends with a newline');
@@ -246,7 +223,7 @@ services:
     const api = await waitForState(c, 'gap/api:0', 'running');
     assert.equal((await c.corral(['daemon', 'stop', '--keep-services'])).code, 0);
     process.kill(web.pid!, 'SIGKILL');
-    await waitFor(() => dead(web.pid!), { what: 'web to die' });
+    await waitFor(() => isGone(web.pid!), { what: 'web to die' });
     const again = await waitForState(c, 'gap/web:0', 'running');
     assert.notEqual(again.pid, web.pid);
     assert.equal(again.restarts, web.restarts + 1);
@@ -270,7 +247,7 @@ services:
     const row = await waitForState(c, 'gap/web:0', 'running');
     assert.equal((await c.corral(['daemon', 'stop', '--keep-services'])).code, 0);
     process.kill(row.pid!, 'SIGKILL');
-    await waitFor(() => dead(row.pid!), { what: 'web to die' });
+    await waitFor(() => isGone(row.pid!), { what: 'web to die' });
     // an unrelated process group leader that notes every signal it gets
     const notes = join(c.home.dir, 'bystander.txt');
     bystander = spawn(
@@ -289,7 +266,7 @@ services:
     writeFileSync(stateFile, JSON.stringify(state));
     const again = await waitForState(c, 'gap/web:0', 'running');
     assert.notEqual(again.pid, bystander.pid, 'the impostor was not adopted');
-    assert.equal(dead(bystander.pid!), false, 'the impostor still runs');
+    assert.equal(isGone(bystander.pid!), false, 'the impostor still runs');
     assert.equal(existsSync(notes), false, 'and got no signal');
   });
 
