@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupAll, installExitHandlers, RUN_TAG, sweepMarked } from './lib/cleanup.mjs';
+import { cleanupAll, installExitHandlers, onCleanup, RUN_TAG, sweepMarked } from './lib/cleanup.mjs';
 import { machine } from './lib/machine.mjs';
 import { parseArgs, USAGE } from './lib/modes.mjs';
 import { markdown, resultTables, targetsTable } from './lib/report.mjs';
@@ -92,6 +92,10 @@ async function main() {
     return 1;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'corral-bench-'));
+  // registered first, so it runs last: after every supervisor using the directory has stopped
+  onCleanup(() => {
+    if (!opts.keep) rmSync(tmp, { recursive: true, force: true });
+  });
   const ctx = {
     peers,
     log,
@@ -114,7 +118,8 @@ async function main() {
       failed = true;
       entry.error = e.message.split('\n')[0];
       log(`  failed: ${e.stack}`);
-      await cleanupAll().catch(() => {});
+      // its sessions closed themselves on the way out; whatever is left of it goes now
+      sweepMarked();
     }
     for (const row of entry.rows) {
       row.summary = Object.fromEntries(Object.entries(row.values).map(([who, vs]) => [who, summary(vs)]));
@@ -123,8 +128,7 @@ async function main() {
   }
   const left = await cleanupAll();
   if (left > 0) log(`note: ${left} process(es) of this run were still alive at the end and were killed`);
-  if (!opts.keep) rmSync(tmp, { recursive: true, force: true });
-  else log(`kept ${tmp}`);
+  if (opts.keep) log(`kept ${tmp}`);
 
   const rowsById = new Map(workloads.flatMap((w) => w.rows.map((r) => [r.id, r])));
   const finished = new Date();

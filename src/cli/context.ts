@@ -53,13 +53,17 @@ export class CliContext {
     return this.client;
   }
 
-  /** A client of the daemon, starting one in the background when none runs. */
+  /**
+   * A client of the daemon that starts one in the background when none answers its first
+   * request (no separate health check: a command costs one round trip).
+   */
   async daemon(): Promise<CorralClient> {
-    try {
-      return await this.connect();
-    } catch (e) {
-      if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
-    }
+    if (!this.client) this.client = new CorralClient(this.paths.socket);
+    this.client.onUnreachable = () => this.startAndWait();
+    return this.client;
+  }
+
+  private async startAndWait(): Promise<void> {
     try {
       await startDaemon(this.home);
     } catch (e) {
@@ -68,14 +72,14 @@ export class CliContext {
       const deadline = Date.now() + DEFAULTS.daemonStartTimeoutMs;
       for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
         try {
-          return await this.connect();
+          await this.connect();
+          return;
         } catch {
           if (Date.now() > deadline) throw e;
           await new Promise((r) => setTimeout(r, delay));
         }
       }
     }
-    return this.connect();
   }
 
   async close(): Promise<void> {
@@ -94,9 +98,11 @@ export function startDaemon(home: string, extraArgs: string[] = []): Promise<num
   const paths = homePaths(home);
   prepareHome(paths);
   const logFd = openSync(paths.daemonLog, 'a', 0o600);
+  // a small young generation keeps the daemon's RSS down; it allocates little once running
+  const v8 = ['--max-semi-space-size=1'];
   const child = spawn(
     process.execPath,
-    [CLI_MAIN, 'daemon', 'start', '--foreground', '--home', home, ...extraArgs],
+    [...v8, CLI_MAIN, 'daemon', 'start', '--foreground', '--home', home, ...extraArgs],
     {
       detached: true,
       stdio: ['ignore', logFd, logFd, 'pipe'],

@@ -1,15 +1,16 @@
 // A typed client of the daemon's HTTP API over its unix socket; used by the CLI.
-import { Agent, type IncomingMessage, request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
+import { connect } from 'node:net';
 import type { ApplyBody, Health, LogEntry, ProcessStatus } from '../api/schemas.js';
 import type { ProjectSpec } from '../config/types.js';
 import type { CorralEvent } from '../engine/states.js';
 import type { ApplyResult } from '../engine/supervisor.js';
-import { CorralError, type ErrorCode } from '../errors.js';
+import { CorralError, type ErrorCode, isCorralError } from '../errors.js';
 
 export class CorralClient {
   readonly socketPath: string;
-  // node:http, not a client library: the CLI's start-up time is most of what `corral ps` costs
-  private readonly agent = new Agent({ keepAlive: true });
+  /** called once when the daemon does not answer (no socket, or refused); the request is then retried */
+  onUnreachable: (() => Promise<void>) | null = null;
 
   constructor(socketPath: string) {
     this.socketPath = socketPath;
@@ -65,7 +66,7 @@ export class CorralClient {
     onEvent: (event: string, data: unknown) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    const res = await this.send('GET', path, undefined, signal);
+    const res = await this.sendOrStart('GET', path, undefined, signal);
     if ((res.statusCode ?? 500) >= 400) throw errorFrom(res.statusCode ?? 500, await readAll(res));
     let buffer = '';
     try {
@@ -92,15 +93,32 @@ export class CorralClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.send(method, path, body);
+    const res = await this.sendOrStart(method, path, body);
     const text = await readAll(res);
     if ((res.statusCode ?? 500) >= 400) throw errorFrom(res.statusCode ?? 500, text);
     return JSON.parse(text) as T;
   }
 
   close(): Promise<void> {
-    this.agent.destroy();
     return Promise.resolve();
+  }
+
+  /** send(), starting a daemon (once) when none answers. */
+  private async sendOrStart(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
+    try {
+      return await this.send(method, path, body, signal);
+    } catch (e) {
+      const start = this.onUnreachable;
+      if (!start || !isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
+      this.onUnreachable = null;
+      await start();
+      return this.send(method, path, body, signal);
+    }
   }
 
   private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
@@ -108,10 +126,11 @@ export class CorralClient {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
         {
-          socketPath: this.socketPath,
+          // a connection of our own per request: no agent, whose bookkeeping (a TLS server
+          // name, even for a unix socket) costs more than the request itself
+          createConnection: () => connect(this.socketPath),
           path,
           method,
-          agent: this.agent,
           signal,
           headers:
             payload === undefined

@@ -423,6 +423,7 @@ export class Daemon {
       pid: process.pid,
       message: keepServices ? 'services left running' : 'services stopped',
     });
+    await this.stateWriter.settled();
     this.stateWriter.flush();
     await this.hub.closeAll();
     await this.watcher.close();

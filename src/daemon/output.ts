@@ -6,7 +6,7 @@ import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { logStem } from '../engine/names.js';
 import type { OutputKey, OutputRouter, OutputTarget } from '../engine/output.js';
-import type { LogHub } from '../logs/index.js';
+import type { LogChannel, LogHub } from '../logs/index.js';
 import type { FifoKeeper } from './keeper.js';
 
 export interface LogLocation {
@@ -30,7 +30,9 @@ export class DaemonOutput implements OutputRouter {
   private readonly logsDir: string;
   private readonly runDir: string;
   private readonly followers = new EventEmitter();
-  private readonly wired = new Set<string>();
+  /** the 'data' listener on each followed channel; a channel nobody follows has none, so it
+   * moves its bytes with splice alone, never through user space */
+  private readonly relays = new Map<string, { channel: LogChannel; relay: (chunk: Buffer) => void }>();
   private readonly keeper: FifoKeeper;
 
   constructor(hub: LogHub, logsDir: string, runDir: string, keeper: FifoKeeper) {
@@ -62,14 +64,39 @@ export class DaemonOutput implements OutputRouter {
   subscribe(key: OutputKey, onChunk: (chunk: Buffer) => void): () => void {
     const id = this.location(key).id;
     this.followers.on(id, onChunk);
-    return () => this.followers.off(id, onChunk);
+    this.wire(id);
+    return () => {
+      this.followers.off(id, onChunk);
+      this.wire(id);
+    };
   }
 
   dispose(key: OutputKey): void {
     const id = this.location(key).id;
+    this.unwire(id);
     this.hub.close(id, { drain: true, remove: true });
-    this.wired.delete(id);
     this.keeper.release(this.location(key).fifoPath);
+  }
+
+  /** A relay on the channel while someone follows it, none otherwise. */
+  private wire(id: string): void {
+    const wanted = this.followers.listenerCount(id) > 0;
+    const channel = this.hub.get(id);
+    const current = this.relays.get(id);
+    if (current && (!wanted || current.channel !== channel)) this.unwire(id);
+    if (!wanted || !channel || this.relays.has(id)) return;
+    const relay = (chunk: Buffer): void => {
+      this.followers.emit(id, chunk);
+    };
+    channel.on('data', relay);
+    this.relays.set(id, { channel, relay });
+  }
+
+  private unwire(id: string): void {
+    const current = this.relays.get(id);
+    if (!current) return;
+    current.channel.off('data', current.relay);
+    this.relays.delete(id);
   }
 
   /** Opens (or re-opens after a daemon restart) the channel of a process. */
@@ -87,10 +114,7 @@ export class DaemonOutput implements OutputRouter {
     } else {
       channel.reconfigure(key.logs);
     }
-    if (!this.wired.has(loc.id)) {
-      this.wired.add(loc.id);
-      channel.on('data', (chunk: Buffer) => this.followers.emit(loc.id, chunk));
-    }
+    this.wire(loc.id);
     return channel;
   }
 

@@ -122,11 +122,20 @@ export function startReaping(
   isOwned: (pid: number) => boolean,
   onReaped: (reaped: ReapedProcess) => void = () => {},
 ): () => void {
-  const onSignal = (): void => {
+  // one scan per event-loop turn, however many SIGCHLDs came in it, and after libuv has handled
+  // its own children's exits (so a service's restart is not held up by the scan)
+  let scheduled = false;
+  const scan = (): void => {
+    scheduled = false;
     for (const r of reapOrphans(isOwned)) onReaped(r);
   };
+  const onSignal = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(scan);
+  };
   process.on('SIGCHLD', onSignal);
-  onSignal();
+  scan();
   return () => {
     process.off('SIGCHLD', onSignal);
   };
