@@ -398,10 +398,7 @@ export class Instance {
     const creds = credentialsFor(spec.user, spec.group);
     if ('error' in creds) {
       target.release();
-      this.pid = null;
-      this.lastExit = { code: null, signal: null, reason: 'spawn-failed', at: this.host.clock.now() };
-      this.setState(ProcessState.Failed, creds.error);
-      this.host.emit({ type: 'failed', ...this.eventBase(), reason: 'spawn-failed', message: creds.error });
+      this.failToStart(creds.error);
       return;
     }
     // the user's own HOME/USER/LOGNAME, unless the service's env sets them
@@ -414,11 +411,7 @@ export class Instance {
         sockets = this.host.listeners(spec);
       } catch (e) {
         target.release();
-        const message = `could not listen: ${(e as Error).message}`;
-        this.pid = null;
-        this.lastExit = { code: null, signal: null, reason: 'spawn-failed', at: this.host.clock.now() };
-        this.setState(ProcessState.Failed, message);
-        this.host.emit({ type: 'failed', ...this.eventBase(), reason: 'spawn-failed', message });
+        this.failToStart(`could not listen: ${(e as Error).message}`);
         return;
       }
       Object.assign(env, listenEnv(sockets));
@@ -442,10 +435,7 @@ export class Instance {
     });
     target.release();
     if ('error' in result) {
-      this.pid = null;
-      this.lastExit = { code: null, signal: null, reason: 'spawn-failed', at: this.host.clock.now() };
-      this.setState(ProcessState.Failed, result.error);
-      this.host.emit({ type: 'failed', ...this.eventBase(), reason: 'spawn-failed', message: result.error });
+      this.failToStart(result.error);
       return;
     }
     const { child, pid, startTime } = result;
@@ -488,6 +478,14 @@ export class Instance {
     });
     this.cancelReady = wait.cancel;
     this.extendReady = wait.extend;
+  }
+
+  /** The process could not be started (no such command, no such user, address in use): `failed`. */
+  private failToStart(message: string): void {
+    this.pid = null;
+    this.lastExit = { code: null, signal: null, reason: 'spawn-failed', at: this.host.clock.now() };
+    this.setState(ProcessState.Failed, message);
+    this.host.emit({ type: 'failed', ...this.eventBase(), reason: 'spawn-failed', message });
   }
 
   private becomeReady(): void {
