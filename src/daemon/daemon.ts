@@ -99,7 +99,7 @@ export class Daemon {
       baseEnv,
       emit: (event) => this.journal.record(event),
       watchPid: (id, onExit) => this.pids.watch(id, onExit),
-      openNotify: (key, onMessage) => this.openNotify(key, onMessage),
+      openNotify: (key, onMessage, opts) => this.openNotify(key, onMessage, opts.otherUser),
       listeners: (spec, holder) => this.sockets.get(spec, holder),
       releaseListeners: (spec) => this.sockets.release(`${spec.project}/${spec.name}`),
       measureMemory: (pids) => {
@@ -173,11 +173,17 @@ export class Daemon {
   }
 
   /** An sd_notify socket for one process, read through the daemon's one epoll set. */
-  private openNotify(key: OutputKey, onMessage: (m: NotifyMessage) => void): { path: string; close(): void } {
+  private openNotify(
+    key: OutputKey,
+    onMessage: (m: NotifyMessage) => void,
+    otherUser: boolean,
+  ): { path: string; close(): void } {
     const stem = logStem(key.service, key.index, key.instances);
     let path = join(this.paths.runDir, 'notify', key.project, `${stem}.sock`);
-    // a socket path has room for 107 bytes; past that, an abstract name that is unique to this home
-    if (Buffer.byteLength(path) > 100) {
+    // a file path has room for 107 bytes, and a process running as another user cannot reach a
+    // socket in the 0700 home: then an abstract name unique to this home (the sender is still
+    // checked by its kernel credentials)
+    if (otherUser || Buffer.byteLength(path) > 100) {
       const tag = createHash('sha256').update(this.paths.dir).digest('hex').slice(0, 12);
       path = `@corral-${tag}/${key.project}/${stem}`.slice(0, 100);
     }

@@ -1,5 +1,6 @@
 // One process of a service: spawns it, waits for it to be ready, records how it ended,
 // and lets the restart policy decide what comes next. Driven by the child's exit event only.
+import { readFileSync } from 'node:fs';
 import type { ServiceSpec } from '../config/types.js';
 import { credentialsFor } from '../process/credentials.js';
 import { killGroup, stopGroup } from '../process/kill.js';
@@ -29,7 +30,11 @@ export interface InstanceHost {
    * process's NOTIFY_SOCKET, each datagram to onMessage. Without it, notify readiness means
    * ready as soon as spawned.
    */
-  openNotify?(key: OutputKey, onMessage: (m: NotifyMessage) => void): { path: string; close(): void };
+  openNotify?(
+    key: OutputKey,
+    onMessage: (m: NotifyMessage) => void,
+    opts: { otherUser: boolean },
+  ): { path: string; close(): void };
   /**
    * The listening sockets of a service with `sockets:`, bound once and kept across restarts;
    * `holder` is an adopted process to take them back from. Throws when they cannot be bound.
@@ -350,16 +355,16 @@ export class Instance {
       this.notify = null;
       return null;
     }
-    this.notify ??= this.host.openNotify(this.outputKey, (m) => this.onNotify(m));
+    this.notify ??= this.host.openNotify(this.outputKey, (m) => this.onNotify(m), {
+      otherUser: this.spec.user !== null || this.spec.group !== null,
+    });
     return this.notify.path;
   }
 
   /** A datagram on the notify socket: READY=1, STATUS=, MAINPID=, STOPPING=1, EXTEND_TIMEOUT_USEC=. */
   private onNotify(m: NotifyMessage): void {
     if (this.pid === null) return;
-    // only the process and what it started (its session) speak for the service
-    const sender = m.pid === this.pid ? this.pid : readProcStat(m.pid)?.session;
-    if (sender !== this.pid) return;
+    if (!this.speaksForService(m)) return;
     const f = m.fields;
     let changed = false;
     if (f.STATUS !== undefined) {
@@ -383,6 +388,18 @@ export class Instance {
       return;
     }
     if (changed) this.host.changed(this);
+  }
+
+  /**
+   * Only the process and what it started (its session) speak for the service. A sender that has
+   * already exited (`systemd-notify` from a script is gone by the time its datagram is read)
+   * is accepted when it ran as the service's own user.
+   */
+  private speaksForService(m: NotifyMessage): boolean {
+    if (m.pid === this.pid) return true;
+    const sender = readProcStat(m.pid);
+    if (sender !== null) return sender.session === this.pid;
+    return this.pid !== null && m.uid === uidOf(this.pid);
   }
 
   private spawn(): void {
@@ -643,5 +660,15 @@ export class Instance {
 
   private eventBase(): Pick<CorralEvent, 'project' | 'service' | 'instance' | 'pid'> {
     return { project: this.project, service: this.service, instance: this.index, pid: this.pid };
+  }
+}
+
+/** The real uid of a process, from /proc/PID/status; null once it is gone. */
+function uidOf(pid: number): number | null {
+  try {
+    const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
   }
 }

@@ -322,6 +322,26 @@ services:
     assert.match(table.stdout, /running: serving 3 queues/);
   });
 
+  test('a notify service running as another user reaches its socket', async (t) => {
+    if (process.getuid?.() !== 0 || !existsSync('/usr/bin/systemd-notify')) {
+      t.skip('needs root (to run as www-data) and /usr/bin/systemd-notify');
+      return;
+    }
+    c.writeConfig(`
+name: notify2
+services:
+  www:
+    command: "systemd-notify --ready --status=as-www-data --no-block; exec sleep 100000"
+    cwd: /
+    user: www-data
+    ready: { notify: true, timeout: 20s }
+`);
+    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+    const row = await waitForState(c, 'notify2/www:0', 'running');
+    assert.equal(row.status_text, 'as-www-data');
+    assert.match(readFileSync(`/proc/${row.pid}/environ`, 'latin1'), /NOTIFY_SOCKET=@corral-/);
+  });
+
   test('no READY=1 within ready.timeout: killed with reason ready-timeout', async () => {
     c.writeConfig(`
 name: silent

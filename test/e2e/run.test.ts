@@ -78,4 +78,28 @@ services:
     assert.equal(await exitOf(child), 0);
     assert.match(child.output(), /^b +\| from b$/m);
   });
+
+  test('signals other than SIGINT/SIGTERM are passed on; a second SIGINT forces an exit (130)', async () => {
+    c.writeConfig(`
+name: sig
+services:
+  deaf:
+    command: [${node}, ${fixture('signals.mjs')}, --deaf]
+    stop: { timeout: 60s }
+`);
+    const child = c.spawnCorral(['run']);
+    await waitFor(() => /^deaf +\| ready$/m.test(child.output()), { what: 'deaf to say ready' });
+    child.kill('SIGHUP');
+    await waitFor(() => /^deaf +\| got SIGHUP$/m.test(child.output()), { what: 'SIGHUP passed on' });
+    child.kill('SIGUSR1');
+    await waitFor(() => /^deaf +\| got SIGUSR1$/m.test(child.output()), { what: 'SIGUSR1 passed on' });
+    child.kill('SIGINT');
+    await waitFor(() => /stopping every service/.test(child.output()), {
+      what: 'the graceful stop to begin',
+    });
+    const started = Date.now();
+    child.kill('SIGINT');
+    assert.equal(await exitOf(child), 130);
+    assert.ok(Date.now() - started < 10_000, 'forced, not waiting out the 60 s stop timeout');
+  });
 });
