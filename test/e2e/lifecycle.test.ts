@@ -267,3 +267,50 @@ services:
     assert.equal(health.code, 0, 'the daemon goes on');
   });
 });
+
+describe('up --watch', () => {
+  let c: CliEnv;
+  before(() => {
+    c = cliEnv();
+  });
+  after(async () => {
+    await c.cleanup();
+  });
+
+  test('a saved change is applied; an invalid save is reported and changes nothing; Ctrl-C leaves services running', async () => {
+    const config = (extra: string): string => `
+name: watched
+services:
+  web:
+    command: [${node}, ${fixture('forever.mjs')}]
+${extra}`;
+    c.writeConfig(config(''));
+    const watcher = c.spawnCorral(['up', '--no-wait', '--watch']);
+    await waitFor(() => /watching /.test(watcher.output()), { what: 'the watch to begin' });
+    const first = await waitForState(c, 'watched/web:0', 'running');
+    c.writeConfig(config('    env: { V: "2" }\n'));
+    const second = await waitFor(
+      async () =>
+        (await psJson(c)).find(
+          (p) => p.name === 'watched/web:0' && p.state === 'running' && p.pid !== first.pid,
+        ),
+      { what: 'web restarted with the new definition' },
+    );
+    c.writeConfig(config('    restart: sometimes\n'));
+    await waitFor(() => /services\.web\.restart: expected one of/.test(watcher.output()), {
+      what: 'the problem shown',
+    });
+    assert.match(watcher.output(), /not applied; waiting for the next change/);
+    assert.equal(
+      (await psJson(c)).find((p) => p.name === 'watched/web:0')!.pid,
+      second.pid,
+      'nothing changed',
+    );
+    const code = await new Promise<number | null>((resolve) => {
+      watcher.once('exit', (cd) => resolve(cd));
+      watcher.kill('SIGINT');
+    });
+    assert.equal(code, 0);
+    assert.equal((await psJson(c)).find((p) => p.name === 'watched/web:0')!.state, 'running');
+  });
+});

@@ -1,5 +1,6 @@
 // corral up: apply a config file to the daemon, then (with --wait) watch it become ready.
-import { resolve } from 'node:path';
+import { watch } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { ProcessStatus } from '../../api/schemas.js';
 import type { CorralClient } from '../../client/client.js';
 import { findConfigFile, loadProject } from '../../config/index.js';
@@ -17,9 +18,6 @@ export interface UpOptions {
 
 /** Loads and checks the file here (so a bad file never reaches the daemon), then applies it. */
 export async function up(ctx: CliContext, services: string[], opts: UpOptions): Promise<number> {
-  if (opts.watch) {
-    throw new CorralError('BAD_REQUEST', '--watch is not available yet; run corral up again after a change');
-  }
   const file = resolve(opts.file ?? findConfigFile(process.cwd()));
   const spec = loadProject(file);
   for (const name of services) {
@@ -31,6 +29,21 @@ export async function up(ctx: CliContext, services: string[], opts: UpOptions): 
     }
   }
   const client = await ctx.daemon();
+  await apply(ctx, client, file, spec, services);
+  const wait = opts.wait ?? Boolean(ctx.io.err.isTTY);
+  const code = wait ? await waitForReady(ctx, client, spec, targetServices(spec, services)) : 0;
+  if (!opts.watch) return code;
+  return watchAndApply(ctx, client, file, services);
+}
+
+/** Sends the file to the daemon and says what changed. */
+async function apply(
+  ctx: CliContext,
+  client: CorralClient,
+  file: string,
+  spec: ProjectSpec,
+  services: string[],
+): Promise<void> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   const result = await client.apply({
@@ -42,11 +55,53 @@ export async function up(ctx: CliContext, services: string[], opts: UpOptions): 
     .filter((k) => result[k].length > 0)
     .map((k) => `${k} ${result[k].join(', ')}`);
   ctx.note(`${spec.name}: ${parts.join('; ') || 'nothing to do'}`);
-  const wait = opts.wait ?? Boolean(ctx.io.err.isTTY);
-  if (!wait) return 0;
-  const targets = targetServices(spec, services);
-  return waitForReady(ctx, client, spec, targets);
 }
+
+/**
+ * `up --watch`: applies the file again each time it is saved (inotify, no polling), until
+ * Ctrl-C. An invalid save is reported and changes nothing; the next valid one is applied.
+ */
+function watchAndApply(
+  ctx: CliContext,
+  client: CorralClient,
+  file: string,
+  services: string[],
+): Promise<number> {
+  ctx.note(`watching ${file}; Ctrl-C to stop watching (services keep running)`);
+  return new Promise((resolveExit) => {
+    let timer: NodeJS.Timeout | null = null;
+    let busy = Promise.resolve();
+    const onChange = (): void => {
+      // editors write a file in several steps: apply once things settle
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = null;
+        busy = busy.then(async () => {
+          try {
+            await apply(ctx, client, file, loadProject(file), services);
+          } catch (e) {
+            ctx.note(e instanceof Error ? e.message : String(e));
+            ctx.note('not applied; waiting for the next change');
+          }
+        });
+      }, WATCH_SETTLE_MS);
+    };
+    // the directory, not the file: an editor that saves by rename replaces the file's inode
+    const watcher = watch(dirname(file), (_event, name) => {
+      if (name === null || name === basename(file)) onChange();
+    });
+    const stop = (): void => {
+      watcher.close();
+      if (timer) clearTimeout(timer);
+      void busy.then(() => resolveExit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** How long after the last write to the file `up --watch` applies it, ms. */
+const WATCH_SETTLE_MS = 150;
 
 /** The services `up` starts: the named ones and their dependencies, or every autostart one. */
 function targetServices(spec: ProjectSpec, names: string[]): Set<string> {
