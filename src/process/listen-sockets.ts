@@ -9,7 +9,7 @@
 //
 // LISTEN_PID must be the service's own pid, which is only known after fork; Node cannot set an
 // environment variable between fork and exec, so the command runs through a tiny shell that
-// does it and then execs the program in its own place (same pid): see withListenPid().
+// does it and then execs the program in its own place (same pid): see wrapArgv() in wrapper.ts.
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { CorralError } from '../errors.js';
@@ -234,7 +234,7 @@ export function closeListeners(sockets: ListenSocket[]): void {
   }
 }
 
-/** The environment that tells the service what it was given (LISTEN_PID comes from withListenPid). */
+/** The environment that tells the service what it was given (LISTEN_PID comes from wrapArgv's listenPid prelude). */
 export function listenEnv(
   sockets: ListenSocket[],
   names: string[] = sockets.map((s) => s.name),
@@ -253,11 +253,6 @@ export function listenEnv(
 export function listenFds(sockets: ListenSocket[]): number[] {
   for (const s of sockets) setNonBlocking(s.fd, false);
   return sockets.map((s) => s.fd);
-}
-
-/** argv that sets LISTEN_PID to the process's own pid, then execs `argv` in the same process. */
-export function withListenPid(argv: string[]): string[] {
-  return ['/bin/sh', '-c', 'LISTEN_PID=$$ exec "$@"', 'corral-listen', ...argv];
 }
 
 /**

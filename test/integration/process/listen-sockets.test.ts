@@ -16,9 +16,9 @@ import {
   listenFds,
   parseListenSpec,
   reclaimListeners,
-  withListenPid,
 } from '../../../src/process/listen-sockets.js';
 import { spawnService } from '../../../src/process/spawn.js';
+import { wrapArgv } from '../../../src/process/wrapper.js';
 import { fixture, type TempHome, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
 import { capture, type Started, testEnv } from './support.js';
@@ -31,7 +31,7 @@ function portOf(s: ListenSocket): number {
 // Starts the HTTP fixture the way the daemon starts a service that has `sockets:`.
 function startServer(home: TempHome, sockets: ListenSocket[]): Started {
   const result = spawnService({
-    argv: withListenPid([process.execPath, fixture('listen-http.mjs')]),
+    argv: wrapArgv([process.execPath, fixture('listen-http.mjs')], { listenPid: true }),
     cwd: home.dir,
     env: { ...testEnv(home), ...listenEnv(sockets) },
     stdio: ['ignore', 'pipe', 'pipe', ...listenFds(sockets)],
