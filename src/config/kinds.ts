@@ -1,7 +1,7 @@
 // Kinds of values the schema checks by the `unit` keyword, each with the words its problems use.
 import { isIP } from 'node:net';
-import { parseListenSpec } from '../process/listen-sockets.js';
 import { didYouMean } from './problems.js';
+import { parseListenSpec } from './sockets.js';
 import {
   DURATION_EXPECTED,
   SIGNAL_EXPECTED,

@@ -7,26 +7,26 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { ApplyBody, Health, ProcessStatus } from '../api/schemas.js';
 import { buildApi } from '../api/server.js';
+import { systemClock, type Timer } from '../clock.js';
 import { loadProject, loadProjectFromText } from '../config/index.js';
-import { systemClock, type Timer } from '../engine/clock.js';
 import { logStem } from '../engine/names.js';
 import type { OutputKey } from '../engine/output.js';
 import { Supervisor } from '../engine/supervisor.js';
 import { LogHub, linesSince, readTail } from '../logs/index.js';
-import { ReadinessWatcher } from '../logs/watcher.js';
+import { FifoKeeper } from '../logs/keeper.js';
+import { DaemonOutput } from '../logs/router.js';
+import { EpollLoop } from '../process/event-loop.js';
 import { createNotifySocket, type NotifyMessage } from '../process/notify-socket.js';
 import { PidWatcher } from '../process/pidwatch.js';
 import { becomeSubreaper, startReaping, trackNodeChildren } from '../process/reaper.js';
 import { sdNotify, watchdogIntervalMs } from '../process/sd-notify.js';
 import { UsageSampler } from '../process/usage.js';
 import { EventJournal } from '../state/journal.js';
+import { readState, StateWriter, writeProjects } from '../state/state-file.js';
 import { VERSION } from '../version.js';
 import { type HomePaths, homePaths, prepareHome } from './home.js';
-import { FifoKeeper } from './keeper.js';
-import { DaemonOutput } from './output.js';
-import { findOwnProcesses, liveProcessFor, readState } from './recover.js';
+import { findOwnProcesses, liveProcessFor } from './recover.js';
 import { claimHome } from './single.js';
-import { StateWriter, writeProjects } from './snapshot.js';
 import { SocketRegistry } from './sockets.js';
 
 export interface DaemonOptions {
@@ -58,7 +58,7 @@ export class Daemon {
   private readonly usage = new UsageSampler();
   private readonly memorySampler = new UsageSampler();
   private readonly pids: PidWatcher;
-  private readonly watcher: ReadinessWatcher;
+  private readonly watcher: EpollLoop;
   private readonly keeper: FifoKeeper;
   private readonly sockets = new SocketRegistry();
   private adopted: string[] = [];
@@ -80,7 +80,7 @@ export class Daemon {
     this.journal = new EventJournal(paths.eventsFile);
     this.journal.on('write-error', (err) => logger.error({ err }, 'cannot append to events.jsonl'));
     // one epoll set, one parked wait, for every log FIFO and every adopted process's pidfd
-    this.watcher = new ReadinessWatcher(
+    this.watcher = new EpollLoop(
       () => {},
       (err) => logger.error({ err }, 'the event loop of log channels and process exits failed'),
     );

@@ -1,83 +1,9 @@
-// What a starting daemon learns from its predecessor: state.json (set aside when it cannot be
-// trusted), projects.json (the definitions, kept apart), and the live processes it can prove
-// are its own.
-import { readdirSync, readFileSync, readlinkSync, renameSync } from 'node:fs';
+// Which live processes a starting daemon can prove are its predecessor's services, so that it
+// adopts them (state.json and projects.json are read in state/state-file.ts).
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProjectSpec } from '../config/types.js';
-import { STATE_FILE_VERSION } from '../defaults.js';
 import type { ProcessRecord } from '../engine/instance.js';
-import { CorralError } from '../errors.js';
 import { bootId, type ProcessIdentity, parseProcStat, sameProcess } from '../process/procfs.js';
-
-export interface Recovered {
-  projects: ProjectSpec[];
-  records: ProcessRecord[];
-  /** what was wrong with state.json, when it was set aside */
-  problem: string | null;
-}
-
-interface StateFile {
-  version: number;
-  corral?: string;
-  projects: ProjectSpec[];
-  processes: ProcessRecord[];
-}
-
-/** Reads state.json; a torn or corrupt one is moved to state.json.corrupt-TIME and reported. */
-export function readState(stateFile: string, projectsFile: string, now = new Date()): Recovered {
-  let text: string;
-  try {
-    text = readFileSync(stateFile, 'utf8');
-  } catch {
-    return { projects: readProjects(projectsFile), records: [], problem: null }; // first start
-  }
-  const why = validate(text);
-  if (typeof why !== 'string') {
-    if (why.version > STATE_FILE_VERSION) {
-      throw new CorralError(
-        'HOME_UNUSABLE',
-        `${stateFile} was written by corral ${why.corral ?? '?'} (state format ${why.version}), newer than this one (format ${STATE_FILE_VERSION}); run that version or later`,
-      );
-    }
-    return { projects: why.projects, records: why.processes, problem: null };
-  }
-  const aside = `${stateFile}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
-  renameSync(stateFile, aside);
-  return {
-    projects: readProjects(projectsFile),
-    records: [],
-    problem: `${stateFile} cannot be trusted (${why}); moved to ${aside}`,
-  };
-}
-
-function validate(text: string): StateFile | string {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    return `not JSON: ${(e as Error).message}`;
-  }
-  const d = data as Partial<StateFile> | null;
-  if (d === null || typeof d !== 'object') return 'not an object';
-  if (typeof d.version !== 'number') return 'no version';
-  if (!Array.isArray(d.projects) || !Array.isArray(d.processes)) return 'no projects or processes';
-  for (const p of d.processes) {
-    if (typeof p?.name !== 'string' || typeof p.restarts !== 'number') return 'a process record is malformed';
-  }
-  for (const p of d.projects) {
-    if (typeof p?.name !== 'string' || !Array.isArray(p.services)) return 'a project is malformed';
-  }
-  return d as StateFile;
-}
-
-function readProjects(projectsFile: string): ProjectSpec[] {
-  try {
-    const data = JSON.parse(readFileSync(projectsFile, 'utf8')) as { projects?: ProjectSpec[] };
-    return Array.isArray(data.projects) ? data.projects : [];
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Live processes that are provably this home's services, by instance name (`shop/web:0`): a

@@ -1,10 +1,11 @@
 // Liveness checks of a running process: one check every health.interval, each cut at
 // health.timeout; `failures` consecutive failures and the process is killed and restarted.
+
+import type { Clock, Timer } from '../clock.js';
 import type { HealthSpec, ServiceSpec } from '../config/types.js';
 import { probeExec } from '../probes/exec.js';
 import { probeHttp } from '../probes/http.js';
 import { probeTcp } from '../probes/tcp.js';
-import type { Clock, Timer } from './clock.js';
 
 /** Runs one check; resolves with null when healthy, else why not. */
 export function runCheck(

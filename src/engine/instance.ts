@@ -1,6 +1,7 @@
 // One process of a service: spawns it, waits for it to be ready, records how it ended,
 // and lets the restart policy decide what comes next. Driven by the child's exit event only.
 import { readFileSync } from 'node:fs';
+import type { Clock, Timer } from '../clock.js';
 import type { ServiceSpec } from '../config/types.js';
 import { credentialsFor } from '../process/credentials.js';
 import { killGroup, stopGroup } from '../process/kill.js';
@@ -9,7 +10,6 @@ import type { NotifyMessage } from '../process/notify-socket.js';
 import { bootId, type ProcessIdentity, readProcStat, sameProcess } from '../process/procfs.js';
 import { spawnService } from '../process/spawn.js';
 import { wrapArgv } from '../process/wrapper.js';
-import type { Clock, Timer } from './clock.js';
 import { watchHealth } from './health.js';
 import { instanceName } from './names.js';
 import type { OutputKey, OutputRouter } from './output.js';

@@ -1,6 +1,6 @@
 // max_memory: the RSS of each process tree that has a limit, sampled once a second while any
 // such process runs (and not at all otherwise); over the limit, the process is restarted.
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Timer } from '../clock.js';
 import type { Instance } from './instance.js';
 import { ProcessState } from './states.js';
 

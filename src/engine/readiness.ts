@@ -1,6 +1,7 @@
 // Waits for a starting process to be ready: probes every ready.interval until ready.timeout.
+
+import type { Timer } from '../clock.js';
 import type { ServiceSpec } from '../config/types.js';
-import type { Timer } from './clock.js';
 import { runCheck } from './health.js';
 import type { InstanceHost } from './instance.js';
 import type { OutputKey } from './output.js';

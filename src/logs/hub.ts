@@ -3,9 +3,9 @@
 // writer blocks once the pipe is full: back-pressure, no loss) and a retry comes later.
 import { EventEmitter } from 'node:events';
 import { DEFAULTS } from '../defaults.js';
+import { EpollLoop } from '../process/event-loop.js';
 import { Channel, type ChannelHost, type LogChannel, type LogChannelOptions } from './channel.js';
 import { Pump } from './pump.js';
-import { ReadinessWatcher } from './watcher.js';
 
 export interface LogHubLogger {
   warn(obj: object, msg: string): void;
@@ -20,7 +20,7 @@ export interface LogHubOptions {
   /** pipe buffer asked of the kernel for every FIFO */
   pipeBytes?: number;
   /** a watcher shared with other owners (the daemon's one epoll set); the hub then neither creates nor closes one */
-  watcher?: ReadinessWatcher;
+  watcher?: EpollLoop;
 }
 
 /** Bytes one channel may move per readiness event before the others get their turn. */
@@ -47,8 +47,8 @@ export class LogHub extends EventEmitter {
   /** stalled channels, by when to retry them (ms since the epoch) */
   private readonly stalls = new Map<Channel, number>();
   private readonly host: ChannelHost;
-  private watcher: ReadinessWatcher | null = null;
-  private readonly sharedWatcher: ReadinessWatcher | null;
+  private watcher: EpollLoop | null = null;
+  private readonly sharedWatcher: EpollLoop | null;
   private pump: Pump | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
@@ -136,7 +136,7 @@ export class LogHub extends EventEmitter {
     if (!this.pump) this.pump = new Pump(this.host.pipeBytes);
     if (!this.watcher && this.sharedWatcher) this.watcher = this.sharedWatcher;
     if (!this.watcher) {
-      this.watcher = new ReadinessWatcher(
+      this.watcher = new EpollLoop(
         (fd) => this.onReady(fd),
         (error) => this.logger.error({ err: error }, 'The log pump stopped.'),
       );

@@ -11,7 +11,7 @@
 // environment variable between fork and exec, so the command runs through a tiny shell that
 // does it and then execs the program in its own place (same pid): see wrapArgv() in wrapper.ts.
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { isIPv4, isIPv6 } from 'node:net';
+import { type ListenSpec, parseListenSpec } from '../config/sockets.js';
 import { CorralError } from '../errors.js';
 import {
   AF_INET,
@@ -43,16 +43,8 @@ import { pidfdOpen, SystemCallError, setNonBlocking } from './native.js';
 export const LISTEN_FDS_START = 3;
 /** listen() backlog; the kernel caps it at net.core.somaxconn (4096 on Linux >= 5.4) */
 export const LISTEN_BACKLOG = 4096;
-/** mode of a unix socket file when the spec has no ?mode= (systemd's SocketMode= default) */
-export const UNIX_SOCKET_MODE = 0o666;
 /** LISTEN_FDNAMES entry of a socket with no ?name= (what systemd uses when it has no name) */
 export const DEFAULT_FD_NAME = 'unknown';
-
-const EXPECTED = 'tcp://HOST:PORT (an IP address or localhost) or unix:///absolute/path[?mode=0660]';
-
-export type ListenSpec =
-  | { kind: 'tcp'; host: string; port: number; family: 4 | 6; name: string | null }
-  | { kind: 'unix'; path: string; mode: number; name: string | null };
 
 export interface ListenSocket {
   /** as written in the config */
@@ -72,60 +64,6 @@ export interface BindOptions {
   /** LISTEN_FDNAMES entry for sockets whose spec has no ?name= (e.g. the service's name) */
   name?: string;
   backlog?: number;
-}
-
-function invalid(spec: string, why = ''): CorralError {
-  return new CorralError('CONFIG_INVALID', `Expected a socket as ${EXPECTED}, got "${spec}"${why}`);
-}
-
-// systemd's rule for fd names: printable ASCII without ':' (the separator), at most 255 chars
-function checkName(spec: string, name: string | null): string | null {
-  if (name === null) return null;
-  if (!/^[\x21-\x39\x3b-\x7e]{1,255}$/.test(name)) {
-    throw invalid(spec, ` (name must be 1-255 printable characters without ":" or spaces)`);
-  }
-  return name;
-}
-
-/** Reads one `sockets:` entry; throws CorralError CONFIG_INVALID naming what is wrong. */
-export function parseListenSpec(spec: string): ListenSpec {
-  let url: URL;
-  try {
-    url = new URL(spec);
-  } catch {
-    throw invalid(spec);
-  }
-  const params = url.searchParams;
-  for (const key of params.keys()) {
-    if (key !== 'name' && !(key === 'mode' && url.protocol === 'unix:')) {
-      throw invalid(spec, ` (unknown option "${key}")`);
-    }
-  }
-  const name = checkName(spec, params.get('name'));
-  if (url.protocol === 'tcp:') {
-    if (url.pathname !== '' && url.pathname !== '/') throw invalid(spec, ' (no path after the port)');
-    if (url.port === '') throw invalid(spec, ' (the port is missing)');
-    const port = Number(url.port); // 0: any free port (tests)
-    let host = url.hostname;
-    if (host.startsWith('[')) host = host.slice(1, -1);
-    if (host === 'localhost') host = '127.0.0.1';
-    if (isIPv4(host)) return { kind: 'tcp', host, port, family: 4, name };
-    if (isIPv6(host)) return { kind: 'tcp', host, port, family: 6, name };
-    throw invalid(spec, ` ("${url.hostname}" is not an IP address; corral binds before any name lookup)`);
-  }
-  if (url.protocol === 'unix:') {
-    if (url.host !== '') throw invalid(spec, ' (write three slashes: unix:///path)');
-    const path = decodeURIComponent(url.pathname);
-    if (path.length < 2) throw invalid(spec, ' (the path is missing)');
-    const modeText = params.get('mode');
-    if (modeText !== null && !/^0?[0-7]{3}$/.test(modeText)) {
-      throw invalid(spec, ` (mode must be octal digits like 0660, got "${modeText}")`);
-    }
-    const mode = modeText === null ? UNIX_SOCKET_MODE : Number.parseInt(modeText, 8);
-    if (Buffer.byteLength(path) > 107) throw invalid(spec, ' (unix socket paths are limited to 107 bytes)');
-    return { kind: 'unix', path, mode, name };
-  }
-  throw invalid(spec);
 }
 
 function bindFailure(spec: string, e: unknown): CorralError {

@@ -6,7 +6,7 @@
 // can reach the socket.
 //
 // Nothing here waits: the socket is non-blocking and its fd goes into the daemon's one epoll
-// set (ReadinessWatcher); when it is readable, drain() takes what is queued.
+// set (EpollLoop); when it is readable, drain() takes what is queued.
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {

@@ -1,16 +1,16 @@
 // Tells when processes that are not our children exit: one pidfd per process, all in one epoll
 // set waited on by a single parked call. Used for processes a daemon adopted from its predecessor.
 import { closeSync } from 'node:fs';
-import type { ReadinessWatcher } from '../logs/watcher.js';
+import type { EpollLoop } from './event-loop.js';
 import { pidfdOpen } from './native.js';
 import { type ProcessIdentity, sameProcess } from './procfs.js';
 
 export class PidWatcher {
-  private readonly watcher: ReadinessWatcher;
+  private readonly watcher: EpollLoop;
   private readonly handlers = new Map<number, () => void>();
 
   /** Uses the daemon's one epoll set (`watcher`), which it does not close. */
-  constructor(watcher: ReadinessWatcher) {
+  constructor(watcher: EpollLoop) {
     this.watcher = watcher;
   }
 

@@ -3,8 +3,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
+import { systemClock } from '../../clock.js';
 import { findConfigFile, loadProject } from '../../config/index.js';
-import { systemClock } from '../../engine/clock.js';
 import type { Instance } from '../../engine/instance.js';
 import type { OutputKey, OutputRouter, OutputTarget } from '../../engine/output.js';
 import { ProcessState } from '../../engine/states.js';

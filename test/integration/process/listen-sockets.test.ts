@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parseListenSpec } from '../../../src/config/sockets.js';
 import { isCorralError } from '../../../src/errors.js';
 import { getsockoptInt, isCloseOnExec, SO_ACCEPTCONN, SOL_SOCKET } from '../../../src/process/libc.js';
 import {
@@ -14,7 +15,6 @@ import {
   type ListenSocket,
   listenEnv,
   listenFds,
-  parseListenSpec,
   reclaimListeners,
 } from '../../../src/process/listen-sockets.js';
 import { spawnService } from '../../../src/process/spawn.js';

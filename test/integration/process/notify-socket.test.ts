@@ -1,11 +1,11 @@
 // The sd_notify receiver, fed by Debian's real systemd-notify and by a node sender, and woken by
-// the daemon's epoll set (ReadinessWatcher), never by a timer.
+// the daemon's epoll set (EpollLoop), never by a timer.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ReadinessWatcher } from '../../../src/logs/watcher.js';
+import { EpollLoop } from '../../../src/process/event-loop.js';
 import { isCloseOnExec } from '../../../src/process/libc.js';
 import {
   createNotifySocket,
@@ -28,7 +28,7 @@ async function receiver(
   const socket = createNotifySocket(path);
   const messages: NotifyMessage[] = [];
   let wakes = 0;
-  const watcher = new ReadinessWatcher(
+  const watcher = new EpollLoop(
     (fd) => {
       assert.equal(fd, socket.fd);
       wakes++;

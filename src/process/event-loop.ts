@@ -12,14 +12,14 @@ import {
   epollEventBuffer,
   epollWaitAsync,
   eventfd,
-} from '../process/native.js';
+} from './native.js';
 
 /** Events handled per wake; more ready fds are simply reported on the next (level-triggered). */
 const MAX_EVENTS = 64;
 /** epoll_wait failing this many times in a row (not EINTR-like noise) stops the watcher. */
 const MAX_CONSECUTIVE_FAILURES = 100;
 
-export class ReadinessWatcher {
+export class EpollLoop {
   private readonly epfd: number;
   private readonly wakeFd: number;
   private readonly events = epollEventBuffer(MAX_EVENTS);

@@ -6,7 +6,7 @@ import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { logStem } from '../engine/names.js';
 import type { OutputKey, OutputRouter, OutputTarget } from '../engine/output.js';
-import type { LogChannel, LogHub } from '../logs/index.js';
+import type { LogChannel, LogHub } from './index.js';
 import type { FifoKeeper } from './keeper.js';
 
 export interface LogLocation {

@@ -1,0 +1,163 @@
+// What the next daemon finds on disk: state.json (every project and process, written atomically
+// after changes, coalesced so many changes in one tick make one write) and projects.json (the
+// definitions alone, rewritten on apply and remove). Read back at start; a torn or corrupt file
+// is set aside and reported, never silently trusted.
+import { readFileSync, renameSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { ProjectSpec } from '../config/types.js';
+import { STATE_FILE_VERSION } from '../defaults.js';
+import type { ProcessRecord } from '../engine/instance.js';
+import type { Supervisor } from '../engine/supervisor.js';
+import { CorralError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { writeFileAtomic, writeFileAtomicAsync } from './atomic.js';
+
+export class StateWriter {
+  private pending = false;
+  private writing = false;
+  private dirty = false;
+  private inFlight: Promise<void> = Promise.resolve();
+  private readonly path: string;
+  private readonly supervisor: Supervisor;
+  private readonly logger: Logger;
+
+  constructor(path: string, supervisor: Supervisor, logger: Logger) {
+    this.path = path;
+    this.supervisor = supervisor;
+    this.logger = logger;
+  }
+
+  /**
+   * Writes soon, once for all changes made until then, off the event loop (the fsyncs must not
+   * hold up a restart); a change made while a write is under way gets a write of its own after it.
+   */
+  schedule(): void {
+    if (this.writing) {
+      this.dirty = true;
+      return;
+    }
+    if (this.pending) return;
+    this.pending = true;
+    setImmediate(() => void this.write());
+  }
+
+  private write(): Promise<void> {
+    this.inFlight = this.writeNow();
+    return this.inFlight;
+  }
+
+  /** Resolves once no write is under way (before the final synchronous flush). */
+  settled(): Promise<void> {
+    return this.inFlight;
+  }
+
+  private async writeNow(): Promise<void> {
+    this.pending = false;
+    this.dirty = false;
+    this.writing = true;
+    try {
+      await writeFileAtomicAsync(this.path, `${JSON.stringify(this.snapshot(), null, 1)}\n`);
+    } catch (err) {
+      this.logger.error({ err, path: this.path }, 'cannot write state file');
+    } finally {
+      this.writing = false;
+    }
+    if (this.dirty) this.schedule();
+  }
+
+  /** Writes now, synchronously (at shutdown). A failure is logged; the daemon goes on. */
+  flush(): void {
+    this.pending = false;
+    try {
+      writeFileAtomic(this.path, `${JSON.stringify(this.snapshot(), null, 1)}\n`);
+    } catch (err) {
+      this.logger.error({ err, path: this.path }, 'cannot write state file');
+    }
+  }
+
+  snapshot(): object {
+    return {
+      version: STATE_FILE_VERSION,
+      corral: VERSION,
+      daemon: { pid: process.pid, written_at: new Date().toISOString() },
+      projects: [...this.supervisor.projects.values()].map((p) => p.spec),
+      processes: this.supervisor.list().map((i) => i.record()),
+    };
+  }
+}
+
+/** Writes projects.json: the definitions alone, so a corrupt state.json does not lose them. */
+export function writeProjects(path: string, supervisor: Supervisor): void {
+  const projects = [...supervisor.projects.values()].map((p) => p.spec);
+  writeFileAtomic(path, `${JSON.stringify({ version: STATE_FILE_VERSION, projects }, null, 1)}\n`);
+}
+
+export interface Recovered {
+  projects: ProjectSpec[];
+  records: ProcessRecord[];
+  /** what was wrong with state.json, when it was set aside */
+  problem: string | null;
+}
+
+interface StateFile {
+  version: number;
+  corral?: string;
+  projects: ProjectSpec[];
+  processes: ProcessRecord[];
+}
+
+/** Reads state.json; a torn or corrupt one is moved to state.json.corrupt-TIME and reported. */
+export function readState(stateFile: string, projectsFile: string, now = new Date()): Recovered {
+  let text: string;
+  try {
+    text = readFileSync(stateFile, 'utf8');
+  } catch {
+    return { projects: readProjects(projectsFile), records: [], problem: null }; // first start
+  }
+  const why = validate(text);
+  if (typeof why !== 'string') {
+    if (why.version > STATE_FILE_VERSION) {
+      throw new CorralError(
+        'HOME_UNUSABLE',
+        `${stateFile} was written by corral ${why.corral ?? '?'} (state format ${why.version}), newer than this one (format ${STATE_FILE_VERSION}); run that version or later`,
+      );
+    }
+    return { projects: why.projects, records: why.processes, problem: null };
+  }
+  const aside = `${stateFile}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(stateFile, aside);
+  return {
+    projects: readProjects(projectsFile),
+    records: [],
+    problem: `${stateFile} cannot be trusted (${why}); moved to ${aside}`,
+  };
+}
+
+function validate(text: string): StateFile | string {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return `not JSON: ${(e as Error).message}`;
+  }
+  const d = data as Partial<StateFile> | null;
+  if (d === null || typeof d !== 'object') return 'not an object';
+  if (typeof d.version !== 'number') return 'no version';
+  if (!Array.isArray(d.projects) || !Array.isArray(d.processes)) return 'no projects or processes';
+  for (const p of d.processes) {
+    if (typeof p?.name !== 'string' || typeof p.restarts !== 'number') return 'a process record is malformed';
+  }
+  for (const p of d.projects) {
+    if (typeof p?.name !== 'string' || !Array.isArray(p.services)) return 'a project is malformed';
+  }
+  return d as StateFile;
+}
+
+function readProjects(projectsFile: string): ProjectSpec[] {
+  try {
+    const data = JSON.parse(readFileSync(projectsFile, 'utf8')) as { projects?: ProjectSpec[] };
+    return Array.isArray(data.projects) ? data.projects : [];
+  } catch {
+    return [];
+  }
+}
