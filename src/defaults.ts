@@ -30,6 +30,8 @@ export const DEFAULTS = {
   daemonStartTimeoutMs: 10_000,
   /** idle timeout of the daemon; 0 means never */
   idleTimeoutMs: 0,
+  /** tunables that are not part of the config: how corral itself paces its work */
+  internal: {},
 } as const;
 
 export const STATE_FILE_VERSION = 1;
