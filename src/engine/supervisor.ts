@@ -385,6 +385,12 @@ export class Supervisor extends EventEmitter {
     if (names.length === 0) return ' (no project is loaded: run corral up)';
     return ` (known: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})`;
   }
+
+  /** Whether an instance still runs an older definition than its service's current one. */
+  isOutdated(inst: Instance): boolean {
+    const current = this.projects.get(inst.project)?.services.get(inst.service)?.spec;
+    return current !== undefined && inst.spec !== current;
+  }
 }
 
 /** Two definitions are the same when nothing but the instance count differs (within 1 or >1). */
