@@ -1,34 +1,30 @@
 // The daemon: one per home. Boot (claim the home, recover, listen, tell whoever started us) and
 // shutdown (stop the services, close the socket, drain the logs, write the state, in that order).
 // What the API asks for is the controller's; systemd and the idle timer have files of their own.
-import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from '../api/server.js';
 import { systemClock } from '../clock.js';
-import { logStem } from '../engine/names.js';
-import type { OutputKey } from '../engine/output.js';
 import { Supervisor } from '../engine/supervisor.js';
 import { LogHub } from '../logs/index.js';
 import { FifoKeeper } from '../logs/keeper.js';
 import { DaemonOutput } from '../logs/router.js';
 import { EpollLoop } from '../process/event-loop.js';
-import { createNotifySocket, type NotifyMessage } from '../process/notify-socket.js';
 import { PidWatcher } from '../process/pidwatch.js';
 import { becomeSubreaper, startReaping, trackNodeChildren } from '../process/reaper.js';
 import { UsageSampler } from '../process/usage.js';
 import { EventJournal } from '../state/journal.js';
-import { readState, StateWriter, writeProjects } from '../state/state-file.js';
+import { StateWriter, writeProjects } from '../state/state-file.js';
 import { VERSION } from '../version.js';
 import { type BootFacts, Controller } from './controller.js';
 import { type HomePaths, homePaths, prepareHome } from './home.js';
 import { IdleTimer } from './idle.js';
-import { findOwnProcesses, liveProcessFor } from './recover.js';
+import { openNotifySocket } from './notify-sockets.js';
 import { claimHome } from './single.js';
 import { SocketRegistry } from './sockets.js';
 import { PRIVATE_ENV, Systemd } from './systemd.js';
+import { takeOver } from './takeover.js';
 
 export interface DaemonOptions {
   home: string;
@@ -92,7 +88,8 @@ export class Daemon {
       baseEnv,
       emit: (event) => this.journal.record(event),
       watchPid: (id, onExit) => this.pids.watch(id, onExit),
-      openNotify: (key, onMessage, opts) => this.openNotify(key, onMessage, opts.otherUser),
+      openNotify: (key, onMessage, opts) =>
+        openNotifySocket(paths, this.watcher, key, onMessage, opts.otherUser),
       listeners: (spec, holder) => this.sockets.get(spec, holder),
       releaseListeners: (spec) => this.sockets.release(`${spec.project}/${spec.name}`),
       measureMemory: (pids) => {
@@ -163,34 +160,6 @@ export class Daemon {
     return daemon;
   }
 
-  /** An sd_notify socket for one process, read through the daemon's one epoll set. */
-  private openNotify(
-    key: OutputKey,
-    onMessage: (m: NotifyMessage) => void,
-    otherUser: boolean,
-  ): { path: string; close(): void } {
-    const stem = logStem(key.service, key.index, key.instances);
-    let path = join(this.paths.runDir, 'notify', key.project, `${stem}.sock`);
-    // a file path has room for 107 bytes, and a process running as another user cannot reach a
-    // socket in the 0700 home: then an abstract name unique to this home (the sender is still
-    // checked by its kernel credentials)
-    if (otherUser || Buffer.byteLength(path) > 100) {
-      const tag = createHash('sha256').update(this.paths.dir).digest('hex').slice(0, 12);
-      path = `@corral-${tag}/${key.project}/${stem}`.slice(0, 100);
-    }
-    const socket = createNotifySocket(path);
-    this.watcher.add(socket.fd, () => {
-      for (const m of socket.drain()) onMessage(m);
-    });
-    return {
-      path: socket.path,
-      close: () => {
-        this.watcher.remove(socket.fd);
-        socket.close();
-      },
-    };
-  }
-
   /** One line for systemctl status: how many processes run. */
   private summary(): string {
     const list = this.supervisor.list();
@@ -200,24 +169,15 @@ export class Daemon {
 
   /** Takes up the projects and live processes of the previous daemon of this home. */
   private recover(): void {
-    const found = readState(this.paths.stateFile, this.paths.projectsFile);
-    if (found.problems.length > 0) {
-      const problem = found.problems.join('; ');
-      this.boot.recovery = problem;
-      this.logger.warn({ problems: found.problems }, 'state set aside');
-      this.journal.record({ type: 'daemon-started', pid: process.pid, message: problem });
+    const taken = takeOver(this.paths, this.supervisor);
+    this.boot.adopted = taken.adopted;
+    this.boot.foundDead = taken.foundDead;
+    if (taken.problems.length > 0) {
+      this.boot.recovery = taken.problems.join('; ');
+      this.logger.warn({ problems: taken.problems }, 'state set aside');
+      this.journal.record({ type: 'daemon-started', pid: process.pid, message: this.boot.recovery });
     }
-    if (found.projects.length === 0) return;
-    const own = findOwnProcesses(this.paths.dir, this.paths.runDir);
-    const before = new Map(found.records.map((r) => [r.name, r]));
-    for (const project of found.projects) {
-      const records = found.records.filter((r) => r.project === project.name);
-      this.boot.adopted.push(...this.supervisor.restore(project, records, (rec) => liveProcessFor(rec, own)));
-    }
-    for (const inst of this.supervisor.list()) {
-      const rec = before.get(inst.name);
-      if (rec?.pid != null && !this.boot.adopted.includes(inst.name)) this.boot.foundDead.push(inst.name);
-    }
+    if (this.supervisor.projects.size === 0) return;
     this.stateWriter.flush();
     // a projects.json set aside (or missing) is written again from what was recovered
     this.saveProjects();
