@@ -24,6 +24,8 @@ export const DEFAULTS = {
   upWaitSlackMs: 5_000,
   /** lines `logs` prints when -n is not given */
   logsTailLines: 100,
+  /** lines `logs -f` (and the logs API with follow) shows before following */
+  logsFollowTailLines: 10,
   /** bytes asked of the kernel for each log FIFO's pipe buffer */
   logPipeBytes: 1024 * 1024,
   /** how long the CLI waits for a daemon it started to answer */

@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { DEFAULTS } from '../defaults.js';
 import { isCorralError } from '../errors.js';
 import { collectRoutes, openApiDocument } from './openapi.js';
 import {
@@ -161,7 +162,12 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
     async (req, reply) => {
       const sinceMs = req.query.since === undefined ? null : parseSince(req.query.since, Date.now());
       const follow = following(req.query.follow);
-      const tail = req.query.tail === undefined ? (follow ? 10 : 100) : Number(req.query.tail);
+      const tail =
+        req.query.tail !== undefined
+          ? Number(req.query.tail)
+          : follow
+            ? DEFAULTS.logsFollowTailLines
+            : DEFAULTS.logsTailLines;
       const entries = await ctx.tailLogs(req.params.name, tail, sinceMs);
       if (!follow) return { entries };
       const raw = startStream(req, reply);

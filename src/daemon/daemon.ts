@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from '../api/server.js';
 import { systemClock } from '../clock.js';
+import { DEFAULTS } from '../defaults.js';
 import { Supervisor } from '../engine/supervisor.js';
 import { LogHub } from '../logs/index.js';
 import { FifoKeeper } from '../logs/keeper.js';
@@ -123,7 +124,7 @@ export class Daemon {
   /** Claims the home, listens on its socket and returns the running daemon. */
   static async start(opts: DaemonOptions): Promise<Daemon> {
     // systemd's variables are ours alone: kept aside, then removed so no service inherits them
-    const systemd = Systemd.capture();
+    const systemd = Systemd.capture(systemClock);
     const paths = homePaths(opts.home);
     prepareHome(paths);
     const logger = pino(
@@ -139,7 +140,7 @@ export class Daemon {
     daemon.recover();
     daemon.keeper.refresh(); // hold every FIFO now, and retire the keeper of the daemon before
     await daemon.listen();
-    daemon.watchIdle(opts.idleTimeoutMs ?? 0);
+    daemon.watchIdle(opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs);
     writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     const { adopted, foundDead } = daemon.boot;
     systemd.ready(daemon.summary());

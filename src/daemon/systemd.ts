@@ -2,6 +2,7 @@
 // inherits them), READY at start, STATUS on changes (coalesced to one per event-loop turn),
 // STOPPING at shutdown, and the watchdog heartbeat. Every call is a no-op when systemd did not
 // start the daemon.
+import type { Clock, Timer } from '../clock.js';
 import { sdNotify, watchdogIntervalMs } from '../process/sd-notify.js';
 
 /** Variables of the daemon's own that no service should inherit. */
@@ -19,22 +20,24 @@ const SYSTEMD_ENV = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'];
 
 export class Systemd {
   private readonly env: NodeJS.ProcessEnv;
+  private readonly clock: Clock;
   private statusPending = false;
   private stopping = false;
-  private beat: NodeJS.Timeout | null = null;
+  private beat: Timer | null = null;
 
-  private constructor(env: NodeJS.ProcessEnv) {
+  private constructor(env: NodeJS.ProcessEnv, clock: Clock) {
     this.env = env;
+    this.clock = clock;
   }
 
   /** Takes systemd's variables out of process.env (they are the daemon's alone) and keeps them. */
-  static capture(env: NodeJS.ProcessEnv = process.env): Systemd {
+  static capture(clock: Clock, env: NodeJS.ProcessEnv = process.env): Systemd {
     const kept: NodeJS.ProcessEnv = {};
     for (const key of SYSTEMD_ENV) {
       kept[key] = env[key];
       delete env[key];
     }
-    return new Systemd(kept);
+    return new Systemd(kept, clock);
   }
 
   /** Whether systemd started the daemon with a notify socket. */
@@ -45,11 +48,14 @@ export class Systemd {
   /** READY=1 with the daemon's pid and a first status; starts the watchdog heartbeat if asked for. */
   ready(status: string): void {
     this.tell({ READY: '1', MAINPID: String(process.pid), STATUS: status });
-    const ms = watchdogIntervalMs(this.env);
+    const ms = this.active ? watchdogIntervalMs(this.env) : null;
     if (ms === null) return;
     // a heartbeat systemd asked for; the event loop answering it is the thing being checked
-    this.beat = setInterval(() => this.tell({ WATCHDOG: '1' }), ms);
-    this.beat.unref();
+    const beat = (): void => {
+      this.tell({ WATCHDOG: '1' });
+      this.beat = this.clock.after(ms, beat);
+    };
+    this.beat = this.clock.after(ms, beat);
   }
 
   /** STATUS=`status()`, once for however many changes happen in this event-loop turn. */
@@ -70,7 +76,7 @@ export class Systemd {
 
   /** Ends the watchdog heartbeat. */
   close(): void {
-    if (this.beat) clearInterval(this.beat);
+    this.beat?.cancel();
     this.beat = null;
   }
 
