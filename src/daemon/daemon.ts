@@ -15,6 +15,8 @@ import { Supervisor } from '../engine/supervisor.js';
 import { LogHub, linesSince, readTail } from '../logs/index.js';
 import { FifoKeeper } from '../logs/keeper.js';
 import { DaemonOutput } from '../logs/router.js';
+import { runCheck } from '../probes/check.js';
+import { systemBackend } from '../process/backend.js';
 import { EpollLoop } from '../process/event-loop.js';
 import { createNotifySocket, type NotifyMessage } from '../process/notify-socket.js';
 import { PidWatcher } from '../process/pidwatch.js';
@@ -95,6 +97,8 @@ export class Daemon {
     this.pids = new PidWatcher(this.watcher);
     this.supervisor = new Supervisor({
       clock: systemClock,
+      process: systemBackend,
+      check: runCheck,
       output: this.output,
       baseEnv,
       emit: (event) => this.journal.record(event),
@@ -276,11 +280,34 @@ export class Daemon {
   }
 
   statuses(): ProcessStatus[] {
-    const list = this.supervisor.statuses();
+    const list = this.supervisor.list();
+    const now = Date.now();
     const usage = this.usage.sample(list.flatMap((s) => (s.pid === null ? [] : [s.pid])));
-    return list.map((s) => {
-      const u = s.pid === null ? undefined : usage.get(s.pid);
-      return { ...s, cpu: u ? Math.round(u.cpuPercent * 10) / 10 : null, memory: u ? u.rssBytes : null };
+    return list.map((i) => {
+      const u = i.pid === null ? undefined : usage.get(i.pid);
+      return {
+        project: i.project,
+        service: i.service,
+        instance: i.index,
+        name: i.name,
+        state: i.state,
+        pid: i.pid,
+        restarts: i.restarts,
+        started_at: i.startedAt === null ? null : new Date(i.startedAt).toISOString(),
+        health:
+          i.health === 'unhealthy' && i.spec.health
+            ? `unhealthy (${i.healthFailures}/${i.spec.health.failures})`
+            : i.health,
+        last_exit: i.lastExit
+          ? { code: i.lastExit.code, signal: i.lastExit.signal, reason: i.lastExit.reason }
+          : null,
+        backoff_ms: i.nextStartAt === null ? null : Math.max(0, i.nextStartAt - now),
+        message: i.message,
+        outdated: this.supervisor.isOutdated(i),
+        status_text: i.statusText,
+        cpu: u ? Math.round(u.cpuPercent * 10) / 10 : null,
+        memory: u ? u.rssBytes : null,
+      };
     });
   }
 

@@ -10,6 +10,8 @@ import { systemClock } from '../../src/clock.js';
 import { loadProjectFromText } from '../../src/config/index.js';
 import type { OutputRouter } from '../../src/engine/output.js';
 import { Supervisor } from '../../src/engine/supervisor.js';
+import { runCheck } from '../../src/probes/check.js';
+import { systemBackend } from '../../src/process/backend.js';
 import { EventJournal } from '../../src/state/journal.js';
 import { fixture, type TempHome, tempHome } from '../helpers/home.js';
 import { waitFor } from '../helpers/wait.js';
@@ -38,12 +40,31 @@ describe('the API', () => {
     journal = new EventJournal(join(home.dir, 'events.jsonl'));
     supervisor = new Supervisor({
       clock: systemClock,
+      process: systemBackend,
+      check: runCheck,
       output: quiet,
       baseEnv: { PATH: process.env.PATH ?? '', CORRAL_TEST_HOME: home.dir },
       emit: (e) => journal.record(e),
     });
     const statuses = (): ProcessStatus[] =>
-      supervisor.statuses().map((s) => ({ ...s, cpu: null, memory: null }));
+      supervisor.list().map((i) => ({
+        project: i.project,
+        service: i.service,
+        instance: i.index,
+        name: i.name,
+        state: i.state,
+        pid: i.pid,
+        restarts: i.restarts,
+        started_at: null,
+        health: i.health,
+        last_exit: i.lastExit,
+        backoff_ms: null,
+        message: i.message,
+        outdated: supervisor.isOutdated(i),
+        status_text: i.statusText,
+        cpu: null,
+        memory: null,
+      }));
     app = buildApi({
       supervisor,
       journal,
