@@ -5,16 +5,18 @@ import type { Timer } from '../clock.js';
 import type { ServiceSpec } from '../config/types.js';
 import { DEFAULTS } from '../defaults.js';
 import type { NotifyMessage } from '../process/notify-socket.js';
+import { takeOver } from './adopt.js';
 import { watchHealth } from './health.js';
 import type { EngineHost, Launched, RawExit } from './host.js';
-import { launchRequest } from './launch.js';
+import { prepareLaunch } from './launch.js';
 import { instanceName } from './names.js';
 import { readNotify, speaksForService } from './notify.js';
 import type { OutputKey } from './output.js';
 import { decide, exitCode } from './policy.js';
-import { untrustedReadyTarget, waitUntilReady } from './readiness.js';
-import type { LiveProcess, ProcessRecord } from './record.js';
+import { checkNothingAnswers, waitUntilReady } from './readiness.js';
+import { type LiveProcess, type ProcessRecord, recordOf } from './record.js';
 import { type CorralEvent, type ExitReason, type ExitStatus, ProcessState } from './states.js';
+import { stopAndWait } from './stopping.js';
 
 export type { ProcessRecord } from './record.js';
 
@@ -127,26 +129,15 @@ export class Instance {
     this.cancelBackoff();
     this.streak = 0;
     this.stopAbandoned = false;
-    const target = untrustedReadyTarget(this.spec);
-    if (target === null) {
-      this.spawn();
-      return;
-    }
-    // before a first start: if something already answers where the ready check looks, the check
-    // would pass for that other process (a service crash-looping on EADDRINUSE would look ready)
-    this.preflight = true;
+    // a first start checks that nothing else answers where its ready check looks
     const generation = ++this.generation;
-    void this.host.check(target.check, this.spec, target.timeoutMs).then((error) => {
+    this.preflight = checkNothingAnswers(this.host, this.spec, this.name, (problem) => {
       if (this.generation !== generation || !this.preflight) return;
       this.preflight = false;
-      if (error === null) {
-        this.failToStart(
-          `${target.where} already answers before ${this.name} started: another process is listening there, so the ready check cannot tell when this one is ready. Stop that process or change the port, then start ${this.service} again`,
-        );
-        return;
-      }
-      this.spawn();
+      if (problem === null) this.spawn();
+      else this.failToStart(problem);
     });
+    if (!this.preflight) this.spawn();
   }
 
   /** Stops the process: stop.signal to its group, SIGKILL after stop.timeout. Resolves once it is gone. */
@@ -194,24 +185,7 @@ export class Instance {
 
   /** What state.json keeps of this process. */
   record(): ProcessRecord {
-    return {
-      name: this.name,
-      project: this.project,
-      service: this.service,
-      instance: this.index,
-      state: this.state,
-      pid: this.pid,
-      start_time: this.startTime,
-      boot_id: this.pid === null ? null : this.host.process.bootId(),
-      started_at: this.startedAt,
-      restarts: this.restarts,
-      streak: this.streak,
-      next_start_at: this.nextStartAt,
-      last_exit: this.lastExit,
-      waiting: this.waiting,
-      message: this.message,
-      health_failures: this.healthFailures,
-    };
+    return recordOf(this, this.pid === null ? null : this.host.process.bootId());
   }
 
   /**
@@ -260,42 +234,19 @@ export class Instance {
     this.pid = live.pid;
     this.startTime = live.startTime;
     this.host.output.reattach(this.outputKey);
-    const id = { pid: live.pid, startTime: live.startTime, bootId: this.host.process.bootId() };
-    const problems: string[] = [];
-    if (this.spec.sockets.length > 0 && this.host.listeners) {
-      try {
-        // the running process kept them; take copies back for its next start
-        this.host.listeners(this.spec, {
-          pid: live.pid,
-          isSameProcess: () => this.host.process.isSameProcess(id),
-        });
-      } catch (e) {
-        problems.push(
-          `its listening sockets could not be taken back (${(e as Error).message}); they are bound anew at its next start`,
-        );
-      }
-    }
-    let resolveExited: () => void = () => {};
-    this.exited = new Promise((resolve) => {
-      resolveExited = resolve;
-    });
-    try {
-      this.unwatch =
-        this.host.watchPid?.(id, () => {
-          this.onExit(generation, { code: null, signal: null }, { unknown: true });
-          resolveExited();
-        }) ?? null;
-    } catch (e) {
-      // alive, but its end cannot be seen: keep it (killing a live service would be worse) and say so
-      problems.push(`its exit cannot be watched (${(e as Error).message}); corral will not see it end`);
-    }
-    const note = problems.length > 0 ? `; ${problems.join('; ')}` : '';
+    const taken = takeOver(this.host, this.spec, live, () =>
+      this.onExit(generation, { code: null, signal: null }, { unknown: true }),
+    );
+    this.exited = taken.exited;
+    this.unwatch = taken.unwatch;
+    const problems = taken.problems.join('; ') || null;
+    const note = problems ? `; ${problems}` : '';
     this.host.emit({ type: 'adopted', ...this.eventBase(), message: `was ${rec.state}${note}` });
     if (rec.state === ProcessState.Starting) {
-      this.setState(ProcessState.Starting, problems.join('; ') || null);
+      this.setState(ProcessState.Starting, problems);
       this.awaitReady(generation);
     } else {
-      this.setState(ProcessState.Running, problems.join('; ') || null);
+      this.setState(ProcessState.Running, problems);
       this.startHealth(rec.health_failures ?? 0); // the failure count carries over
     }
     if (rec.state === ProcessState.Stopping) void this.stop();
@@ -346,63 +297,34 @@ export class Instance {
     return this.notify.path;
   }
 
-  /** A datagram on the notify socket: READY=1, STATUS=, MAINPID=, STOPPING=1, EXTEND_TIMEOUT_USEC=. */
+  /** A datagram on the notify socket, from the process or its session. */
   private onNotify(m: NotifyMessage): void {
     if (this.pid === null || !speaksForService(m, this.pid, this.host.process)) return;
     const asked = readNotify(m.fields);
-    let changed = false;
-    if (asked.status !== undefined) {
-      this.statusText = asked.status;
-      changed = true;
-    }
     if (asked.mainPid !== undefined && asked.mainPid !== this.pid) this.mainPid = asked.mainPid;
     if (asked.extendMs !== undefined) this.extendReady?.(asked.extendMs);
-    if (asked.stopping && this.state === ProcessState.Running) {
+    if (asked.status !== undefined) this.statusText = asked.status;
+    if (asked.stopping && this.state === ProcessState.Running)
       this.message = 'stopping (the service said so)';
-      changed = true;
-    }
     if (asked.ready && this.state === ProcessState.Starting) {
       this.cancelReady?.();
       this.cancelReady = null;
       this.becomeReady();
-      return;
+    } else if (asked.status !== undefined || asked.stopping) {
+      this.changed(this);
     }
-    if (changed) this.changed(this);
   }
 
   private spawn(): void {
-    const spec = this.spec;
-    const credentials = this.host.process.credentials(spec.user, spec.group);
-    if ('error' in credentials) {
-      this.failToStart(credentials.error);
+    const prepared = prepareLaunch(this.host, this.spec, this.index, () => this.notifySocket());
+    if ('error' in prepared) {
+      this.failToStart(prepared.error);
       return;
     }
-    let sockets: Array<{ fd: number; name: string }> = [];
-    if (spec.sockets.length > 0) {
-      try {
-        if (!this.host.listeners)
-          throw new Error('sockets: are passed by the daemon only, not by corral run');
-        sockets = this.host.listeners(spec);
-      } catch (e) {
-        this.failToStart(`could not listen: ${(e as Error).message}`);
-        return;
-      }
-    }
-    const notifySocket = this.notifySocket();
-    const target = this.host.output.prepare(this.outputKey);
-    const request = launchRequest({
-      spec,
-      index: this.index,
-      baseEnv: this.host.baseEnv,
-      credentials,
-      output: target,
-      sockets,
-      notifySocket,
-    });
     this.statusText = null;
     this.mainPid = null;
-    const result = this.host.process.spawn(request);
-    target.release();
+    const result = this.host.process.spawn(prepared.request);
+    prepared.release();
     if ('error' in result) {
       this.failToStart(result.error);
       return;
@@ -542,8 +464,17 @@ export class Instance {
     }
     const clean = raw.signal === null && raw.code !== null && this.spec.successCodes.includes(raw.code);
     const reason: ExitReason = this.killReason ?? (opts.unknown ? 'unknown' : clean ? 'exited' : 'crashed');
+    const suspect = this.suspectReady(now);
     this.lastExit = { code, signal: raw.signal, reason, at: now };
-    this.host.emit({ type: 'exited', ...this.eventBase(), pid, code, signal: raw.signal, reason });
+    this.host.emit({
+      type: 'exited',
+      ...this.eventBase(),
+      pid,
+      code,
+      signal: raw.signal,
+      reason,
+      message: suspect,
+    });
     // a leader that died may leave members of its group behind: they go too
     if (pid !== null && opts.groupSafe !== false) this.host.process.signalGroup(pid, 'SIGKILL');
     const decided = decide(
@@ -551,7 +482,7 @@ export class Instance {
       { code: raw.code, signal: raw.signal, reason, runMs },
       { restarts: this.streak },
     );
-    const causes = [this.killCause, this.suspectReady(now)].filter((c) => c !== null);
+    const causes = [this.killCause, suspect].filter((c) => c !== null);
     const decision =
       causes.length > 0 ? { ...decided, message: `${causes.join('; ')}; ${decided.message}` } : decided;
     this.streak = decision.restarts;
@@ -565,7 +496,13 @@ export class Instance {
       return;
     }
     this.restarts += 1;
-    this.host.emit({ type: 'restart-scheduled', ...this.eventBase(), reason, delay_ms: decision.delayMs });
+    this.host.emit({
+      type: 'restart-scheduled',
+      ...this.eventBase(),
+      reason,
+      delay_ms: decision.delayMs,
+      message: suspect,
+    });
     if (decision.delayMs === 0) {
       this.spawn();
       return;
@@ -598,15 +535,9 @@ export class Instance {
     this.heldExit = null;
     this.setState(ProcessState.Stopping, null);
     this.host.emit({ type: 'stopping', ...this.eventBase() });
-    const { killed, error } = await this.host.process.stopGroup(pid, {
-      signal: this.spec.stop.signal,
-      timeoutMs: this.spec.stop.timeoutMs,
-      exited: this.exited,
-    });
-    if (!(await this.exitedWithin(DEFAULTS.internal.stopExitWaitMs))) {
-      // never saw it end: say so rather than wait forever (a process in disk wait, or not ours to signal)
+    const { gone, killed, why } = await stopAndWait(this.host, pid, this.spec, this.exited);
+    if (!gone) {
       this.stopAbandoned = true;
-      const why = error ?? `still alive ${DEFAULTS.internal.stopExitWaitMs} ms after SIGKILL`;
       const message = `could not stop pid ${pid}: ${why}`;
       this.setState(ProcessState.Failed, message);
       this.host.emit({ type: 'failed', ...this.eventBase(), pid, message });
@@ -621,17 +552,6 @@ export class Instance {
     this.host.emit({ type: 'exited', ...this.eventBase(), pid, code, signal, reason });
     this.setState(ProcessState.Stopped, killed ? `killed after ${this.spec.stop.timeoutMs} ms` : null);
     this.host.emit({ type: 'stopped', ...this.eventBase(), pid, code, signal, reason });
-  }
-
-  /** Whether the process's exit has been seen within `ms`. */
-  private exitedWithin(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = this.host.clock.after(ms, () => resolve(false));
-      void this.exited.then(() => {
-        timer.cancel();
-        resolve(true);
-      });
-    });
   }
 
   /** A state reached by a user's stop with no process to stop: said as an event too. */

@@ -1,9 +1,10 @@
-// What one start of a process is made of, as a pure function of its definition and what the
-// host lent it: the environment (what wins over what), the argv behind any prelude, the stdio and
-// the passed sockets. No I/O here: the backend carries the request out.
+// What one start of a process is made of. prepareLaunch borrows from the host what a start needs
+// (credentials, listening sockets, the notify socket, where output goes); launchRequest is a pure
+// function of those and the definition: the environment (what wins over what), the argv behind any
+// prelude, the stdio and the passed sockets. The backend carries the request out.
 import type { ServiceSpec } from '../config/types.js';
 import { wrapArgv } from '../process/wrapper.js';
-import type { LaunchRequest } from './host.js';
+import type { EngineHost, LaunchRequest } from './host.js';
 
 export interface LaunchInputs {
   spec: ServiceSpec;
@@ -60,4 +61,46 @@ export function launchRequest(inputs: LaunchInputs): LaunchRequest {
   if (credentials.uid !== undefined) request.uid = credentials.uid;
   if (credentials.gid !== undefined) request.gid = credentials.gid;
   return request;
+}
+
+/**
+ * Everything one start of instance `index` needs from the host, as a request; `release` closes
+ * what only the child needs once it is spawned. An error says why it cannot start at all.
+ */
+export function prepareLaunch(
+  host: EngineHost,
+  spec: ServiceSpec,
+  index: number,
+  notifySocket: () => string | null,
+): { request: LaunchRequest; release: () => void } | { error: string } {
+  const credentials = host.process.credentials(spec.user, spec.group);
+  if ('error' in credentials) return { error: credentials.error };
+  let sockets: Array<{ fd: number; name: string }> = [];
+  if (spec.sockets.length > 0) {
+    if (!host.listeners)
+      return { error: 'could not listen: sockets: are passed by the daemon only, not by corral run' };
+    try {
+      sockets = host.listeners(spec);
+    } catch (e) {
+      return { error: `could not listen: ${(e as Error).message}` };
+    }
+  }
+  const notify = notifySocket();
+  const output = host.output.prepare({
+    project: spec.project,
+    service: spec.name,
+    index,
+    instances: spec.instances,
+    logs: spec.logs,
+  });
+  const request = launchRequest({
+    spec,
+    index,
+    baseEnv: host.baseEnv,
+    credentials,
+    output,
+    sockets,
+    notifySocket: notify,
+  });
+  return { request, release: () => output.release() };
 }

@@ -88,11 +88,35 @@ function readyAttemptTimeoutMs(intervalMs: number, timeoutMs: number): number {
 }
 
 /**
+ * Before a first start: if something already answers where the ready check looks, the check would
+ * pass for that other process (a service crash-looping on EADDRINUSE would look ready). Calls
+ * `done(null)` when nothing answers, else `done(why)`. Returns false (and never calls `done`) when
+ * there is nothing to check.
+ */
+export function checkNothingAnswers(
+  host: Pick<EngineHost, 'check'>,
+  spec: ServiceSpec,
+  name: string,
+  done: (problem: string | null) => void,
+): boolean {
+  const target = untrustedReadyTarget(spec);
+  if (target === null) return false;
+  void host.check(target.check, spec, target.timeoutMs).then((error) => {
+    done(
+      error !== null
+        ? null
+        : `${target.where} already answers before ${name} started: another process is listening there, so the ready check cannot tell when this one is ready. Stop that process or change the port, then start ${spec.name} again`,
+    );
+  });
+  return true;
+}
+
+/**
  * The check to run before a first start, when a ready check could be answered by another
  * process (an http or tcp check of a single-instance service that corral does not hold a socket
  * for); null when there is nothing to check.
  */
-export function untrustedReadyTarget(
+function untrustedReadyTarget(
   spec: ServiceSpec,
 ): { check: HealthSpec['check']; where: string; timeoutMs: number } | null {
   const check = spec.ready?.check;

@@ -1,4 +1,5 @@
 // What state.json keeps of one process, so that the next daemon can take up where this one left off.
+import type { Instance } from './instance.js';
 import type { ExitStatus, ProcessState } from './states.js';
 
 export interface ProcessRecord {
@@ -28,4 +29,26 @@ export interface ProcessRecord {
 export interface LiveProcess {
   pid: number;
   startTime: number;
+}
+
+/** The record of an instance; `bootId` is this boot's id while a process runs. */
+export function recordOf(inst: Instance, bootId: string | null): ProcessRecord {
+  return {
+    name: inst.name,
+    project: inst.project,
+    service: inst.service,
+    instance: inst.index,
+    state: inst.state,
+    pid: inst.pid,
+    start_time: inst.startTime,
+    boot_id: bootId,
+    started_at: inst.startedAt,
+    restarts: inst.restarts,
+    streak: inst.streak,
+    next_start_at: inst.nextStartAt,
+    last_exit: inst.lastExit,
+    waiting: inst.waiting,
+    message: inst.message,
+    health_failures: inst.healthFailures,
+  };
 }
