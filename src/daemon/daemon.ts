@@ -11,6 +11,8 @@ import { Supervisor } from '../engine/supervisor.js';
 import { LogHub } from '../logs/index.js';
 import { FifoKeeper } from '../logs/keeper.js';
 import { DaemonOutput } from '../logs/router.js';
+import { runCheck } from '../probes/check.js';
+import { systemBackend } from '../process/backend.js';
 import { EpollLoop } from '../process/event-loop.js';
 import { PidWatcher } from '../process/pidwatch.js';
 import { becomeSubreaper, startReaping, trackNodeChildren } from '../process/reaper.js';
@@ -85,6 +87,8 @@ export class Daemon {
     this.pids = new PidWatcher(this.watcher);
     this.supervisor = new Supervisor({
       clock: systemClock,
+      process: systemBackend,
+      check: runCheck,
       output: this.output,
       baseEnv,
       emit: (event) => this.journal.record(event),

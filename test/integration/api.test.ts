@@ -13,6 +13,8 @@ import { Supervisor } from '../../src/engine/supervisor.js';
 import { LogHub } from '../../src/logs/index.js';
 import { FifoKeeper } from '../../src/logs/keeper.js';
 import { DaemonOutput } from '../../src/logs/router.js';
+import { runCheck } from '../../src/probes/check.js';
+import { systemBackend } from '../../src/process/backend.js';
 import { EventJournal } from '../../src/state/journal.js';
 import { fixture, type TempHome, tempHome } from '../helpers/home.js';
 import { waitFor } from '../helpers/wait.js';
@@ -39,7 +41,14 @@ describe('the API', () => {
     hub = new LogHub({ logger });
     keeper = new FifoKeeper(home.dir, env, logger);
     const output = new DaemonOutput(hub, paths.logsDir, paths.runDir, keeper);
-    supervisor = new Supervisor({ clock: systemClock, output, baseEnv: env, emit: (e) => journal.record(e) });
+    supervisor = new Supervisor({
+      clock: systemClock,
+      process: systemBackend,
+      check: runCheck,
+      output,
+      baseEnv: env,
+      emit: (e) => journal.record(e),
+    });
     controller = new Controller({
       supervisor,
       journal,
