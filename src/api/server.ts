@@ -78,6 +78,11 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
 
   const routes = collectRoutes(app);
 
+  // no body at all means an empty one; a body that is there is validated as it is
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined) req.body = {};
+  });
+
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

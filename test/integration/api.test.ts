@@ -137,6 +137,14 @@ describe('the API', () => {
   });
 
   test('wrong JSON types are refused, never coerced', async () => {
+    const nullBody = await app.inject({
+      method: 'POST',
+      url: '/v1/daemon/shutdown',
+      headers: { 'content-type': 'application/json' },
+      payload: 'null',
+    });
+    assert.equal(nullBody.statusCode, 400);
+    assert.equal(nullBody.json().error.message, 'body: must be object');
     const nullKeep = await app.inject({
       method: 'POST',
       url: '/v1/daemon/shutdown',
@@ -353,7 +361,8 @@ describe('the API', () => {
     });
     assert.equal(badSignal.statusCode, 400);
     assert.equal(badSignal.json().error.code, 'BAD_SIGNAL');
-    const stopped = await app.inject({ method: 'POST', url: '/v1/services/web/stop', payload: {} });
+    const stopped = await app.inject({ method: 'POST', url: '/v1/services/web/stop' });
+    assert.equal(stopped.statusCode, 200, 'no body is an empty body');
     assert.equal(stopped.json()[0].state, 'stopped');
     const notRunning = await app.inject({
       method: 'POST',
