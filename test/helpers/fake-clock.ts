@@ -47,8 +47,34 @@ export class FakeClock implements Clock {
     this.time = end;
   }
 
+  /**
+   * advance() for code that reacts through promises (the engine): before and after each timer,
+   * every pending promise callback runs, so a timer armed by one of them fires in its turn.
+   */
+  async settle(ms: number): Promise<void> {
+    const end = this.time + ms;
+    await flushPromises();
+    for (;;) {
+      this.pending = this.pending.filter((p) => !p.cancelled);
+      const due = this.pending.filter((p) => p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq);
+      if (due.length === 0) break;
+      const next = due[0];
+      this.pending = this.pending.filter((p) => p !== next);
+      this.time = Math.max(this.time, next.at);
+      next.fn();
+      await flushPromises();
+    }
+    this.time = end;
+    await flushPromises();
+  }
+
   /** How many timers are armed and not cancelled. */
   get armed(): number {
     return this.pending.filter((p) => !p.cancelled).length;
   }
+}
+
+/** Lets every pending promise callback (and what it chains) run; a few turns of the check phase, no timer. */
+export async function flushPromises(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

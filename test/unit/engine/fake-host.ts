@@ -2,7 +2,6 @@
 // records, checks that answer what the test says. With it, the supervisor runs crash loops,
 // timeouts and stops in microseconds, and every effect it has can be asserted.
 import { tmpdir } from 'node:os';
-import type { Clock, Timer } from '../../../src/clock.js';
 import { loadProjectFromText } from '../../../src/config/index.js';
 import type { HealthSpec, ProjectSpec, ServiceSpec } from '../../../src/config/types.js';
 import type {
@@ -15,65 +14,7 @@ import type {
 } from '../../../src/engine/host.js';
 import type { OutputKey, OutputRouter } from '../../../src/engine/output.js';
 import type { CorralEvent } from '../../../src/engine/states.js';
-
-/** A clock that only moves on advance(); timers fire in due order, each at its own time. */
-export class FakeClock implements Clock {
-  private time: number;
-  private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-
-  constructor(start = Date.UTC(2026, 0, 1)) {
-    this.time = start;
-  }
-
-  now(): number {
-    return this.time;
-  }
-
-  after(ms: number, fn: () => void): Timer {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.time + Math.max(0, ms), fn });
-    return { cancel: () => this.timers.delete(id) };
-  }
-
-  /** Moves time forward by `ms`, firing every timer that falls due, and what they arm, in order. */
-  async advance(ms: number): Promise<void> {
-    const end = this.time + ms;
-    await flush();
-    for (;;) {
-      const next = this.nextDue(end);
-      if (next === null) break;
-      const [id, timer] = next;
-      this.timers.delete(id);
-      this.time = timer.at;
-      timer.fn();
-      await flush();
-    }
-    this.time = end;
-    await flush();
-  }
-
-  /** Timers still armed. */
-  get pending(): number {
-    return this.timers.size;
-  }
-
-  private nextDue(end: number): [number, { at: number; fn: () => void }] | null {
-    let best: [number, { at: number; fn: () => void }] | null = null;
-    for (const entry of this.timers) {
-      if (entry[1].at > end) continue;
-      if (best === null || entry[1].at < best[1].at || (entry[1].at === best[1].at && entry[0] < best[0])) {
-        best = entry;
-      }
-    }
-    return best;
-  }
-}
-
-/** Lets every pending promise callback run (the engine reacts to exits through promises). */
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
+import { FakeClock } from '../../helpers/fake-clock.js';
 
 /** How a fake process answers a signal. */
 export type Temper = 'obeys' | 'ignores-term' | 'unkillable';

@@ -29,7 +29,7 @@ services:
     max_restarts: 4
 `),
     );
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     const spawnedAt: number[] = [];
     const start = w.clock.now();
     // every process crashes the moment it starts; time moves in 100 ms steps
@@ -39,7 +39,7 @@ services:
         spawnedAt.push(w.clock.now() - start);
         latest.exit({ code: 1, signal: null });
       }
-      await w.clock.advance(100);
+      await w.clock.settle(100);
     }
     const delays = w.eventsOf('restart-scheduled').map((e) => e.delay_ms);
     assert.deepEqual(delays, [0, 1_000, 2_000, 3_000]);
@@ -68,14 +68,14 @@ services:
     backoff: { free: 0, initial: 1s, factor: 2, max: 8s, reset_after: 5s }
 `),
     );
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     w.backend.latest('flaky').exit({ code: 1, signal: null });
-    await w.clock.advance(1_000);
+    await w.clock.settle(1_000);
     w.backend.latest('flaky').exit({ code: 1, signal: null });
-    await w.clock.advance(2_000);
-    await w.clock.advance(6_000); // a long, healthy run
+    await w.clock.settle(2_000);
+    await w.clock.settle(6_000); // a long, healthy run
     w.backend.latest('flaky').exit({ code: 1, signal: null });
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.deepEqual(
       w.eventsOf('restart-scheduled').map((e) => e.delay_ms),
       [1_000, 2_000, 1_000],
@@ -85,12 +85,12 @@ services:
   test('a backoff is cancelled by a stop, and nothing starts when it would have run out', async () => {
     const { w, sup } = world();
     sup.apply(project('name: p\nservices:\n  s:\n    command: [s]\n    backoff: { free: 0, initial: 5s }\n'));
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     w.backend.latest('s').exit({ code: 2, signal: null });
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.equal(only(sup, 's').state, 'backoff');
     await sup.stop([only(sup, 's')]);
-    await w.clock.advance(60_000);
+    await w.clock.settle(60_000);
     assert.equal(w.backend.spawnsOf('s').length, 1);
     assert.equal(only(sup, 's').state, 'stopped');
     assert.deepEqual(w.trace(['stopped']), ['stopped:s:0']);
@@ -110,12 +110,12 @@ services:
     stop: { timeout: 1s }
 `),
     );
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     const first = w.backend.latest('api');
     assert.equal(only(sup, 'api').state, 'starting');
-    await w.clock.advance(2_900);
+    await w.clock.settle(2_900);
     assert.deepEqual(first.signals, [], 'nothing is signalled before the timeout');
-    await w.clock.advance(200);
+    await w.clock.settle(200);
     assert.deepEqual(first.signals, ['SIGTERM']);
     const exited = w.eventsOf('exited', 'api');
     assert.equal(exited.length, 1);
@@ -132,10 +132,10 @@ services:
         'name: p\nservices:\n  api:\n    command: [api]\n    ready: { http: http://127.0.0.1:7002/ }\n',
       ),
     );
-    await w.clock.advance(1_000);
+    await w.clock.settle(1_000);
     assert.equal(only(sup, 'api').state, 'starting');
     w.checks.answers.set('http://127.0.0.1:7002/', null);
-    await w.clock.advance(200);
+    await w.clock.settle(200);
     assert.equal(only(sup, 'api').state, 'running');
     assert.deepEqual(w.trace(['spawned', 'ready']), ['spawned:api:0', 'ready:api:0']);
   });
@@ -152,13 +152,13 @@ services:
 `),
     );
     w.checks.answers.set('127.0.0.1:7003', null);
-    await w.clock.advance(5_000);
+    await w.clock.settle(5_000);
     assert.equal(only(sup, 'web').health, 'healthy');
     w.checks.answers.set('127.0.0.1:7003', 'answered 500');
-    await w.clock.advance(2_000);
+    await w.clock.settle(2_000);
     assert.equal(only(sup, 'web').health, 'unhealthy');
     assert.deepEqual(w.backend.latest('web').signals, [], 'two failures are not enough');
-    await w.clock.advance(1_000);
+    await w.clock.settle(1_000);
     assert.equal(w.eventsOf('health-failed').length, 3);
     assert.equal(w.eventsOf('exited')[0]?.reason, 'health-failed');
     assert.equal(w.backend.spawnsOf('web').length, 2);
@@ -171,7 +171,7 @@ services:
     sup.apply(
       project('name: p\nservices:\n  api:\n    command: [api]\n    ready: { tcp: 127.0.0.1:7004 }\n'),
     );
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     const api = only(sup, 'api');
     assert.equal(w.backend.spawnsOf('api').length, 0, 'not started');
     assert.equal(api.state, 'failed');
@@ -184,13 +184,13 @@ services:
     sup.apply(
       project('name: p\nservices:\n  api:\n    command: [api]\n    ready: { tcp: 127.0.0.1:7005 }\n'),
     );
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     w.checks.answers.set('127.0.0.1:7005', null);
-    await w.clock.advance(200);
+    await w.clock.settle(200);
     assert.equal(only(sup, 'api').state, 'running');
-    await w.clock.advance(40);
+    await w.clock.settle(40);
     w.backend.latest('api').exit({ code: 1, signal: null });
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.match(w.eventsOf('exited')[0].message ?? '', /exited 40 ms after its ready check passed/);
   });
 });
@@ -201,12 +201,12 @@ describe('stopping', () => {
     sup.apply(
       project('name: p\nservices:\n  api:\n    command: [api]\n    ready: { tcp: 127.0.0.1:7006 }\n'),
     );
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     const api = only(sup, 'api');
     assert.equal(api.state, 'starting');
     await sup.stop([api]);
     w.checks.answers.set('127.0.0.1:7006', null);
-    await w.clock.advance(5_000);
+    await w.clock.settle(5_000);
     assert.equal(api.state, 'stopped');
     assert.deepEqual(w.trace(['spawned', 'ready', 'stopping', 'exited', 'stopped']), [
       'spawned:api:0',
@@ -221,18 +221,18 @@ describe('stopping', () => {
     const { w, sup } = world();
     w.backend.tempers.set('slow', 'ignores-term');
     sup.apply(project('name: p\nservices:\n  slow:\n    command: [slow]\n    stop: { timeout: 2s }\n'));
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     const slow = only(sup, 'slow');
     const stopped = sup.stop([slow]);
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.equal(slow.state, 'stopping');
     sup.start([slow]);
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.equal(slow.state, 'stopping', 'the stop goes on');
     assert.match(slow.message ?? '', /starts again once stopped/);
-    await w.clock.advance(2_000);
+    await w.clock.settle(2_000);
     await stopped;
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.equal(w.backend.spawnsOf('slow').length, 2, 'started again');
     assert.equal(slow.state, 'running');
     assert.deepEqual(w.trace(['stopping', 'exited', 'stopped', 'spawned']), [
@@ -250,13 +250,13 @@ describe('stopping', () => {
     const { w, sup } = world();
     w.backend.tempers.set('stuck', 'unkillable');
     sup.apply(project('name: p\nservices:\n  stuck:\n    command: [stuck]\n    stop: { timeout: 1s }\n'));
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     const stuck = only(sup, 'stuck');
     let done = false;
     void sup.stop([stuck]).then(() => {
       done = true;
     });
-    await w.clock.advance(30_000);
+    await w.clock.settle(30_000);
     assert.ok(done, 'the stop resolved');
     assert.equal(stuck.state, 'failed');
     assert.match(stuck.message ?? '', /could not stop pid \d+: still alive \d+ ms after SIGKILL/);
@@ -264,7 +264,7 @@ describe('stopping', () => {
     assert.equal(w.eventsOf('failed').length, 1);
     // when the exit comes after all, it stays stopped and is not restarted
     w.backend.latest('stuck').exit({ code: null, signal: 'SIGKILL' });
-    await w.clock.advance(10_000);
+    await w.clock.settle(10_000);
     assert.equal(stuck.state, 'stopped');
     assert.equal(w.backend.spawnsOf('stuck').length, 1);
   });
@@ -272,9 +272,9 @@ describe('stopping', () => {
   test('stopping an exited process says so in an event', async () => {
     const { w, sup } = world();
     sup.apply(project('name: p\nservices:\n  job:\n    command: [job]\n    restart: never\n'));
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     w.backend.latest('job').exit({ code: 0, signal: null });
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.equal(only(sup, 'job').state, 'exited');
     await sup.stop([only(sup, 'job')]);
     assert.equal(only(sup, 'job').state, 'stopped');
@@ -294,7 +294,7 @@ services:
   web: { command: [web], depends_on: { api: started } }
 `),
     );
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     await sup.removeProject('p');
     assert.deepEqual(w.trace(['stopped']), ['stopped:web:0', 'stopped:api:0', 'stopped:db:0']);
   });
@@ -315,11 +315,11 @@ services:
     depends_on: { db: ready }
 `),
     );
-    await w.clock.advance(1_000);
+    await w.clock.settle(1_000);
     assert.equal(w.backend.spawnsOf('api').length, 0);
     assert.equal(only(sup, 'api').message, 'waiting for db to be ready');
     w.checks.answers.set('127.0.0.1:7007', null);
-    await w.clock.advance(200);
+    await w.clock.settle(200);
     assert.equal(w.backend.spawnsOf('api').length, 1);
     assert.deepEqual(w.trace(['ready', 'spawned']), [
       'spawned:db:0',
@@ -339,11 +339,11 @@ services:
     const { w, sup } = world();
     sup.apply(project(yaml(0)));
     sup.apply(project(yaml(1)));
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     const [ok, bad] = w.backend.spawnsOf('migrate');
     ok.exit({ code: 0, signal: null });
     bad.exit({ code: 1, signal: null });
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.equal(w.backend.spawnsOf('api').length, 1, 'only the project whose migrate succeeded');
     assert.equal(only(sup, 'p0/api').state, 'running');
     assert.equal(only(sup, 'p1/api').message, 'waiting for migrate (succeeded), but migrate is exited');
@@ -363,17 +363,17 @@ services:
     const { w, sup } = world();
     w.checks.answers.set('http://127.0.0.1:7008/', null);
     sup.apply(project(yaml('v1')));
-    await w.clock.advance(1_000);
+    await w.clock.settle(1_000);
     w.events.length = 0;
     w.checks.answers.delete('http://127.0.0.1:7008/');
     const result = sup.apply(project(yaml('v2')));
     assert.deepEqual(result.changed, ['web']);
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     const outdated = () => sup.resolve('web').filter((i) => sup.isOutdated(i)).length;
     assert.equal(outdated(), 2, 'the others wait for their turn');
     assert.equal(w.backend.spawnsOf('web v2').length, 1);
     w.checks.answers.set('http://127.0.0.1:7008/', null);
-    await w.clock.advance(1_000);
+    await w.clock.settle(1_000);
     assert.deepEqual(w.trace(['stopping', 'ready']), [
       'stopping:web:0',
       'ready:web:0',
@@ -417,7 +417,7 @@ describe('adoption', () => {
     assert.equal(api.restarts, 2);
     assert.equal(w.backend.processes.length, 0, 'nothing spawned');
     w.watched.get(4242)?.();
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.equal(w.eventsOf('exited')[0].reason, 'unknown');
     assert.equal(w.backend.processes.length, 1, 'restarted by the policy');
     assert.equal(api.restarts, 3);
@@ -427,7 +427,7 @@ describe('adoption', () => {
     const { w, sup } = world();
     w.unwatchable.set(4242, 'pidfd_open: EMFILE: too many open files');
     sup.restore(spec, [record()], () => ({ pid: 4242, startTime: 1 }));
-    await w.clock.advance(1_000);
+    await w.clock.settle(1_000);
     const api = only(sup, 'api');
     assert.equal(api.state, 'running');
     assert.equal(api.pid, 4242);
@@ -440,7 +440,7 @@ describe('adoption', () => {
   test('a process that died while no daemon ran is handled once, without signalling its old group', async () => {
     const { w, sup } = world();
     sup.restore(spec, [record()], () => null);
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.equal(w.eventsOf('exited').length, 1);
     assert.equal(w.eventsOf('exited')[0].reason, 'unknown');
     assert.equal(w.backend.processes.length, 1, 'one new start');
@@ -454,7 +454,7 @@ describe('adoption', () => {
   test('a process that was being stopped and died meanwhile ends stopped', async () => {
     const { w, sup } = world();
     sup.restore(spec, [record('stopping')], () => null);
-    await w.clock.advance(0);
+    await w.clock.settle(0);
     assert.equal(only(sup, 'api').state, 'stopped');
     assert.equal(w.backend.processes.length, 0);
   });
