@@ -52,11 +52,16 @@ export function tempHome(prefix = 'corral-test-'): TempHome {
           }
         }
       }
-      for (const pid of pidsMarkedWith(dir)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
+      // a process that forked between one sweep and its kill is caught by the next sweep
+      for (let round = 0; round < 10; round++) {
+        const marked = pidsMarkedWith(dir);
+        if (marked.length === 0) break;
+        for (const pid of marked) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
         }
       }
       rmSync(dir, { recursive: true, force: true });
