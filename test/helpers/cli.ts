@@ -1,4 +1,6 @@
-// Runs the built `corral` CLI as a user would, against a temporary home.
+// Runs the built `corral` CLI as a user would, against a temporary home; a test's setup (a home
+// of its own, a project up); and psJson/waitForState, which ask the daemon over its socket
+// (daemon-api.ts) instead of starting the CLI for every look.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -125,7 +127,7 @@ export function waitForState(
   });
 }
 
-/** A fresh CLI environment for test `t`, cleaned up (daemon stopped, processes killed) when it ends. */
+/** A fresh CLI environment for test `t`; when it ends, the daemon and every process it started are killed. */
 export function homeFor(t: TestContext): CliEnv {
   const c = cliEnv();
   t.after(() => c.cleanup());
