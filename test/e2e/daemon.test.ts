@@ -1,10 +1,12 @@
 // The daemon as a process: one per home, stale sockets, SIGTERM, logs -f through the CLI.
+// The tests that take `t` have a home of their own; the others share the describe's.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type CliEnv, cliEnv, psJson, waitForState } from '../helpers/cli.js';
+import { type CliEnv, cliEnv, homeFor, psJson, upProject, waitForState } from '../helpers/cli.js';
+import { clientOf } from '../helpers/daemon-api.js';
 import { CLI, fixture } from '../helpers/home.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -19,7 +21,8 @@ describe('the daemon', () => {
     await c.cleanup();
   });
 
-  test('the CLI starts it; the socket is 0600 in a 0700 home; a second daemon is refused', async () => {
+  test('the CLI starts it; the socket is 0600 in a 0700 home; a second daemon is refused', async (t) => {
+    const c = homeFor(t);
     const status = await c.corral(['daemon', 'status']);
     assert.equal(status.code, 3, 'no daemon yet');
     const ps = await c.corral(['ps']);
@@ -34,14 +37,17 @@ describe('the daemon', () => {
     assert.equal((await c.corral(['daemon', 'status'])).code, 0, 'the first one is unharmed');
   });
 
-  test('logs -f follows a service as it writes', async () => {
-    c.writeConfig(`
+  test('logs -f follows a service as it writes', async (t) => {
+    const c = await upProject(
+      t,
+      `
 name: talk
 services:
   ticker:
     command: ["/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.05; done"]
-`);
-    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+`,
+      { wait: false },
+    );
     await waitForState(c, 'talk/ticker:0', 'running');
     const follower = c.spawnCorral(['logs', '-f', 'ticker', '-n', '1']);
     const seen = await waitFor(
@@ -59,16 +65,19 @@ services:
     assert.match(tail.stdout, /^tick \d+$/m);
   });
 
-  test('rotation at max_size keeps `keep` files; no line is lost or split across files', async () => {
-    c.writeConfig(`
+  test('rotation at max_size keeps `keep` files; no line is lost or split across files', async (t) => {
+    const c = await upProject(
+      t,
+      `
 name: chatty
 services:
   printer:
     command: [${node}, ${fixture('print-lines.mjs')}, "40000", "--vary"]
     restart: never
     logs: { max_size: 64KB, keep: 3 }
-`);
-    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+`,
+      { wait: false },
+    );
     await waitForState(c, 'chatty/printer:0', 'exited');
     const base = join(c.env.CORRAL_HOME!, 'logs', 'chatty', 'printer.log');
     const files = [`${base}.3`, `${base}.2`, `${base}.1`, base];
@@ -86,11 +95,21 @@ services:
       assert.equal(numbers[i], numbers[i - 1] + 1, `line after ${numbers[i - 1]}`);
   });
 
-  test('SIGTERM to the daemon stops the services and exits 0', async () => {
+  test('SIGTERM to the daemon stops every service, then the daemon exits', async (t) => {
+    const c = await upProject(
+      t,
+      `
+name: calm
+services:
+  web:
+    command: [${node}, ${fixture('forever.mjs')}]
+    instances: 2
+`,
+    );
     const home = c.env.CORRAL_HOME!;
     const rows = await psJson(c);
     const pids = rows.flatMap((r) => (r.pid === null ? [] : [r.pid]));
-    assert.ok(pids.length > 0);
+    assert.equal(pids.length, 2);
     const daemonPid = Number(readFileSync(join(home, 'daemon.pid'), 'utf8'));
     process.kill(daemonPid, 'SIGTERM');
     await waitFor(
@@ -109,7 +128,8 @@ services:
     assert.equal(JSON.parse(lastEvent).type, 'daemon-stopped');
   });
 
-  test('a stale socket from a SIGKILLed daemon is cleaned up by the next one', async () => {
+  test('a stale socket from a SIGKILLed daemon is cleaned up by the next one', async (t) => {
+    const c = homeFor(t);
     const home = c.env.CORRAL_HOME!;
     assert.equal((await c.corral(['ps'])).code, 0);
     const pid = Number(readFileSync(join(home, 'daemon.pid'), 'utf8'));
@@ -132,11 +152,11 @@ services:
     assert.notEqual(now, pid);
   });
 
-  test('daemon start --foreground runs attached until SIGTERM, exit 0', async () => {
-    await c.corral(['daemon', 'stop']);
+  test('daemon start --foreground runs attached until SIGTERM, exit 0', async (t) => {
+    const c = homeFor(t);
     const child = spawn(node, [CLI, 'daemon', 'start', '--foreground'], { env: c.env, stdio: 'ignore' });
     c.home.track(child.pid!);
-    await waitFor(async () => (await c.corral(['daemon', 'status'])).code === 0, { what: 'daemon up' });
+    await waitFor(() => clientOf(c).health(), { what: 'daemon up' });
     c.writeConfig(`
 name: fg
 services:

@@ -2,22 +2,15 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { type CliEnv, cliEnv, psJson, waitForState } from '../helpers/cli.js';
+import { describe, test } from 'node:test';
+import { homeFor, psJson, upProject, waitForState } from '../helpers/cli.js';
 import { fixture } from '../helpers/home.js';
 
 const node = process.execPath;
 
 describe('bad input', () => {
-  let c: CliEnv;
-  before(() => {
-    c = cliEnv();
-  });
-  after(async () => {
-    await c.cleanup();
-  });
-
-  test('a config with three mistakes prints three FILE:LINE:COL errors, exit 2, and starts no daemon', async () => {
+  test('a config with three mistakes prints three FILE:LINE:COL errors, exit 2, and starts no daemon', async (t) => {
+    const c = homeFor(t);
     const file = c.writeConfig(
       [
         'name: bad',
@@ -50,14 +43,17 @@ describe('bad input', () => {
     assert.equal(check.stderr.split('\n').filter((l) => l.startsWith(`${file}:`)).length, 3);
   });
 
-  test('an invalid edit of a running project changes nothing', async () => {
-    c.writeConfig(`
+  test('an invalid edit of a running project changes nothing', async (t) => {
+    const c = await upProject(
+      t,
+      `
 name: steady
 services:
   web:
     command: [${node}, ${fixture('forever.mjs')}]
-`);
-    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+`,
+      { wait: false },
+    );
     const before = await waitForState(c, 'steady/web:0', 'running');
     c.writeConfig(`
 name: steady
@@ -74,7 +70,8 @@ services:
     assert.equal(after.state, 'running');
   });
 
-  test('unknown service, bad signal and bad duration are usage errors (exit 2) that say what was expected', async () => {
+  test('unknown service, bad signal and bad duration are usage errors (exit 2) that say what was expected', async (t) => {
+    const c = homeFor(t);
     const unknown = await c.corral(['restart', 'nosuch']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /No service named "nosuch"/);
@@ -90,13 +87,15 @@ services:
     assert.equal(badNumber.code, 2);
   });
 
-  test('no config file here is a clear error, exit 2', async () => {
+  test('no config file here is a clear error, exit 2', async (t) => {
+    const c = homeFor(t);
     const r = await c.corral(['up'], { cwd: c.home.dir });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /corral\.yaml/);
   });
 
-  test('an unwritable home is reported with its path', async () => {
+  test('an unwritable home is reported with its path', async (t) => {
+    const c = homeFor(t);
     const r = await c.corral(['ps'], { env: { CORRAL_HOME: '/proc/corral-home' } });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /\/proc\/corral-home/);

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { type CliEnv, cliEnv, waitForState } from '../helpers/cli.js';
+import { describe, test } from 'node:test';
+import { homeFor, upProject, waitForState } from '../helpers/cli.js';
 import { CLI, fixture } from '../helpers/home.js';
 import { procStat, zombiesOf } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
@@ -13,23 +13,18 @@ import { waitFor } from '../helpers/wait.js';
 const node = process.execPath;
 
 describe('reaping', () => {
-  let c: CliEnv;
-  before(() => {
-    c = cliEnv();
-  });
-  after(async () => {
-    await c.cleanup();
-  });
-
-  test('a daemonizing service: its orphan is reparented to the daemon and reaped when it dies', async () => {
-    c.writeConfig(`
+  test('a daemonizing service: its orphan is reparented to the daemon and reaped when it dies', async (t) => {
+    const c = await upProject(
+      t,
+      `
 name: reap
 services:
   forks:
     command: [${node}, ${fixture('daemonize.mjs')}]
     restart: never
-`);
-    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+`,
+      { wait: false },
+    );
     await waitForState(c, 'reap/forks:0', 'exited');
     const log = join(c.env.CORRAL_HOME!, 'logs', 'reap', 'forks.log');
     const { orphan } = JSON.parse(readFileSync(log, 'utf8').trim().split('\n')[0]) as { orphan: number };
@@ -48,6 +43,7 @@ services:
       t.skip('needs root and unshare (util-linux) to make a PID namespace');
       return;
     }
+    const c = homeFor(t);
     c.writeConfig(`
 name: pid1
 services:

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { type CliEnv, cliEnv } from '../helpers/cli.js';
+import { describe, test } from 'node:test';
+import { type CliEnv, homeFor } from '../helpers/cli.js';
 import { fixture } from '../helpers/home.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -15,15 +15,8 @@ function exitOf(child: ReturnType<CliEnv['spawnCorral']>): Promise<number | null
 }
 
 describe('corral run', () => {
-  let c: CliEnv;
-  before(() => {
-    c = cliEnv();
-  });
-  after(async () => {
-    await c.cleanup();
-  });
-
-  test('prefixes every line with its service; SIGINT stops in reverse order and exits 0', async () => {
+  test('prefixes every line with its service; SIGINT stops in reverse order and exits 0', async (t) => {
+    const c = homeFor(t);
     c.writeConfig(`
 name: fg
 services:
@@ -47,7 +40,8 @@ services:
     assert.equal(existsSync(join(c.env.CORRAL_HOME!, 'corral.sock')), false, 'no daemon was involved');
   });
 
-  test('--exit-with exits with that service’s code and stops the rest', async () => {
+  test('--exit-with exits with that service’s code and stops the rest', async (t) => {
+    const c = homeFor(t);
     c.writeConfig(`
 name: job
 services:
@@ -63,7 +57,8 @@ services:
     assert.match(child.output(), /stopped +job\/side:0/);
   });
 
-  test('a run whose services all end by themselves exits, 0 when they ended cleanly', async () => {
+  test('a run whose services all end by themselves exits, 0 when they ended cleanly', async (t) => {
+    const c = homeFor(t);
     c.writeConfig(`
 name: once
 services:
@@ -79,7 +74,8 @@ services:
     assert.match(child.output(), /^b +\| from b$/m);
   });
 
-  test('signals other than SIGINT/SIGTERM are passed on; a second SIGINT forces an exit (130)', async () => {
+  test('signals other than SIGINT/SIGTERM are passed on; a second SIGINT forces an exit (130)', async (t) => {
+    const c = homeFor(t);
     c.writeConfig(`
 name: sig
 services:

@@ -2,11 +2,11 @@
 // refuse no connection, and a daemon restart keeps them.
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
-import { after, before, describe, test } from 'node:test';
-import { type CliEnv, cliEnv, psJson, waitForState } from '../helpers/cli.js';
+import { describe, test } from 'node:test';
+import { psJson, upProject, waitForState } from '../helpers/cli.js';
+import { waitForRow } from '../helpers/daemon-api.js';
 import { fixture } from '../helpers/home.js';
 import { freePort } from '../helpers/port.js';
-import { waitFor } from '../helpers/wait.js';
 
 function hit(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -49,26 +49,20 @@ function load(port: number): { stop(): Promise<{ ok: number; failed: number; err
   };
 }
 
-describe('listening sockets', () => {
-  let c: CliEnv;
-  before(() => {
-    c = cliEnv();
-  });
-  after(async () => {
-    await c.cleanup();
-  });
-
-  test('10 restarts under load: 0 failed requests; LISTEN_PID is the service’s own pid', async () => {
-    const port = await freePort();
-    c.writeConfig(`
+/** A project whose one service serves HTTP on the socket corral binds for it on `port`. */
+const served = (port: number): string => `
 name: sock
 services:
   web:
     command: [${process.execPath}, ${fixture('listen-http.mjs')}]
     sockets: [tcp://127.0.0.1:${port}]
     ready: { log: ready }
-`);
-    assert.equal((await c.corral(['up', '--wait'])).code, 0);
+`;
+
+describe('listening sockets', () => {
+  test('10 restarts under load: 0 failed requests; LISTEN_PID is the service’s own pid', async (t) => {
+    const port = await freePort();
+    const c = await upProject(t, served(port));
     const first = await waitForState(c, 'sock/web:0', 'running');
     assert.equal(
       await hit(port),
@@ -90,19 +84,20 @@ services:
     console.log(`# sockets: ${result.ok} requests, ${result.failed} failed, across 10 restarts`);
   });
 
-  test('the sockets survive a daemon restart: the service keeps serving, the next start gets them back', async () => {
-    const port = Number(
-      /tcp:\/\/127\.0\.0\.1:(\d+)/.exec((await c.corral(['inspect', 'web', '--json'])).stdout)![1],
+  test('the sockets survive a daemon restart: the service keeps serving, the next start gets them back', async (t) => {
+    const port = await freePort();
+    const c = await upProject(t, served(port));
+    assert.match(
+      (await c.corral(['inspect', 'web', '--json'])).stdout,
+      new RegExp(`tcp://127\\.0\\.0\\.1:${port}`),
     );
     const before = (await psJson(c)).find((p) => p.name === 'sock/web:0')!;
     assert.equal((await c.corral(['daemon', 'restart'])).code, 0);
     assert.equal(await hit(port), before.pid, 'the same process serves');
     assert.equal((await c.corral(['restart', 'web'])).code, 0);
-    const after = await waitFor(
-      async () =>
-        (await psJson(c)).find(
-          (p) => p.name === 'sock/web:0' && p.state === 'running' && p.pid !== before.pid,
-        ),
+    const after = await waitForRow(
+      c,
+      (p) => p.name === 'sock/web:0' && p.state === 'running' && p.pid !== before.pid,
       { what: 'a new process' },
     );
     assert.equal(await hit(port), after.pid, 'the new process serves on the socket taken back');

@@ -1,11 +1,14 @@
 // The daemon survives itself: killed, restarted or fed a bad state file, it takes its services up
 // again by identity; nothing restarts that still runs, nothing runs twice, no line is lost.
+// Each test has a home of its own. Waiting on the API never starts a daemon: where a test needs
+// one back, it runs a CLI command, as a user would.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { type CliEnv, cliEnv, psJson, waitForState } from '../helpers/cli.js';
+import { describe, test } from 'node:test';
+import { type CliEnv, homeFor, psJson, upProject, waitForState } from '../helpers/cli.js';
+import { type DaemonEvent, daemonEvents, type ServiceRow, waitUntil } from '../helpers/daemon-api.js';
 import { fixture, pidsMarkedWith } from '../helpers/home.js';
 import { groupOf, isGone } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
@@ -33,29 +36,16 @@ function isKeeper(pid: number): boolean {
   }
 }
 
-interface Ev {
-  type: string;
-  service: string | null;
-  instance: number | null;
-  pid: number | null;
-  reason: string | null;
-  time: string;
-}
-
-async function events(c: CliEnv): Promise<Ev[]> {
-  return JSON.parse((await c.corral(['events', '--json'])).stdout) as Ev[];
+/** `ps --json` run by the CLI, which starts a daemon when none answers. */
+async function psByCli(c: CliEnv): Promise<ServiceRow[]> {
+  const r = await c.corral(['ps', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as ServiceRow[];
 }
 
 describe('no line is lost when the daemon is SIGKILLed', () => {
-  let c: CliEnv;
-  before(() => {
-    c = cliEnv();
-  });
-  after(async () => {
-    await c.cleanup();
-  });
-
-  test('200,000 numbered lines, daemon killed in the middle, five times: every line once, in order', async () => {
+  test('200,000 numbered lines, daemon killed in the middle, five times: every line once, in order', async (t) => {
+    const c = homeFor(t);
     const total = 200_000;
     for (let round = 1; round <= 5; round++) {
       const service = `p${round}`;
@@ -75,17 +65,20 @@ services:
         readFileSync(join(c.env.CORRAL_HOME!, 'events.jsonl'), 'utf8')
           .trim()
           .split('\n')
-          .map((l) => JSON.parse(l) as Ev)
+          .map((l) => JSON.parse(l) as DaemonEvent)
           .find((e) => e.type === 'spawned' && e.service === service)?.pid ?? undefined;
       const writerPid = await waitFor(spawnedPid, { what: `${service} to be spawned` });
-      await waitFor(() => existsSync(log) && readFileSync(log).length > (late ? 500_000 : 50_000), {
+      // the writer sleeps 1 ms every 4 KB (about 1.3 MB in all): past 500 KB it has at least
+      // 200 ms of output left, a wide margin over the step from this check to the kill
+      await waitFor(() => existsSync(log) && statSync(log).size > (late ? 500_000 : 50_000), {
         what: 'output under way',
       });
       await killDaemon(c);
       const midway = readFileSync(log, 'latin1').split('\n').length;
       assert.ok(midway < total, `round ${round}: the writer was still writing when the daemon died`);
       if (late) await waitFor(() => isGone(writerPid), { what: 'the writer to finish with no daemon' });
-      await waitForState(c, `lines/${service}:0`, 'exited', 60_000); // any command brings a daemon back
+      assert.equal((await c.corral(['daemon', 'start'])).code, 0);
+      await waitForState(c, `lines/${service}:0`, 'exited', 60_000);
       const lines = readFileSync(log, 'latin1').split('\n');
       assert.equal(lines.pop(), '', 'the file ends with a newline');
       assert.equal(lines.length, total, `round ${round}: ${lines.length} lines`);
@@ -97,15 +90,8 @@ services:
 });
 
 describe('adoption after kill -9 of the daemon', () => {
-  let c: CliEnv;
-  before(() => {
-    c = cliEnv();
-  });
-  after(async () => {
-    await c.cleanup();
-  });
-
-  test('20 services (multi-instance, in backoff, mid-stop) keep their pids and counters; nothing is duplicated', async () => {
+  test('20 services (multi-instance, in backoff, mid-stop) keep their pids and counters; nothing is duplicated', async (t) => {
+    const c = homeFor(t);
     const singles = Array.from(
       { length: 16 },
       (_, i) => `  s${i}:\n    command: [${node}, ${fixture('forever.mjs')}]`,
@@ -129,15 +115,15 @@ ${singles.join('\n')}
 `);
     assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
     await waitForState(c, 'many/flaky:0', 'backoff');
-    await waitFor(
+    await waitUntil(
+      c,
       async () => (await psJson(c)).filter((p) => p.state === 'running').length === 16 + 3 + 2 + 1,
       { what: 'every other process running' },
     );
-    await waitFor(
+    await waitUntil(
+      c,
       async () => (await psJson(c)).every((p) => p.name !== 'many/multi:0' || groupOf(p.pid!).length === 2),
-      {
-        what: 'forkers to have their children',
-      },
+      { what: 'forkers to have their children' },
     );
     // stop `stubborn` (it ignores SIGTERM: the stop takes its 3 s timeout) and kill the daemon meanwhile
     const stopping = c.spawnCorral(['stop', 'stubborn']);
@@ -152,7 +138,7 @@ ${singles.join('\n')}
     await killDaemon(c);
     stopping.kill('SIGKILL');
 
-    const afterRows = await psJson(c); // a new daemon, started by this command
+    const afterRows = await psByCli(c); // a new daemon, started by this command
     for (const b of beforeRows) {
       const a = afterRows.find((r) => r.name === b.name)!;
       assert.equal(a.restarts, b.restarts, `${b.name}: restart count unchanged`);
@@ -167,7 +153,7 @@ ${singles.join('\n')}
       'backoff',
       'still waiting out its backoff',
     );
-    const adopted = (await events(c))
+    const adopted = (await daemonEvents(c))
       .filter((e) => e.type === 'adopted')
       .map((e) => `${e.service}:${e.instance}`);
     assert.equal(adopted.length, 16 + 3 + 2 + 1, 'an adopted event for each live process');
@@ -183,7 +169,7 @@ ${singles.join('\n')}
       now.sort((a, b) => a - b),
       servicePids.filter((p) => p !== stubbornPid).sort((a, b) => a - b),
     );
-    const spawnedAfter = (await events(c)).filter((e) => e.type === 'spawned' && e.time >= killedAt);
+    const spawnedAfter = (await daemonEvents(c)).filter((e) => e.type === 'spawned' && e.time >= killedAt);
     assert.deepEqual(
       spawnedAfter.map((e) => e.service),
       [],
@@ -193,43 +179,29 @@ ${singles.join('\n')}
 });
 
 describe('what happened while no daemon ran', () => {
-  let c: CliEnv;
-  let bystander: ChildProcess | null = null;
-  before(() => {
-    c = cliEnv();
-  });
-  after(async () => {
-    if (bystander?.pid) {
-      try {
-        process.kill(-bystander.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    await c.cleanup();
-  });
-
-  test('a service killed while no daemon runs is restarted by the next daemon, once', async () => {
-    c.writeConfig(`
+  const gap = `
 name: gap
 services:
   web:
     command: [${node}, ${fixture('forever.mjs')}]
   api:
     command: [${node}, ${fixture('forever.mjs')}]
-`);
-    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
+`;
+
+  test('a service killed while no daemon runs is restarted by the next daemon, once', async (t) => {
+    const c = await upProject(t, gap, { wait: false });
     const web = await waitForState(c, 'gap/web:0', 'running');
     const api = await waitForState(c, 'gap/api:0', 'running');
     assert.equal((await c.corral(['daemon', 'stop', '--keep-services'])).code, 0);
     process.kill(web.pid!, 'SIGKILL');
     await waitFor(() => isGone(web.pid!), { what: 'web to die' });
+    await psByCli(c); // the next daemon
     const again = await waitForState(c, 'gap/web:0', 'running');
     assert.notEqual(again.pid, web.pid);
     assert.equal(again.restarts, web.restarts + 1);
     const rows = await psJson(c);
     assert.equal(rows.find((r) => r.name === 'gap/api:0')!.pid, api.pid, 'the live one was adopted');
-    const list = await events(c);
+    const list = await daemonEvents(c);
     const exits = list.filter((e) => e.service === 'web' && e.type === 'exited' && e.pid === web.pid);
     assert.equal(exits.length, 1);
     assert.equal(exits[0].reason, 'unknown');
@@ -243,14 +215,15 @@ services:
     assert.match(status.stdout, /found 1 dead.*gap\/web:0/);
   });
 
-  test('a recorded pid that now belongs to another process is neither adopted nor signalled', async () => {
+  test('a recorded pid that now belongs to another process is neither adopted nor signalled', async (t) => {
+    const c = await upProject(t, gap, { wait: false });
     const row = await waitForState(c, 'gap/web:0', 'running');
     assert.equal((await c.corral(['daemon', 'stop', '--keep-services'])).code, 0);
     process.kill(row.pid!, 'SIGKILL');
     await waitFor(() => isGone(row.pid!), { what: 'web to die' });
     // an unrelated process group leader that notes every signal it gets
     const notes = join(c.home.dir, 'bystander.txt');
-    bystander = spawn(
+    const bystander = spawn(
       node,
       [
         '-e',
@@ -258,50 +231,45 @@ services:
       ],
       { detached: true, stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    await new Promise((resolve) => bystander!.stdout!.once('data', resolve));
+    c.home.track(bystander.pid!);
+    await new Promise((resolve) => bystander.stdout!.once('data', resolve));
     const stateFile = join(c.env.CORRAL_HOME!, 'state.json');
     const state = JSON.parse(readFileSync(stateFile, 'utf8'));
     const rec = state.processes.find((p: { name: string }) => p.name === 'gap/web:0');
     rec.pid = bystander.pid; // as if the pid had been reused: same number, another start time
     writeFileSync(stateFile, JSON.stringify(state));
+    await psByCli(c); // the next daemon
     const again = await waitForState(c, 'gap/web:0', 'running');
     assert.notEqual(again.pid, bystander.pid, 'the impostor was not adopted');
     assert.equal(isGone(bystander.pid!), false, 'the impostor still runs');
     assert.equal(existsSync(notes), false, 'and got no signal');
   });
 
-  test('a corrupt state.json is set aside with a clear message; the services are still found', async () => {
+  test('a corrupt state.json is set aside with a clear message; the services are still found', async (t) => {
+    const c = await upProject(t, gap, { wait: false });
+    await waitForState(c, 'gap/web:0', 'running');
+    await waitForState(c, 'gap/api:0', 'running');
     const rows = await psJson(c);
     assert.equal((await c.corral(['daemon', 'stop', '--keep-services'])).code, 0);
     const stateFile = join(c.env.CORRAL_HOME!, 'state.json');
     writeFileSync(stateFile, '{"version": 1, "projects": [ {"na');
-    const status = await c.corral(['ps', '--json']);
-    assert.equal(status.code, 0, status.stderr);
+    const after = await psByCli(c);
     const aside = readdirSync(c.env.CORRAL_HOME!).filter((f) => f.startsWith('state.json.corrupt-'));
     assert.equal(aside.length, 1);
     const daemon = await c.corral(['daemon', 'status']);
     assert.match(daemon.stdout, /cannot be trusted \(not JSON.*moved to .*state\.json\.corrupt-/);
-    const after = JSON.parse(status.stdout) as typeof rows;
-    for (const r of rows.filter((x) => x.state === 'running')) {
+    for (const r of rows) {
       assert.equal(after.find((x) => x.name === r.name)?.pid, r.pid, `${r.name} found by proof of ownership`);
     }
   });
 });
 
 describe('daemon restart', () => {
-  let c: CliEnv;
-  before(() => {
-    c = cliEnv();
-  });
-  after(async () => {
-    await c.cleanup();
-  });
-
-  test('with 100 services running, none is restarted', async () => {
+  test('with 100 services running, none is restarted', async (t) => {
     const services = Array.from({ length: 100 }, (_, i) => `  s${i}:\n    command: [sleep, "100000"]`);
-    c.writeConfig(`name: hundred\nservices:\n${services.join('\n')}\n`);
-    assert.equal((await c.corral(['up', '--no-wait'])).code, 0);
-    const rows = await waitFor(
+    const c = await upProject(t, `name: hundred\nservices:\n${services.join('\n')}\n`, { wait: false });
+    const rows = await waitUntil(
+      c,
       async () => {
         const list = await psJson(c);
         return list.length === 100 && list.every((p) => p.state === 'running') ? list : null;
@@ -322,15 +290,8 @@ describe('daemon restart', () => {
 });
 
 describe('daemons racing for one home', () => {
-  let c: CliEnv;
-  before(() => {
-    c = cliEnv();
-  });
-  after(async () => {
-    await c.cleanup();
-  });
-
-  test('four commands at once on a fresh home: all succeed, one daemon runs', async () => {
+  test('four commands at once on a fresh home: all succeed, one daemon runs', async (t) => {
+    const c = homeFor(t);
     const results = await Promise.all([1, 2, 3, 4].map(() => c.corral(['ps', '--json'])));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     const daemons = pidsMarkedWith(c.home.dir).filter((pid) => {

@@ -1,9 +1,13 @@
-// Runs the built `corral` CLI as a user would, against a temporary home.
+// Runs the built `corral` CLI as a user would, against a temporary home; a test's setup (a home
+// of its own, a project up); and psJson/waitForState, which ask the daemon over its socket
+// (daemon-api.ts) instead of starting the CLI for every look.
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { type DaemonHome, type ServiceRow, services, waitForRow } from './daemon-api.js';
 import { CLI, type TempHome, tempHome } from './home.js';
-import { waitFor } from './wait.js';
 
 export interface CliResult {
   code: number | null;
@@ -26,7 +30,7 @@ export interface CliEnv {
   cleanup(): Promise<void>;
 }
 
-/** A fresh home and project directory; cleanup stops the daemon and kills everything started. */
+/** A fresh home and project directory; cleanup kills the daemon and everything started. */
 export function cliEnv(): CliEnv {
   const home = tempHome();
   const projectDir = join(home.dir, 'project');
@@ -95,37 +99,53 @@ export function cliEnv(): CliEnv {
     },
     async cleanup() {
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-      try {
-        await corral(['daemon', 'stop'], { timeoutMs: 15_000 });
-      } catch {
-        // the marked-pid sweep below takes care of it
-      }
+      // no graceful `daemon stop` (a Node start-up, and a wait for every stop timeout): the
+      // daemon, its services and whatever they started all carry the home's mark, and go at once
       home.cleanup();
     },
   };
 }
 
-/** `ps --json`, parsed. */
-export async function psJson(
-  c: CliEnv,
-): Promise<
-  Array<Record<string, unknown> & { name: string; state: string; pid: number | null; restarts: number }>
-> {
-  const r = await c.corral(['ps', '--json']);
-  if (r.code !== 0) throw new Error(`ps failed (${r.code}): ${r.stderr}`);
-  return JSON.parse(r.stdout);
+/**
+ * The rows `ps --json` prints, asked of the daemon over its socket (GET /v1/services) rather
+ * than by starting the CLI; a test of the CLI's own output runs `c.corral(['ps', '--json'])`.
+ */
+export function psJson(c: DaemonHome): Promise<ServiceRow[]> {
+  return services(c);
 }
 
-/** Waits until ps shows `name` in `state` and returns its row. */
-export async function waitForState(
-  c: CliEnv,
+/** Waits until the daemon reports `name` in `state` (re-checked on each of its events) and returns its row. */
+export function waitForState(
+  c: DaemonHome,
   name: string,
   state: string,
   timeout = 15_000,
-): Promise<Record<string, unknown> & { pid: number | null; restarts: number; state: string; name: string }> {
-  return waitFor(async () => (await psJson(c)).find((p) => p.name === name && p.state === state), {
+): Promise<ServiceRow> {
+  return waitForRow(c, (p) => p.name === name && p.state === state, {
     timeout,
-    interval: 50,
     what: `${name} to be ${state}`,
   });
+}
+
+/** A fresh CLI environment for test `t`; when it ends, the daemon and every process it started are killed. */
+export function homeFor(t: TestContext): CliEnv {
+  const c = cliEnv();
+  t.after(() => c.cleanup());
+  return c;
+}
+
+/**
+ * The setup most e2e tests share: a fresh home for `t`, `config` written as corral.yaml, and
+ * `corral up --wait` (or `--no-wait`) run, which must succeed.
+ */
+export async function upProject(
+  t: TestContext,
+  config: string,
+  { wait = true }: { wait?: boolean } = {},
+): Promise<CliEnv> {
+  const c = homeFor(t);
+  c.writeConfig(config);
+  const r = await c.corral(['up', wait ? '--wait' : '--no-wait']);
+  assert.equal(r.code, 0, `corral up failed:\n${r.stderr}`);
+  return c;
 }

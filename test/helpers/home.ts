@@ -19,19 +19,26 @@ export interface TempHome {
   cleanup(): void;
 }
 
-/** Every live pid whose environment holds CORRAL_TEST_HOME=dir: what a test started, however deep. */
-export function pidsMarkedWith(dir: string): number[] {
+/** Every live pid whose environment holds NAME=value (a mark its starter gave it and its children inherit). */
+export function pidsWithEnv(name: string, value: string): number[] {
+  const mark = `${name}=${value}\0`;
   const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      const env = readFileSync(`/proc/${name}/environ`, 'latin1');
-      if (env.includes(`CORRAL_TEST_HOME=${dir}\0`)) out.push(Number(name));
+      // a mark at the very start has no \0 before it; every other one does
+      const env = `\0${readFileSync(`/proc/${entry}/environ`, 'latin1')}`;
+      if (env.includes(`\0${mark}`)) out.push(Number(entry));
     } catch {
       // gone, or not ours to read
     }
   }
   return out;
+}
+
+/** Every live pid whose environment holds CORRAL_TEST_HOME=dir: what a test started, however deep. */
+export function pidsMarkedWith(dir: string): number[] {
+  return pidsWithEnv('CORRAL_TEST_HOME', dir);
 }
 
 export function tempHome(prefix = 'corral-test-'): TempHome {
@@ -52,11 +59,16 @@ export function tempHome(prefix = 'corral-test-'): TempHome {
           }
         }
       }
-      for (const pid of pidsMarkedWith(dir)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
+      // a process that forked between one sweep and its kill is caught by the next sweep
+      for (let round = 0; round < 10; round++) {
+        const marked = pidsMarkedWith(dir);
+        if (marked.length === 0) break;
+        for (const pid of marked) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
         }
       }
       rmSync(dir, { recursive: true, force: true });

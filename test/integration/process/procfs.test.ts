@@ -18,13 +18,23 @@ import { fixture, tempHome } from '../../helpers/home.js';
 import { capture, testEnv } from './support.js';
 
 test('readProcStat of this process', () => {
+  const before = process.cpuUsage();
   const stat = readProcStat(process.pid)!;
+  const after = process.cpuUsage();
   assert.equal(stat.pid, process.pid);
   assert.equal(stat.ppid, process.ppid);
   assert.match(stat.state, /^[RS]$/);
   assert.ok(stat.startTimeTicks > 0);
   assert.ok(stat.rssPages > 0);
-  assert.ok(stat.utimeTicks + stat.stimeTicks >= 0);
+  // user + system time is the CPU time getrusage() reports, in whole clock ticks (cut down,
+  // not rounded, so up to a tick and a little below it); this process has used some by now
+  const cpuMs = ((stat.utimeTicks + stat.stimeTicks) * 1000) / clockTicks;
+  const usedMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+  assert.ok(cpuMs > 0, 'this process has used CPU time');
+  assert.ok(
+    cpuMs <= usedMs(after) && cpuMs >= usedMs(before) - 50,
+    `stat says ${cpuMs} ms, getrusage ${usedMs(before)}..${usedMs(after)} ms`,
+  );
 });
 
 test('readProcStat of a pid that does not exist is null', () => {
