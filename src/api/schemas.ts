@@ -23,6 +23,7 @@ export const ApplyBody = Type.Object(
     dir: Type.Optional(
       Type.String({ description: 'directory relative paths of an inline config resolve against' }),
     ),
+    file: Type.Optional(Type.String({ description: 'absolute path the config text was read from' })),
     format: Type.Optional(Type.Union([Type.Literal('yaml'), Type.Literal('procfile')])),
     services: Type.Optional(
       Type.Array(Type.String(), { description: 'start only these (and their dependencies)' }),

@@ -44,6 +44,11 @@ export class CorralClient {
     return this.request('POST', `/v1/services/${encodeURIComponent(name)}/${action}`, {});
   }
 
+  /** Starts, stops or restarts every named service together; an unknown name changes nothing (404). */
+  act(action: 'start' | 'stop' | 'restart', names: string[]): Promise<ProcessStatus[]> {
+    return this.request('POST', `/v1/actions/${action}`, { names });
+  }
+
   signal(name: string, signal: string): Promise<{ signal: string; sent: string[] }> {
     return this.request('POST', `/v1/services/${encodeURIComponent(name)}/signal`, { signal });
   }

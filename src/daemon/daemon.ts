@@ -290,7 +290,7 @@ export class Daemon {
       body.path !== undefined
         ? loadProject(body.path, { env })
         : loadProjectFromText(body.config!, {
-            file: '<inline>',
+            file: body.file ?? '<inline>',
             dir: body.dir ?? process.cwd(),
             env,
             format: body.format ?? 'yaml',

@@ -1,16 +1,24 @@
 // corral daemon start | stop | restart | status.
 import { constants as osConstants } from 'node:os';
 import { parseDuration } from '../../config/units.js';
+import { DEFAULTS } from '../../defaults.js';
 import { CorralError, isCorralError } from '../../errors.js';
 import { closeInheritedFds } from '../../process/fds.js';
-import { readProcStat } from '../../process/procfs.js';
+import { keepRunningWhenClosed } from '../closed-output.js';
 import { type CliContext, startDaemon } from '../context.js';
+import { waitForExit } from '../daemon-exit.js';
 import { formatDuration } from '../format.js';
 
 export interface DaemonStartOptions {
   foreground?: boolean;
   http?: string;
   idleTimeout?: string;
+}
+
+export interface DaemonStopOptions {
+  keepServices?: boolean;
+  /** how long to wait for the daemon to exit, a duration */
+  timeout?: string;
 }
 
 export async function daemonStart(ctx: CliContext, opts: DaemonStartOptions): Promise<number> {
@@ -20,7 +28,13 @@ export async function daemonStart(ctx: CliContext, opts: DaemonStartOptions): Pr
   try {
     const health = await (await ctx.connect()).health();
     ctx.note(`A daemon is already running for ${ctx.home} (pid ${health.pid}).`);
-    return 0;
+    if (opts.idleTimeout === undefined) return 0;
+    // the setting was asked for and is not in effect: say so, and fail, so a script notices
+    ctx.note(
+      `--idle-timeout ${opts.idleTimeout} was ignored: the running daemon keeps the setting it was started with. ` +
+        `To change it: corral daemon restart --idle-timeout ${opts.idleTimeout} (services keep running).`,
+    );
+    return 1;
   } catch (e) {
     if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
   }
@@ -33,6 +47,8 @@ export async function daemonStart(ctx: CliContext, opts: DaemonStartOptions): Pr
 async function runForeground(ctx: CliContext, idleTimeoutMs: number): Promise<number> {
   const readyFd = process.env.CORRAL_READY_FD ? Number(process.env.CORRAL_READY_FD) : undefined;
   delete process.env.CORRAL_READY_FD;
+  // the daemon's stdout is its log, not a reader's pipe: a write failing there ends nothing
+  keepRunningWhenClosed(process.stdout);
   // fds inherited from whoever started us (a shell, a CI runner) must not reach services
   closeInheritedFds(readyFd === undefined ? [] : [readyFd]);
   // a signal while starting up: nothing to stop yet, exit at once and say so in the code
@@ -63,7 +79,8 @@ async function runForeground(ctx: CliContext, idleTimeoutMs: number): Promise<nu
   return new Promise<number>(() => {});
 }
 
-export async function daemonStop(ctx: CliContext, opts: { keepServices?: boolean }): Promise<number> {
+export async function daemonStop(ctx: CliContext, opts: DaemonStopOptions): Promise<number> {
+  const timeoutMs = opts.timeout === undefined ? DEFAULTS.daemonStopTimeoutMs : parseDuration(opts.timeout);
   let pid: number;
   let client: Awaited<ReturnType<CliContext['connect']>>;
   try {
@@ -77,25 +94,39 @@ export async function daemonStop(ctx: CliContext, opts: { keepServices?: boolean
     throw e;
   }
   await client.shutdown(Boolean(opts.keepServices));
-  await gone(pid, 10_000);
+  if (!(await waitForExit(pid, timeoutMs))) {
+    ctx.note(stillRunning(pid, timeoutMs));
+    return 1;
+  }
   ctx.note(`Daemon ${pid} stopped${opts.keepServices ? '; services left running' : ''}.`);
   return 0;
 }
 
+/** What to say, and to do, when a daemon asked to stop is still there after `timeoutMs`. */
+function stillRunning(pid: number, timeoutMs: number): string {
+  return (
+    `Daemon ${pid} is still running ${formatDuration(timeoutMs)} after it was asked to stop ` +
+    `(it may still be stopping services). See corral daemon status; to end it now: kill ${pid}`
+  );
+}
+
 /** Replaces the daemon with a new one that adopts every running service: nothing restarts. */
-export async function daemonRestart(ctx: CliContext): Promise<number> {
+export async function daemonRestart(ctx: CliContext, opts: { idleTimeout?: string } = {}): Promise<number> {
+  const idleTimeoutMs = opts.idleTimeout === undefined ? 0 : parseDuration(opts.idleTimeout);
   const started = Date.now();
   let oldPid: number | null = null;
   try {
     const client = await ctx.connect();
     oldPid = (await client.health()).pid;
     await client.shutdown(true);
-    await gone(oldPid, 10_000);
+    if (!(await waitForExit(oldPid, DEFAULTS.daemonStopTimeoutMs))) {
+      throw new CorralError('DAEMON_RUNNING', stillRunning(oldPid, DEFAULTS.daemonStopTimeoutMs));
+    }
     await ctx.close();
   } catch (e) {
     if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
   }
-  await startDaemon(ctx.home);
+  await startDaemon(ctx.home, idleTimeoutMs > 0 ? ['--idle-timeout', opts.idleTimeout!] : []);
   const health = await (await ctx.connect()).health();
   const took = Date.now() - started;
   ctx.note(
@@ -129,17 +160,5 @@ export async function daemonStatus(ctx: CliContext, opts: { json?: boolean }): P
     if (opts.json) ctx.json({ running: false, home: ctx.home });
     else ctx.print(`not running (home ${ctx.home})`);
     return 3;
-  }
-}
-
-/** Resolves once `pid` has exited (a zombie counts: its parent may be slow to reap), or after `timeoutMs`. */
-async function gone(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  while (Date.now() < deadline) {
-    const stat = readProcStat(pid);
-    if (stat === null || stat.state === 'Z') return;
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 100);
   }
 }
