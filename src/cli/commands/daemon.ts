@@ -1,5 +1,6 @@
 // corral daemon start | stop | restart | status.
 import { constants as osConstants } from 'node:os';
+import type { CorralClient } from '../../client/client.js';
 import { parseDuration } from '../../config/units.js';
 import { DEFAULTS } from '../../defaults.js';
 import { CorralError, isCorralError } from '../../errors.js';
@@ -93,13 +94,35 @@ export async function daemonStop(ctx: CliContext, opts: DaemonStopOptions): Prom
     }
     throw e;
   }
-  await client.shutdown(Boolean(opts.keepServices));
-  if (!(await waitForExit(pid, timeoutMs))) {
+  if (!(await askToExit(client, pid, Boolean(opts.keepServices), timeoutMs))) {
     ctx.note(stillRunning(pid, timeoutMs));
     return 1;
   }
   ctx.note(`Daemon ${pid} stopped${opts.keepServices ? '; services left running' : ''}.`);
   return 0;
+}
+
+/**
+ * Asks the daemon `pid` to shut down and waits for its exit (not for its answer, which comes
+ * only once every service is stopped); false if it still runs after `timeoutMs`.
+ */
+async function askToExit(
+  client: CorralClient,
+  pid: number,
+  keep: boolean,
+  timeoutMs: number,
+): Promise<boolean> {
+  const exited = waitForExit(pid, timeoutMs); // the pidfd is taken before the request is sent
+  const abort = new AbortController();
+  let refusal: unknown = null;
+  client.shutdown(keep, abort.signal).catch((e: unknown) => {
+    // the daemon may exit before its answer is read; anything else is a refusal worth telling
+    if (!abort.signal.aborted && !(isCorralError(e) && e.code === 'DAEMON_UNREACHABLE')) refusal = e;
+  });
+  const gone = await exited;
+  abort.abort();
+  if (!gone && refusal !== null) throw refusal;
+  return gone;
 }
 
 /** What to say, and to do, when a daemon asked to stop is still there after `timeoutMs`. */
@@ -118,8 +141,7 @@ export async function daemonRestart(ctx: CliContext, opts: { idleTimeout?: strin
   try {
     const client = await ctx.connect();
     oldPid = (await client.health()).pid;
-    await client.shutdown(true);
-    if (!(await waitForExit(oldPid, DEFAULTS.daemonStopTimeoutMs))) {
+    if (!(await askToExit(client, oldPid, true, DEFAULTS.daemonStopTimeoutMs))) {
       throw new CorralError('DAEMON_RUNNING', stillRunning(oldPid, DEFAULTS.daemonStopTimeoutMs));
     }
     await ctx.close();
