@@ -15,6 +15,7 @@ import { killGroup } from '../../process/kill.js';
 import { becomeSubreaper, startReaping, trackNodeChildren } from '../../process/reaper.js';
 import type { CliContext } from '../context.js';
 import { PREFIX_COLOURS, paint } from '../format.js';
+import { formatWarning } from '../project-file.js';
 import { formatEvent } from './events.js';
 
 /** Prefixes each line of every process with its name and writes it to our stdout. */
@@ -80,7 +81,7 @@ export async function run(
   opts: { file?: string; exitWith?: string },
 ): Promise<number> {
   const file = resolve(opts.file ?? findConfigFile(process.cwd()));
-  const spec = loadProject(file);
+  const spec = loadProject(file, { onWarning: (w) => ctx.note(formatWarning(w)) });
   if (opts.exitWith && !spec.services.some((s) => s.name === opts.exitWith)) {
     throw new CorralError('SERVICE_NOT_FOUND', `--exit-with: ${file} has no service "${opts.exitWith}"`);
   }
