@@ -1,6 +1,5 @@
 // corral reload [PROJECT]: apply again the file each loaded project (or PROJECT) was applied
 // from, read and validated here exactly as `up` does; an invalid file changes nothing.
-import type { ProjectSpec } from '../../config/types.js';
 import { CorralError, isCorralError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { readProjectFile } from '../project-file.js';
@@ -21,8 +20,15 @@ export async function reload(ctx: CliContext, name: string | undefined): Promise
   return code;
 }
 
+/** What reload needs to know of a loaded project (as GET /v1/projects gives it). */
+interface LoadedProject {
+  name: string;
+  /** the file it was applied from, or null when it was posted as text without one */
+  file: string | null;
+}
+
 // Reads, checks and applies one project's file; problems are printed and leave it unchanged.
-async function reloadOne(ctx: CliContext, project: ProjectSpec): Promise<number> {
+async function reloadOne(ctx: CliContext, project: LoadedProject): Promise<number> {
   if (project.file === null) {
     ctx.note(`${project.name}: applied from text with no file; nothing to read again, skipped`);
     return 0;
