@@ -24,6 +24,8 @@ export const DEFAULTS = {
   upWaitSlackMs: 5_000,
   /** lines `logs` prints when -n is not given */
   logsTailLines: 100,
+  /** lines `logs -f` (and the logs API with follow) shows before following */
+  logsFollowTailLines: 10,
   /** bytes asked of the kernel for each log FIFO's pipe buffer */
   logPipeBytes: 1024 * 1024,
   /** how long the CLI waits for a daemon it started to answer */
@@ -33,7 +35,16 @@ export const DEFAULTS = {
   /** idle timeout of the daemon; 0 means never */
   idleTimeoutMs: 0,
   /** tunables that are not part of the config: how corral itself paces its work */
-  internal: {},
+  internal: {
+    /** a stop waits this long for the exit after SIGKILL, then reports the process as not stoppable */
+    stopExitWaitMs: 5_000,
+    /** a process that exits this soon after an http/tcp ready check passed is said to be suspect */
+    readyThenExitSuspectMs: 1_000,
+    /** how long the check that nothing else answers on a ready target may take before a first start */
+    readyPreflightTimeoutMs: 500,
+    /** every how often the trees of services with max_memory are measured */
+    memorySampleMs: 1_000,
+  },
 } as const;
 
 export const STATE_FILE_VERSION = 1;

@@ -1,4 +1,5 @@
-// Request and response shapes of the HTTP API, shared by the server, the client and the OpenAPI document.
+// The wire contract of the HTTP API: every request and response shape, shared by the server, the
+// client and the OpenAPI document. The client imports these types and nothing of the engine's.
 import { type Static, Type } from '@sinclair/typebox';
 
 export const ErrorBody = Type.Object({
@@ -23,7 +24,12 @@ export const ApplyBody = Type.Object(
     dir: Type.Optional(
       Type.String({ description: 'directory relative paths of an inline config resolve against' }),
     ),
-    file: Type.Optional(Type.String({ description: 'absolute path the config text was read from' })),
+    file: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'absolute path of the file `config` was read from, recorded as the project source',
+      }),
+    ),
     format: Type.Optional(Type.Union([Type.Literal('yaml'), Type.Literal('procfile')])),
     services: Type.Optional(
       Type.Array(Type.String(), { description: 'start only these (and their dependencies)' }),
@@ -44,6 +50,25 @@ export const SignalBody = Type.Object(
 );
 export type SignalBody = Static<typeof SignalBody>;
 
+/** The body of start/stop/restart of one name: empty (or absent); no field is known. */
+export const ActionBody = Type.Object({}, { additionalProperties: false });
+export type ActionBody = Static<typeof ActionBody>;
+
+export const Action = Type.Union([Type.Literal('start'), Type.Literal('stop'), Type.Literal('restart')]);
+export type Action = Static<typeof Action>;
+export const ActionParams = Type.Object({ action: Action });
+export type ActionParams = Static<typeof ActionParams>;
+
+/** POST /v1/actions/{action}: every name is resolved before any process is touched. */
+export const BatchBody = Type.Object(
+  { names: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }) },
+  { additionalProperties: false },
+);
+export type BatchBody = Static<typeof BatchBody>;
+
+export const SignalResult = Type.Object({ signal: Type.String(), sent: Type.Array(Type.String()) });
+export type SignalResult = Static<typeof SignalResult>;
+
 export const ShutdownBody = Type.Object(
   { keep_services: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
@@ -52,7 +77,9 @@ export type ShutdownBody = Static<typeof ShutdownBody>;
 
 export const LogsQuery = Type.Object(
   {
-    tail: Type.Optional(Type.Integer({ minimum: 0 })),
+    tail: Type.Optional(
+      Type.String({ pattern: '^[0-9]+$', description: 'how many lines of each process (a whole number)' }),
+    ),
     since: Type.Optional(Type.String({ description: 'a duration (5m) or a time (ISO 8601)' })),
     follow: Type.Optional(
       Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')]),
@@ -123,6 +150,80 @@ export const ApplyResult = Type.Object({
   removed: Type.Array(Type.String()),
   unchanged: Type.Array(Type.String()),
 });
+export type ApplyResult = Static<typeof ApplyResult>;
+
+/** One line of events.jsonl, as GET /v1/events sends it. */
+export const CorralEvent = Type.Object({
+  /** ISO 8601 with milliseconds */
+  time: Type.String(),
+  type: Type.String(),
+  project: Type.Union([Type.String(), Type.Null()]),
+  service: Type.Union([Type.String(), Type.Null()]),
+  instance: Type.Union([Type.Integer(), Type.Null()]),
+  pid: Type.Union([Type.Integer(), Type.Null()]),
+  code: Type.Union([Type.Integer(), Type.Null()]),
+  signal: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  delay_ms: Type.Union([Type.Integer(), Type.Null()]),
+  message: Type.Union([Type.String(), Type.Null()]),
+});
+export type CorralEvent = Static<typeof CorralEvent>;
 
 export const LogEntry = Type.Object({ name: Type.String(), line: Type.String() });
 export type LogEntry = Static<typeof LogEntry>;
+
+const Probe = Type.Record(Type.String(), Type.Unknown(), { description: 'a probe: its kind and target' });
+
+/** A service's definition as loaded (durations in ms, sizes in bytes), within GET /v1/projects. */
+export const ServiceDefinition = Type.Object({
+  project: Type.String(),
+  name: Type.String(),
+  command: Type.Array(Type.String()),
+  cwd: Type.String(),
+  env: Type.Record(Type.String(), Type.String()),
+  instances: Type.Integer(),
+  dependsOn: Type.Record(Type.String(), Type.String()),
+  restart: Type.String(),
+  successCodes: Type.Array(Type.Integer()),
+  backoff: Type.Object({
+    free: Type.Integer(),
+    initialMs: Type.Number(),
+    factor: Type.Number(),
+    maxMs: Type.Number(),
+    resetAfterMs: Type.Number(),
+  }),
+  maxRestarts: Type.Integer(),
+  stop: Type.Object({ signal: Type.String(), timeoutMs: Type.Number() }),
+  ready: Type.Union([
+    Type.Object({ check: Probe, timeoutMs: Type.Number(), intervalMs: Type.Number() }),
+    Type.Null(),
+  ]),
+  health: Type.Union([
+    Type.Object({
+      check: Probe,
+      intervalMs: Type.Number(),
+      timeoutMs: Type.Number(),
+      failures: Type.Integer(),
+    }),
+    Type.Null(),
+  ]),
+  logs: Type.Object({ timestamps: Type.Boolean(), maxSizeBytes: Type.Number(), keep: Type.Integer() }),
+  user: Type.Union([Type.String(), Type.Null()]),
+  group: Type.Union([Type.String(), Type.Null()]),
+  umask: Type.Union([Type.Integer(), Type.Null()]),
+  oomScoreAdj: Type.Union([Type.Integer(), Type.Null()]),
+  sockets: Type.Array(Type.String()),
+  maxMemoryBytes: Type.Union([Type.Number(), Type.Null()]),
+  autostart: Type.Boolean(),
+});
+export type ServiceDefinition = Static<typeof ServiceDefinition>;
+
+/** One loaded project, as GET /v1/projects lists it. */
+export const ProjectInfo = Type.Object({
+  name: Type.String(),
+  /** the file it was read from, or null when it was posted without one */
+  file: Type.Union([Type.String(), Type.Null()]),
+  dir: Type.String(),
+  services: Type.Array(ServiceDefinition),
+});
+export type ProjectInfo = Static<typeof ProjectInfo>;

@@ -1,7 +1,7 @@
-// The HTTP API (SPEC §6): fastify routes over the daemon's context, one error shape for all.
+// The HTTP API (SPEC §6): fastify routes over the daemon's controller, one error shape for all.
+// Routes parse and validate; every operation is the controller's.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { constants as osConstants } from 'node:os';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -9,64 +9,79 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
-import type { CorralEvent } from '../engine/states.js';
-import type { ApplyResult as ApplyResultT, Supervisor } from '../engine/supervisor.js';
-import { CorralError, isCorralError } from '../errors.js';
-import type { EventJournal } from '../state/journal.js';
+import { DEFAULTS } from '../defaults.js';
+import { isCorralError } from '../errors.js';
 import { collectRoutes, openApiDocument } from './openapi.js';
 import {
+  type Action,
+  ActionBody,
+  ActionParams,
   ApplyBody,
   ApplyResult,
+  BatchBody,
+  type CorralEvent,
   ErrorBody,
   EventsQuery,
   Health,
+  type LogEntry,
   LogsQuery,
   NameParams,
   type ProcessStatus,
+  type ProjectInfo,
   ProjectParams,
   ShutdownBody,
   SignalBody,
+  type SignalResult,
 } from './schemas.js';
 import { parseSince } from './since.js';
+import { checkApplyBody, describeValidation, normalizeSignal } from './validation.js';
 
-/** What the API needs from the daemon. */
+/** Every operation the API performs: the daemon's controller. */
 export interface ApiContext {
-  supervisor: Supervisor;
-  journal: EventJournal;
   health(): Health;
   statuses(): ProcessStatus[];
-  apply(body: ApplyBody): Promise<ApplyResultT>;
+  /** the processes a name means; throws SERVICE_NOT_FOUND or AMBIGUOUS_NAME */
+  status(name: string): ProcessStatus[];
+  projects(): ProjectInfo[];
+  apply(body: ApplyBody): Promise<ApplyResult>;
   removeProject(name: string): Promise<void>;
+  /** resolves every name before acting on any */
+  act(action: Action, names: readonly string[]): Promise<ProcessStatus[]>;
+  signal(name: string, signal: NodeJS.Signals): SignalResult;
+  /** resolves the name first (404 before anything is read) */
+  tailLogs(name: string, lines: number, sinceMs: number | null): Promise<LogEntry[]>;
+  followLogs(name: string, onChunk: (name: string, text: string) => void): () => void;
+  events(sinceMs: number | null): CorralEvent[];
+  onEvent(fn: (event: CorralEvent) => void): () => void;
   /** resolves once the services are stopped (or at once when kept) */
-  stopServices(keepServices: boolean): Promise<boolean>;
+  stopServices(keepServices: boolean): Promise<void>;
   /** closes the daemon and exits; called once the shutdown answer is sent */
   finish(keepServices: boolean): void;
-  tailLogs(
-    names: string,
-    lines: number,
-    sinceMs: number | null,
-  ): Promise<Array<{ name: string; line: string }>>;
-  followLogs(names: string, onChunk: (name: string, text: string) => void): () => void;
-  logger: Logger;
 }
 
 const following = (v: string | undefined): boolean => v === '1' || v === 'true';
 
 /** Builds the fastify app; the caller listens (on the unix socket, or inject() in tests). */
-export function buildApi(ctx: ApiContext): FastifyInstance {
+export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
   const app = Fastify({
     // requests are not logged one by one; errors are
-    loggerInstance: ctx.logger.child(
+    loggerInstance: logger.child(
       { component: 'api' },
-      { level: ctx.logger.levelVal > 40 ? ctx.logger.level : 'warn' },
+      { level: logger.levelVal > 40 ? logger.level : 'warn' },
     ) as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
     forceCloseConnections: true,
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } },
+    // input is validated, never coerced: `null` is not `false`, "abc" is not a number
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
 
   const routes = collectRoutes(app);
+
+  // no body at all means an empty one; a body that is there is validated as it is
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined) req.body = {};
+  });
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -102,20 +117,17 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
 
   app.get('/v1/services', async () => ctx.statuses());
 
-  app.get<{ Params: NameParams }>('/v1/services/:name', { schema: { params: NameParams } }, async (req) => {
-    const names = new Set(ctx.supervisor.resolve(req.params.name).map((i) => i.name));
-    return ctx.statuses().filter((s) => names.has(s.name));
-  });
+  app.get<{ Params: NameParams }>('/v1/services/:name', { schema: { params: NameParams } }, async (req) =>
+    ctx.status(req.params.name),
+  );
 
-  app.get('/v1/projects', async () => [...ctx.supervisor.projects.values()].map((p) => p.spec));
+  app.get('/v1/projects', async () => ctx.projects());
 
   app.post<{ Body: ApplyBody }>(
     '/v1/projects',
     { schema: { body: ApplyBody, response: { 200: ApplyResult, ...errors } } },
     async (req) => {
-      if ((req.body.path === undefined) === (req.body.config === undefined)) {
-        throw new CorralError('BAD_REQUEST', 'body: expected exactly one of "path" or "config"');
-      }
+      checkApplyBody(req.body);
       return ctx.apply(req.body);
     },
   );
@@ -130,43 +142,39 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
   );
 
   for (const action of ['start', 'stop', 'restart'] as const) {
-    app.post<{ Params: NameParams }>(
+    app.post<{ Params: NameParams; Body: ActionBody | undefined }>(
       `/v1/services/:name/${action}`,
-      { schema: { params: NameParams } },
-      async (req) => {
-        const instances = ctx.supervisor.resolve(req.params.name);
-        if (action === 'start') ctx.supervisor.start(instances);
-        else if (action === 'stop') await ctx.supervisor.stop(instances);
-        else await ctx.supervisor.restart(instances);
-        const names = new Set(instances.map((i) => i.name));
-        return ctx.statuses().filter((s) => names.has(s.name));
-      },
+      { schema: { params: NameParams, body: ActionBody } },
+      async (req) => ctx.act(action, [req.params.name]),
     );
   }
+
+  app.post<{ Params: ActionParams; Body: BatchBody }>(
+    '/v1/actions/:action',
+    { schema: { params: ActionParams, body: BatchBody } },
+    async (req) => ctx.act(req.params.action, req.body.names),
+  );
 
   app.post<{ Params: NameParams; Body: SignalBody }>(
     '/v1/services/:name/signal',
     { schema: { params: NameParams, body: SignalBody } },
-    async (req) => {
-      const signal = normalizeSignal(req.body.signal);
-      const instances = ctx.supervisor.resolve(req.params.name);
-      const sent = instances.filter((i) => i.signal(signal)).map((i) => i.name);
-      if (sent.length === 0) {
-        throw new CorralError('NOT_RUNNING', `${req.params.name} has no running process to signal`);
-      }
-      return { signal, sent };
-    },
+    async (req) => ctx.signal(req.params.name, normalizeSignal(req.body.signal)),
   );
 
   app.get<{ Params: NameParams; Querystring: LogsQuery }>(
     '/v1/services/:name/logs',
     { schema: { params: NameParams, querystring: LogsQuery } },
     async (req, reply) => {
-      ctx.supervisor.resolve(req.params.name); // 404 before anything streams
       const sinceMs = req.query.since === undefined ? null : parseSince(req.query.since, Date.now());
-      const tail = req.query.tail ?? (following(req.query.follow) ? 10 : 100);
+      const follow = following(req.query.follow);
+      const tail =
+        req.query.tail !== undefined
+          ? Number(req.query.tail)
+          : follow
+            ? DEFAULTS.logsFollowTailLines
+            : DEFAULTS.logsTailLines;
       const entries = await ctx.tailLogs(req.params.name, tail, sinceMs);
-      if (!following(req.query.follow)) return { entries };
+      if (!follow) return { entries };
       const raw = startStream(req, reply);
       for (const e of entries) sendEvent(raw, 'line', e);
       const stop = ctx.followLogs(req.params.name, (name, text) => sendEvent(raw, 'chunk', { name, text }));
@@ -179,13 +187,12 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
     { schema: { querystring: EventsQuery } },
     async (req, reply) => {
       const sinceMs = req.query.since === undefined ? null : parseSince(req.query.since, Date.now());
-      const past = ctx.journal.read(sinceMs);
+      const past = ctx.events(sinceMs);
       if (!following(req.query.follow)) return past;
       const raw = startStream(req, reply);
       for (const e of past) sendEvent(raw, 'event', e);
-      const onEvent = (e: CorralEvent): void => sendEvent(raw, 'event', e);
-      ctx.journal.on('event', onEvent);
-      req.raw.on('close', () => ctx.journal.off('event', onEvent));
+      const off = ctx.onEvent((e) => sendEvent(raw, 'event', e));
+      req.raw.on('close', off);
     },
   );
 
@@ -203,42 +210,6 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
   app.get('/v1/openapi.json', async () => openApiDocument(routes));
 
   return app;
-}
-
-function normalizeSignal(text: string): NodeJS.Signals {
-  const upper = text.toUpperCase();
-  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  const numeric = /^\d+$/.test(text) ? Number(text) : null;
-  const signals = osConstants.signals as unknown as Record<string, number>;
-  if (numeric !== null) {
-    const found = Object.entries(signals).find(([, n]) => n === numeric);
-    if (found) return found[0] as NodeJS.Signals;
-  } else if (name in signals) {
-    return name as NodeJS.Signals;
-  }
-  throw new CorralError(
-    'BAD_SIGNAL',
-    `body.signal: expected a signal name like SIGTERM, SIGHUP or KILL, got "${text}"`,
-  );
-}
-
-function describeValidation(err: {
-  validation?: unknown;
-  validationContext?: string;
-  message: string;
-}): string {
-  const list = Array.isArray(err.validation) ? (err.validation as Array<Record<string, unknown>>) : [];
-  if (list.length === 0) return err.message;
-  return list
-    .map((v) => {
-      const where = `${err.validationContext ?? 'body'}${String(v.instancePath ?? '').replace(/\//g, '.')}`;
-      const params = (v.params ?? {}) as Record<string, unknown>;
-      if (v.keyword === 'additionalProperties')
-        return `${where}: unknown field "${String(params.additionalProperty)}"`;
-      if (v.keyword === 'required') return `${where}: missing field "${String(params.missingProperty)}"`;
-      return `${where}: ${String(v.message)}`;
-    })
-    .join('; ');
 }
 
 function startStream(req: FastifyRequest, reply: FastifyReply): ServerResponse {

@@ -1,10 +1,18 @@
-// A typed client of the daemon's HTTP API over its unix socket; used by the CLI.
+// A typed client of the daemon's HTTP API over its unix socket; used by the CLI. Its types are
+// the wire contract's (api/schemas.ts) alone.
 import { type IncomingMessage, request } from 'node:http';
 import { connect } from 'node:net';
-import type { ApplyBody, Health, LogEntry, ProcessStatus } from '../api/schemas.js';
-import type { ProjectSpec } from '../config/types.js';
-import type { CorralEvent } from '../engine/states.js';
-import type { ApplyResult } from '../engine/supervisor.js';
+import type {
+  Action,
+  ApplyBody,
+  ApplyResult,
+  CorralEvent,
+  Health,
+  LogEntry,
+  ProcessStatus,
+  ProjectInfo,
+  SignalResult,
+} from '../api/schemas.js';
 import { CorralError, type ErrorCode, isCorralError } from '../errors.js';
 
 export class CorralClient {
@@ -28,7 +36,7 @@ export class CorralClient {
     return this.request('GET', `/v1/services/${encodeURIComponent(name)}`);
   }
 
-  projects(): Promise<ProjectSpec[]> {
+  projects(): Promise<ProjectInfo[]> {
     return this.request('GET', '/v1/projects');
   }
 
@@ -40,16 +48,16 @@ export class CorralClient {
     return this.request('DELETE', `/v1/projects/${encodeURIComponent(project)}`);
   }
 
-  action(name: string, action: 'start' | 'stop' | 'restart'): Promise<ProcessStatus[]> {
+  action(name: string, action: Action): Promise<ProcessStatus[]> {
     return this.request('POST', `/v1/services/${encodeURIComponent(name)}/${action}`, {});
   }
 
-  /** Starts, stops or restarts every named service together; an unknown name changes nothing (404). */
-  act(action: 'start' | 'stop' | 'restart', names: string[]): Promise<ProcessStatus[]> {
+  /** Acts on every name together; the daemon resolves all of them before it touches any. */
+  act(action: Action, names: string[]): Promise<ProcessStatus[]> {
     return this.request('POST', `/v1/actions/${action}`, { names });
   }
 
-  signal(name: string, signal: string): Promise<{ signal: string; sent: string[] }> {
+  signal(name: string, signal: string): Promise<SignalResult> {
     return this.request('POST', `/v1/services/${encodeURIComponent(name)}/signal`, { signal });
   }
 

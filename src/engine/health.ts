@@ -1,22 +1,8 @@
 // Liveness checks of a running process: one check every health.interval, each cut at
 // health.timeout; `failures` consecutive failures and the process is killed and restarted.
-
-import type { Clock, Timer } from '../clock.js';
-import type { HealthSpec, ServiceSpec } from '../config/types.js';
-import { probeExec } from '../probes/exec.js';
-import { probeHttp } from '../probes/http.js';
-import { probeTcp } from '../probes/tcp.js';
-
-/** Runs one check; resolves with null when healthy, else why not. */
-export function runCheck(
-  check: HealthSpec['check'],
-  spec: ServiceSpec,
-  timeoutMs: number,
-): Promise<string | null> {
-  if (check.kind === 'http') return probeHttp(check.url, timeoutMs, check.status);
-  if (check.kind === 'tcp') return probeTcp(check.host, check.port, timeoutMs);
-  return probeExec(check.command, { cwd: spec.cwd, env: spec.env, timeoutMs });
-}
+import type { Timer } from '../clock.js';
+import type { ServiceSpec } from '../config/types.js';
+import type { EngineHost } from './host.js';
 
 export interface HealthReport {
   healthy: boolean;
@@ -31,7 +17,7 @@ export interface HealthReport {
  */
 export function watchHealth(
   spec: ServiceSpec,
-  clock: Clock,
+  host: Pick<EngineHost, 'clock' | 'check'>,
   startFailures: number,
   report: (r: HealthReport) => void,
 ): () => void {
@@ -40,9 +26,9 @@ export function watchHealth(
   let cancelled = false;
   let timer: Timer | null = null;
   const arm = (): void => {
-    timer = clock.after(health.intervalMs, () => {
+    timer = host.clock.after(health.intervalMs, () => {
       timer = null;
-      void runCheck(health.check, spec, health.timeoutMs).then((error) => {
+      void host.check(health.check, spec, health.timeoutMs).then((error) => {
         if (cancelled) return;
         failures = error === null ? 0 : failures + 1;
         report({ healthy: error === null, failures, error });

@@ -1,95 +1,27 @@
-// One process of a service: spawns it, waits for it to be ready, records how it ended,
-// and lets the restart policy decide what comes next. Driven by the child's exit event only.
-import { readFileSync } from 'node:fs';
-import type { Clock, Timer } from '../clock.js';
+// One process of a service, as a state machine (diagram in states.ts): it is started, becomes
+// ready, ends, and the restart policy decides what follows. Driven by events only (the process's
+// exit, the clock's timers, probe results, notify datagrams); every effect goes through the host.
+import type { Timer } from '../clock.js';
 import type { ServiceSpec } from '../config/types.js';
-import { credentialsFor } from '../process/credentials.js';
-import { killGroup, stopGroup } from '../process/kill.js';
-import { type ListenSocket, listenEnv, listenFds } from '../process/listen-sockets.js';
+import { DEFAULTS } from '../defaults.js';
 import type { NotifyMessage } from '../process/notify-socket.js';
-import { bootId, type ProcessIdentity, readProcStat, sameProcess } from '../process/procfs.js';
-import { spawnService } from '../process/spawn.js';
-import { wrapArgv } from '../process/wrapper.js';
+import { takeOver } from './adopt.js';
 import { watchHealth } from './health.js';
+import type { EngineHost, Launched, RawExit } from './host.js';
+import { prepareLaunch } from './launch.js';
 import { instanceName } from './names.js';
-import type { OutputKey, OutputRouter } from './output.js';
+import { readNotify, speaksForService } from './notify.js';
+import type { OutputKey } from './output.js';
 import { decide, exitCode } from './policy.js';
-import { waitUntilReady } from './readiness.js';
+import { checkNothingAnswers, waitUntilReady } from './readiness.js';
+import { type LiveProcess, type ProcessRecord, recordOf } from './record.js';
 import { type CorralEvent, type ExitReason, type ExitStatus, ProcessState } from './states.js';
+import { stopAndWait } from './stopping.js';
 
-export interface InstanceHost {
-  clock: Clock;
-  output: OutputRouter;
-  /** the environment every service starts from (the daemon's, less its own variables) */
-  baseEnv: Record<string, string>;
-  emit(event: Partial<CorralEvent> & Pick<CorralEvent, 'type'>): void;
-  /** calls onExit once the process (not a child of ours) has exited; only daemons adopt */
-  watchPid?(id: ProcessIdentity, onExit: () => void): () => void;
-  /**
-   * An sd_notify socket for a process (`ready: { notify: true }`): its path goes into the
-   * process's NOTIFY_SOCKET, each datagram to onMessage. Without it, notify readiness means
-   * ready as soon as spawned.
-   */
-  openNotify?(
-    key: OutputKey,
-    onMessage: (m: NotifyMessage) => void,
-    opts: { otherUser: boolean },
-  ): { path: string; close(): void };
-  /**
-   * The listening sockets of a service with `sockets:`, bound once and kept across restarts;
-   * `holder` is an adopted process to take them back from. Throws when they cannot be bound.
-   */
-  listeners?(spec: ServiceSpec, holder?: { pid: number; isSameProcess: () => boolean }): ListenSocket[];
-  /** closes a removed service's listening sockets */
-  releaseListeners?(spec: ServiceSpec): void;
-  /** called after every change of state, restart count or pid */
-  changed(instance: Instance): void;
-}
+export type { ProcessRecord } from './record.js';
 
-/** What `ps` and the API show of one process. */
-export interface InstanceStatus {
-  project: string;
-  service: string;
-  instance: number;
-  name: string;
-  state: ProcessState;
-  pid: number | null;
-  restarts: number;
-  started_at: string | null;
-  health: string;
-  last_exit: { code: number | null; signal: string | null; reason: string } | null;
-  /** ms until the next start, in backoff */
-  backoff_ms: number | null;
-  message: string | null;
-  /** runs an older definition and waits for its turn in a rolling restart */
-  outdated: boolean;
-  /** the last STATUS= the process sent (sd_notify) */
-  status_text: string | null;
-}
-
-/** What state.json keeps of one process, for the next daemon. */
-export interface ProcessRecord {
-  name: string;
-  project: string;
-  service: string;
-  instance: number;
-  state: ProcessState;
-  pid: number | null;
-  /** starttime of the process in clock ticks after boot (/proc/PID/stat field 22) */
-  start_time: number | null;
-  boot_id: string | null;
-  /** epoch ms */
-  started_at: number | null;
-  restarts: number;
-  streak: number;
-  /** epoch ms of the next start, in backoff */
-  next_start_at: number | null;
-  last_exit: ExitStatus | null;
-  waiting: boolean;
-  message: string | null;
-  /** consecutive failed health checks (absent in state files of corral 0.1.0) */
-  health_failures?: number;
-}
+/** Called after every change of state, restart count or pid. */
+export type ChangeListener = (instance: Instance) => void;
 
 export class Instance {
   readonly project: string;
@@ -110,22 +42,6 @@ export class Instance {
   nextStartAt: number | null = null;
   /** to be started as soon as its dependencies allow */
   waiting = false;
-
-  /** bumped at every spawn or adoption, so that a late exit of an earlier process is ignored */
-  private generation = 0;
-  private unwatch: (() => void) | null = null;
-  private exited: Promise<void> = Promise.resolve();
-  private stopping: Promise<void> | null = null;
-  private backoffTimer: Timer | null = null;
-  /** set when corral itself kills the process, to name the reason of the exit */
-  private killReason: ExitReason | null = null;
-  /** why corral killed it, in words, for the state's message */
-  private killCause: string | null = null;
-  private cancelReady: (() => void) | null = null;
-  /** gives a starting process more time (sd_notify EXTEND_TIMEOUT_USEC) */
-  private extendReady: ((ms: number) => void) | null = null;
-  private cancelHealth: (() => void) | null = null;
-  private notify: { path: string; close(): void } | null = null;
   /** the last STATUS= of sd_notify */
   statusText: string | null = null;
   /** the pid a service named with sd_notify MAINPID= (recorded; the process corral started still counts) */
@@ -134,14 +50,43 @@ export class Instance {
   health: 'none' | 'starting' | 'healthy' | 'unhealthy' = 'none';
   /** consecutive failed health checks */
   healthFailures = 0;
-  private readonly host: InstanceHost;
 
-  constructor(spec: ServiceSpec, index: number, host: InstanceHost) {
+  /** bumped at every spawn, adoption or cancelled start, so that late news of an earlier one is ignored */
+  private generation = 0;
+  private unwatch: (() => void) | null = null;
+  /** settles when the current process has exited (and onExit has run) */
+  private exited: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | null = null;
+  /** a start asked for while stopping: carried out once the stop ends */
+  private startAfterStop = false;
+  /** a stop gave up waiting for the exit: when it comes after all, the process stays stopped */
+  private stopAbandoned = false;
+  /** a start waiting for the check that nothing else answers on the ready target */
+  private preflight = false;
+  /** the exit event of a process being stopped waits until the stop knows whether it had to kill */
+  private heldExit: ExitStatus | null = null;
+  private backoffTimer: Timer | null = null;
+  /** set when corral itself kills the process, to name the reason of the exit */
+  private killReason: ExitReason | null = null;
+  /** why corral killed it, in words, for the state's message */
+  private killCause: string | null = null;
+  private cancelReady: (() => void) | null = null;
+  /** gives a starting process more time (sd_notify EXTEND_TIMEOUT_USEC) */
+  private extendReady: ((ms: number) => void) | null = null;
+  /** epoch ms the current process became ready by an http/tcp check, to tell a check another process answered */
+  private readyByProbeAt: number | null = null;
+  private cancelHealth: (() => void) | null = null;
+  private notify: { path: string; close(): void } | null = null;
+  private readonly host: EngineHost;
+  private readonly changed: ChangeListener;
+
+  constructor(spec: ServiceSpec, index: number, host: EngineHost, changed: ChangeListener) {
     this.project = spec.project;
     this.service = spec.name;
     this.index = index;
     this.spec = spec;
     this.host = host;
+    this.changed = changed;
   }
 
   get name(): string {
@@ -164,45 +109,73 @@ export class Instance {
       this.state === ProcessState.Starting ||
       this.state === ProcessState.Running ||
       this.state === ProcessState.Stopping ||
-      this.state === ProcessState.Backoff
+      this.state === ProcessState.Backoff ||
+      this.preflight
     );
   }
 
-  /** Starts the process unless one is already running or starting. */
+  /**
+   * Starts the process unless one is already running or starting. While it is stopping, the start
+   * is kept and carried out once the stop ends.
+   */
   start(): void {
-    if (this.state === ProcessState.Starting || this.state === ProcessState.Running) return;
-    if (this.state === ProcessState.Stopping) return;
+    if (this.state === ProcessState.Starting || this.state === ProcessState.Running || this.preflight) return;
+    if (this.state === ProcessState.Stopping) {
+      this.startAfterStop = true;
+      this.message = 'stopping; starts again once stopped';
+      this.changed(this);
+      return;
+    }
     this.cancelBackoff();
     this.streak = 0;
-    this.spawn();
+    this.stopAbandoned = false;
+    // a first start checks that nothing else answers where its ready check looks
+    const generation = ++this.generation;
+    this.preflight = checkNothingAnswers(this.host, this.spec, this.name, (problem) => {
+      if (this.generation !== generation || !this.preflight) return;
+      this.preflight = false;
+      if (problem === null) this.spawn();
+      else this.failToStart(problem);
+    });
+    if (!this.preflight) this.spawn();
   }
 
   /** Stops the process: stop.signal to its group, SIGKILL after stop.timeout. Resolves once it is gone. */
   stop(): Promise<void> {
+    this.startAfterStop = false;
     if (this.stopping) return this.stopping;
+    if (this.preflight) {
+      this.preflight = false;
+      this.generation++;
+      this.settle(ProcessState.Stopped, null);
+      return Promise.resolve();
+    }
     if (this.state === ProcessState.Backoff) {
       this.cancelBackoff();
-      this.setState(ProcessState.Stopped, 'stopped while waiting to restart');
-      this.host.emit({ type: 'stopped', ...this.eventBase(), reason: 'stopped-by-user' });
+      this.settle(ProcessState.Stopped, 'stopped while waiting to restart');
+      return Promise.resolve();
+    }
+    if (this.state === ProcessState.Failed || this.state === ProcessState.Exited) {
+      this.settle(ProcessState.Stopped, null);
       return Promise.resolve();
     }
     if (this.state !== ProcessState.Starting && this.state !== ProcessState.Running) {
-      if (this.state === ProcessState.Failed || this.state === ProcessState.Exited) {
-        this.setState(ProcessState.Stopped, null);
-      }
       return Promise.resolve();
     }
     this.stopping = this.stopProcess().finally(() => {
       this.stopping = null;
+      if (this.startAfterStop) {
+        this.startAfterStop = false;
+        this.start();
+      }
     });
     return this.stopping;
   }
 
-  /** Sends a signal to the process group; a no-op with an error when nothing runs. */
+  /** Sends a signal to the process group; false when nothing runs. */
   signal(sig: NodeJS.Signals): boolean {
     if (this.pid === null) return false;
-    killGroup(this.pid, sig);
-    return true;
+    return this.host.process.signalGroup(this.pid, sig);
   }
 
   /** Takes a new definition; the caller restarts the process if it must. */
@@ -210,58 +183,17 @@ export class Instance {
     this.spec = spec;
   }
 
-  status(now: number): InstanceStatus {
-    return {
-      project: this.project,
-      service: this.service,
-      instance: this.index,
-      name: this.name,
-      state: this.state,
-      pid: this.pid,
-      restarts: this.restarts,
-      started_at: this.startedAt === null ? null : new Date(this.startedAt).toISOString(),
-      health:
-        this.health === 'unhealthy' && this.spec.health
-          ? `unhealthy (${this.healthFailures}/${this.spec.health.failures})`
-          : this.health,
-      last_exit: this.lastExit
-        ? { code: this.lastExit.code, signal: this.lastExit.signal, reason: this.lastExit.reason }
-        : null,
-      backoff_ms: this.nextStartAt === null ? null : Math.max(0, this.nextStartAt - now),
-      message: this.message,
-      outdated: false,
-      status_text: this.statusText,
-    };
-  }
-
   /** What state.json keeps of this process. */
   record(): ProcessRecord {
-    return {
-      name: this.name,
-      project: this.project,
-      service: this.service,
-      instance: this.index,
-      state: this.state,
-      pid: this.pid,
-      start_time: this.startTime,
-      boot_id: this.pid === null ? null : bootId(),
-      started_at: this.startedAt,
-      restarts: this.restarts,
-      streak: this.streak,
-      next_start_at: this.nextStartAt,
-      last_exit: this.lastExit,
-      waiting: this.waiting,
-      message: this.message,
-      health_failures: this.healthFailures,
-    };
+    return recordOf(this, this.pid === null ? null : this.host.process.bootId());
   }
 
   /**
-   * Takes up where a previous daemon left off. `alive` says whether the recorded process (or one
-   * proven to be this instance's) still runs; `pid`/`startTime` name it. Nothing is restarted
-   * that still runs; a process that died meanwhile is handled by the policy, once.
+   * Takes up where a previous daemon left off. `live` is the recorded process (or one proven to be
+   * this instance's) if it still runs. Nothing is restarted that still runs; a process that died
+   * meanwhile is handled by the policy, once.
    */
-  restore(rec: ProcessRecord, live: { pid: number; startTime: number } | null): void {
+  restore(rec: ProcessRecord, live: LiveProcess | null): void {
     const now = this.host.clock.now();
     this.restarts = rec.restarts;
     this.streak = rec.streak;
@@ -276,57 +208,45 @@ export class Instance {
       // it ended while no daemon was watching: its status is lost, its last output is not
       this.host.output.reattach(this.outputKey);
       this.pid = rec.pid;
-      this.state = rec.state;
-      const generation = ++this.generation;
-      this.onExit(generation, null, null, true, false);
-      if (rec.state === ProcessState.Stopping && this.state !== ProcessState.Stopped) {
-        this.cancelBackoff();
-        this.setState(ProcessState.Stopped, null);
+      if (rec.state !== ProcessState.Stopping) {
+        this.state = rec.state;
+        this.onExit(++this.generation, { code: null, signal: null }, { unknown: true, groupSafe: false });
+        return;
       }
+      // it was being stopped, and it is gone: the stop is over
+      this.host.output.flush(this.outputKey);
+      this.pid = null;
+      this.lastExit = { code: null, signal: null, reason: 'unknown', at: now };
+      this.host.emit({ type: 'exited', ...this.eventBase(), pid: rec.pid, reason: 'unknown' });
+      this.setState(ProcessState.Stopped, null);
       return;
     }
     if (rec.state === ProcessState.Backoff && rec.next_start_at !== null) {
-      const delayMs = Math.max(0, rec.next_start_at - now);
-      this.nextStartAt = now + delayMs;
-      this.setState(ProcessState.Backoff, rec.message);
-      this.backoffTimer = this.host.clock.after(delayMs, () => {
-        this.backoffTimer = null;
-        if (this.state === ProcessState.Backoff) this.spawn();
-      });
+      this.scheduleRestart(Math.max(0, rec.next_start_at - now), rec.message);
       return;
     }
     const settled: ProcessState[] = [ProcessState.Stopped, ProcessState.Exited, ProcessState.Failed];
     this.setState(settled.includes(rec.state) ? rec.state : ProcessState.Stopped, rec.message);
   }
 
-  private adopt(rec: ProcessRecord, live: { pid: number; startTime: number }): void {
+  private adopt(rec: ProcessRecord, live: LiveProcess): void {
     const generation = ++this.generation;
     this.pid = live.pid;
     this.startTime = live.startTime;
     this.host.output.reattach(this.outputKey);
-    if (this.spec.sockets.length > 0) {
-      const id = { pid: live.pid, startTime: live.startTime, bootId: bootId() };
-      try {
-        // the running process kept them; take copies back for its next start
-        this.host.listeners?.(this.spec, { pid: live.pid, isSameProcess: () => sameProcess(id) });
-      } catch {
-        // bound afresh at the next start
-      }
-    }
-    this.exited = new Promise((resolve) => {
-      const onExit = (): void => {
-        this.onExit(generation, null, null, true);
-        resolve();
-      };
-      this.unwatch =
-        this.host.watchPid?.({ pid: live.pid, startTime: live.startTime, bootId: bootId() }, onExit) ?? null;
-    });
-    this.host.emit({ type: 'adopted', ...this.eventBase(), message: `was ${rec.state}` });
+    const taken = takeOver(this.host, this.spec, live, () =>
+      this.onExit(generation, { code: null, signal: null }, { unknown: true }),
+    );
+    this.exited = taken.exited;
+    this.unwatch = taken.unwatch;
+    const problems = taken.problems.join('; ') || null;
+    const note = problems ? `; ${problems}` : '';
+    this.host.emit({ type: 'adopted', ...this.eventBase(), message: `was ${rec.state}${note}` });
     if (rec.state === ProcessState.Starting) {
-      this.setState(ProcessState.Starting, null);
+      this.setState(ProcessState.Starting, problems);
       this.awaitReady(generation);
     } else {
-      this.setState(ProcessState.Running, null);
+      this.setState(ProcessState.Running, problems);
       this.startHealth(rec.health_failures ?? 0); // the failure count carries over
     }
     if (rec.state === ProcessState.Stopping) void this.stop();
@@ -348,6 +268,22 @@ export class Instance {
     this.cancelBackoff();
   }
 
+  /**
+   * Stops the process for a reason of corral's own (ready-timeout, health-failed, max-memory):
+   * stop.signal to the group, SIGKILL after stop.timeout; the exit then goes to the policy.
+   */
+  kill(reason: ExitReason, cause: string): void {
+    if (this.pid === null || this.state === ProcessState.Stopping || this.killReason !== null) return;
+    this.stopHealth();
+    this.killReason = reason;
+    this.killCause = cause;
+    void this.host.process.stopGroup(this.pid, {
+      signal: this.spec.stop.signal,
+      timeoutMs: this.spec.stop.timeoutMs,
+      exited: this.exited,
+    });
+  }
+
   /** The path of this process's sd_notify socket, opened once and kept across restarts; null without notify. */
   private notifySocket(): string | null {
     if (this.spec.ready?.check.kind !== 'notify' || !this.host.openNotify) {
@@ -361,115 +297,52 @@ export class Instance {
     return this.notify.path;
   }
 
-  /** A datagram on the notify socket: READY=1, STATUS=, MAINPID=, STOPPING=1, EXTEND_TIMEOUT_USEC=. */
+  /** A datagram on the notify socket, from the process or its session. */
   private onNotify(m: NotifyMessage): void {
-    if (this.pid === null) return;
-    if (!this.speaksForService(m)) return;
-    const f = m.fields;
-    let changed = false;
-    if (f.STATUS !== undefined) {
-      this.statusText = f.STATUS;
-      changed = true;
-    }
-    if (f.MAINPID !== undefined && /^\d+$/.test(f.MAINPID) && Number(f.MAINPID) !== this.pid) {
-      this.mainPid = Number(f.MAINPID);
-    }
-    if (f.EXTEND_TIMEOUT_USEC !== undefined && /^\d+$/.test(f.EXTEND_TIMEOUT_USEC)) {
-      this.extendReady?.(Math.ceil(Number(f.EXTEND_TIMEOUT_USEC) / 1000));
-    }
-    if (f.STOPPING === '1' && this.state === ProcessState.Running) {
+    if (this.pid === null || !speaksForService(m, this.pid, this.host.process)) return;
+    const asked = readNotify(m.fields);
+    if (asked.mainPid !== undefined && asked.mainPid !== this.pid) this.mainPid = asked.mainPid;
+    if (asked.extendMs !== undefined) this.extendReady?.(asked.extendMs);
+    if (asked.status !== undefined) this.statusText = asked.status;
+    if (asked.stopping && this.state === ProcessState.Running)
       this.message = 'stopping (the service said so)';
-      changed = true;
-    }
-    if (f.READY === '1' && this.state === ProcessState.Starting) {
+    if (asked.ready && this.state === ProcessState.Starting) {
       this.cancelReady?.();
       this.cancelReady = null;
       this.becomeReady();
-      return;
+    } else if (asked.status !== undefined || asked.stopping) {
+      this.changed(this);
     }
-    if (changed) this.host.changed(this);
-  }
-
-  /**
-   * Only the process and what it started (its session) speak for the service. A sender that has
-   * already exited (`systemd-notify` from a script is gone by the time its datagram is read)
-   * is accepted when it ran as the service's own user.
-   */
-  private speaksForService(m: NotifyMessage): boolean {
-    if (m.pid === this.pid) return true;
-    const sender = readProcStat(m.pid);
-    if (sender !== null) return sender.session === this.pid;
-    return this.pid !== null && m.uid === uidOf(this.pid);
   }
 
   private spawn(): void {
-    const spec = this.spec;
-    const target = this.host.output.prepare(this.outputKey);
-    const env: Record<string, string> = {
-      ...this.host.baseEnv,
-      ...spec.env,
-      CORRAL_PROJECT: this.project,
-      CORRAL_SERVICE: this.service,
-      CORRAL_INSTANCE: String(this.index),
-    };
-    const creds = credentialsFor(spec.user, spec.group);
-    if ('error' in creds) {
-      target.release();
-      this.failToStart(creds.error);
+    const prepared = prepareLaunch(this.host, this.spec, this.index, () => this.notifySocket());
+    if ('error' in prepared) {
+      this.failToStart(prepared.error);
       return;
     }
-    // the user's own HOME/USER/LOGNAME, unless the service's env sets them
-    for (const [k, v] of Object.entries(creds.env)) if (spec.env[k] === undefined) env[k] = v;
-    let sockets: ListenSocket[] = [];
-    if (spec.sockets.length > 0) {
-      try {
-        if (!this.host.listeners)
-          throw new Error('sockets: are passed by the daemon only, not by corral run');
-        sockets = this.host.listeners(spec);
-      } catch (e) {
-        target.release();
-        this.failToStart(`could not listen: ${(e as Error).message}`);
-        return;
-      }
-      Object.assign(env, listenEnv(sockets));
-    }
-    const notifyPath = this.notifySocket();
-    if (notifyPath !== null) env.NOTIFY_SOCKET = notifyPath;
-    else delete env.NOTIFY_SOCKET;
     this.statusText = null;
     this.mainPid = null;
-    const result = spawnService({
-      argv: [
-        ...creds.argvPrefix,
-        ...wrapArgv(spec.command, { oomScoreAdj: spec.oomScoreAdj, listenPid: sockets.length > 0 }),
-      ],
-      cwd: spec.cwd,
-      env,
-      stdio: ['ignore', target.stdout, target.stderr, ...listenFds(sockets)],
-      umask: spec.umask ?? undefined,
-      uid: creds.uid,
-      gid: creds.gid,
-    });
-    target.release();
+    const result = this.host.process.spawn(prepared.request);
+    prepared.release();
     if ('error' in result) {
       this.failToStart(result.error);
       return;
     }
-    const { child, pid, startTime } = result;
+    this.launched(result);
+  }
+
+  private launched(proc: Launched): void {
     const generation = ++this.generation;
-    this.pid = pid;
-    this.startTime = startTime;
+    this.pid = proc.pid;
+    this.startTime = proc.startTime;
     this.startedAt = this.host.clock.now();
     this.nextStartAt = null;
     this.killReason = null;
     this.killCause = null;
-    if (target.stdout === 'pipe' || target.stderr === 'pipe') this.host.output.attach(this.outputKey, child);
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.onExit(generation, code, signal, false);
-        resolve();
-      });
-    });
+    this.readyByProbeAt = null;
+    if (proc.child) this.host.output.attach(this.outputKey, proc.child);
+    this.exited = proc.exited.then((raw) => this.onExit(generation, raw, {}));
     // events go out before the state changes, because a change can start dependents
     this.host.emit({ type: 'spawned', ...this.eventBase() });
     this.setState(ProcessState.Starting, null);
@@ -488,6 +361,8 @@ export class Instance {
       this.extendReady = null;
       if (this.generation !== generation || this.state !== ProcessState.Starting) return;
       if (error === null) {
+        const kind = spec.ready?.check.kind;
+        if (kind === 'http' || kind === 'tcp') this.readyByProbeAt = this.host.clock.now();
         this.becomeReady();
         return;
       }
@@ -522,7 +397,7 @@ export class Instance {
     this.healthFailures = failures;
     this.health = failures > 0 ? 'unhealthy' : 'starting';
     const generation = this.generation;
-    this.cancelHealth = watchHealth(this.spec, this.host.clock, failures, (r) => {
+    this.cancelHealth = watchHealth(this.spec, this.host, failures, (r) => {
       if (this.generation !== generation || this.state !== ProcessState.Running) return;
       const was = this.health;
       this.healthFailures = r.failures;
@@ -538,23 +413,7 @@ export class Instance {
         this.stopHealth();
         this.kill('health-failed', `${health.failures} health checks failed in a row: ${r.error}`);
       }
-      if (was !== this.health || !r.healthy) this.host.changed(this);
-    });
-  }
-
-  /**
-   * Stops the process for a reason of corral's own (ready-timeout, health-failed, max-memory):
-   * stop.signal to the group, SIGKILL after stop.timeout; the exit then goes to the policy.
-   */
-  kill(reason: ExitReason, cause: string): void {
-    if (this.pid === null || this.state === ProcessState.Stopping || this.killReason !== null) return;
-    this.stopHealth();
-    this.killReason = reason;
-    this.killCause = cause;
-    void stopGroup(this.pid, {
-      signal: this.spec.stop.signal,
-      timeoutMs: this.spec.stop.timeoutMs,
-      exited: this.exited,
+      if (was !== this.health || !r.healthy) this.changed(this);
     });
   }
 
@@ -563,14 +422,12 @@ export class Instance {
     this.cancelHealth = null;
   }
 
-  /** The process ended: record how, then let the policy decide. `unknown`: an adopted process, status lost. */
-  private onExit(
-    generation: number,
-    rawCode: number | null,
-    signal: NodeJS.Signals | null,
-    unknown: boolean,
-    groupSafe = true,
-  ): void {
+  /**
+   * The process ended: record how, then let the policy decide. `unknown`: its status was lost
+   * (an adopted process, or one that ended while no daemon ran). `groupSafe: false`: the leader
+   * died unseen, so its pid (and group id) may belong to someone else by now.
+   */
+  private onExit(generation: number, raw: RawExit, opts: { unknown?: boolean; groupSafe?: boolean }): void {
     if (this.generation !== generation) return;
     this.unwatch = null;
     this.stopHealth();
@@ -581,21 +438,53 @@ export class Instance {
     const now = this.host.clock.now();
     const pid = this.pid;
     const runMs = this.startedAt === null ? 0 : now - this.startedAt;
-    const code = exitCode(rawCode, signal);
+    const code = exitCode(raw.code, raw.signal);
     this.pid = null;
     this.startTime = null;
-    const clean = signal === null && rawCode !== null && this.spec.successCodes.includes(rawCode);
-    const reason: ExitReason = this.killReason ?? (unknown ? 'unknown' : clean ? 'exited' : 'crashed');
-    this.lastExit = { code, signal, reason, at: now };
-    this.host.emit({ type: 'exited', ...this.eventBase(), pid, code, signal, reason });
-    if (this.state === ProcessState.Stopping) return; // stopProcess() finishes the story
-    // a leader that died may leave members of its group behind: they go too (not when the
-    // leader died unseen: its pid, and so the group id, may belong to someone else by now)
-    if (pid !== null && groupSafe) killGroup(pid, 'SIGKILL');
-    const decided = decide(this.spec, { code: rawCode, signal, reason, runMs }, { restarts: this.streak });
-    const decision = this.killCause
-      ? { ...decided, message: `${this.killCause}; ${decided.message}` }
-      : decided;
+    if (this.state === ProcessState.Stopping) {
+      // stopProcess() tells the rest once it knows whether the stop had to kill
+      this.lastExit = { code, signal: raw.signal, reason: 'stopped-by-user', at: now };
+      this.heldExit = this.lastExit;
+      return;
+    }
+    if (this.stopAbandoned) {
+      // a stop that had given up waiting: the process is gone now, and stays stopped
+      this.stopAbandoned = false;
+      this.lastExit = { code, signal: raw.signal, reason: 'stopped-by-user', at: now };
+      this.host.emit({
+        type: 'exited',
+        ...this.eventBase(),
+        pid,
+        code,
+        signal: raw.signal,
+        reason: 'stopped-by-user',
+      });
+      this.setState(ProcessState.Stopped, null);
+      return;
+    }
+    const clean = raw.signal === null && raw.code !== null && this.spec.successCodes.includes(raw.code);
+    const reason: ExitReason = this.killReason ?? (opts.unknown ? 'unknown' : clean ? 'exited' : 'crashed');
+    const suspect = this.suspectReady(now);
+    this.lastExit = { code, signal: raw.signal, reason, at: now };
+    this.host.emit({
+      type: 'exited',
+      ...this.eventBase(),
+      pid,
+      code,
+      signal: raw.signal,
+      reason,
+      message: suspect,
+    });
+    // a leader that died may leave members of its group behind: they go too
+    if (pid !== null && opts.groupSafe !== false) this.host.process.signalGroup(pid, 'SIGKILL');
+    const decided = decide(
+      this.spec,
+      { code: raw.code, signal: raw.signal, reason, runMs },
+      { restarts: this.streak },
+    );
+    const causes = [this.killCause, suspect].filter((c) => c !== null);
+    const decision =
+      causes.length > 0 ? { ...decided, message: `${causes.join('; ')}; ${decided.message}` } : decided;
     this.streak = decision.restarts;
     if (decision.action === 'exit') {
       this.setState(ProcessState.Exited, decision.message);
@@ -607,14 +496,32 @@ export class Instance {
       return;
     }
     this.restarts += 1;
-    this.host.emit({ type: 'restart-scheduled', ...this.eventBase(), reason, delay_ms: decision.delayMs });
+    this.host.emit({
+      type: 'restart-scheduled',
+      ...this.eventBase(),
+      reason,
+      delay_ms: decision.delayMs,
+      message: suspect,
+    });
     if (decision.delayMs === 0) {
       this.spawn();
       return;
     }
-    this.nextStartAt = now + decision.delayMs;
-    this.setState(ProcessState.Backoff, decision.message);
-    this.backoffTimer = this.host.clock.after(decision.delayMs, () => {
+    this.scheduleRestart(decision.delayMs, decision.message);
+  }
+
+  /** A process that dies right after an http/tcp ready check passed: the check may have reached another process. */
+  private suspectReady(now: number): string | null {
+    const at = this.readyByProbeAt;
+    this.readyByProbeAt = null;
+    if (at === null || now - at > DEFAULTS.internal.readyThenExitSuspectMs) return null;
+    return `it exited ${now - at} ms after its ready check passed: another process may be answering that check`;
+  }
+
+  private scheduleRestart(delayMs: number, message: string | null): void {
+    this.nextStartAt = this.host.clock.now() + delayMs;
+    this.setState(ProcessState.Backoff, message);
+    this.backoffTimer = this.host.clock.after(delayMs, () => {
       this.backoffTimer = null;
       if (this.state === ProcessState.Backoff) this.spawn();
     });
@@ -625,25 +532,32 @@ export class Instance {
     this.cancelReady?.();
     this.cancelReady = null;
     this.stopHealth();
+    this.heldExit = null;
     this.setState(ProcessState.Stopping, null);
     this.host.emit({ type: 'stopping', ...this.eventBase() });
-    const { killed } = await stopGroup(pid, {
-      signal: this.spec.stop.signal,
-      timeoutMs: this.spec.stop.timeoutMs,
-      exited: this.exited,
-    });
-    await this.exited;
+    const { gone, killed, why } = await stopAndWait(this.host, pid, this.spec, this.exited);
+    if (!gone) {
+      this.stopAbandoned = true;
+      const message = `could not stop pid ${pid}: ${why}`;
+      this.setState(ProcessState.Failed, message);
+      this.host.emit({ type: 'failed', ...this.eventBase(), pid, message });
+      return;
+    }
     const reason: ExitReason = killed ? 'killed-after-timeout' : 'stopped-by-user';
-    if (this.lastExit) this.lastExit = { ...this.lastExit, reason };
+    const exit = this.heldExit ?? this.lastExit;
+    this.heldExit = null;
+    if (exit) this.lastExit = { ...exit, reason };
+    const code = this.lastExit?.code ?? null;
+    const signal = this.lastExit?.signal ?? null;
+    this.host.emit({ type: 'exited', ...this.eventBase(), pid, code, signal, reason });
     this.setState(ProcessState.Stopped, killed ? `killed after ${this.spec.stop.timeoutMs} ms` : null);
-    this.host.emit({
-      type: 'stopped',
-      ...this.eventBase(),
-      pid,
-      code: this.lastExit?.code ?? null,
-      signal: this.lastExit?.signal ?? null,
-      reason,
-    });
+    this.host.emit({ type: 'stopped', ...this.eventBase(), pid, code, signal, reason });
+  }
+
+  /** A state reached by a user's stop with no process to stop: said as an event too. */
+  private settle(state: ProcessState, message: string | null): void {
+    this.setState(state, message);
+    this.host.emit({ type: 'stopped', ...this.eventBase(), reason: 'stopped-by-user', message });
   }
 
   private cancelBackoff(): void {
@@ -655,20 +569,10 @@ export class Instance {
   private setState(state: ProcessState, message: string | null): void {
     this.state = state;
     this.message = message;
-    this.host.changed(this);
+    this.changed(this);
   }
 
   private eventBase(): Pick<CorralEvent, 'project' | 'service' | 'instance' | 'pid'> {
     return { project: this.project, service: this.service, instance: this.index, pid: this.pid };
-  }
-}
-
-/** The real uid of a process, from /proc/PID/status; null once it is gone. */
-function uidOf(pid: number): number | null {
-  try {
-    const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
   }
 }

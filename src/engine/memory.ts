@@ -1,11 +1,9 @@
 // max_memory: the RSS of each process tree that has a limit, sampled once a second while any
 // such process runs (and not at all otherwise); over the limit, the process is restarted.
 import type { Clock, Timer } from '../clock.js';
+import { DEFAULTS } from '../defaults.js';
 import type { Instance } from './instance.js';
 import { ProcessState } from './states.js';
-
-/** Every how often the trees of services with max_memory are measured, ms. */
-export const MEMORY_SAMPLE_MS = 1_000;
 
 export class MemoryGuard {
   private timer: Timer | null = null;
@@ -23,7 +21,7 @@ export class MemoryGuard {
   /** Arms the next sample if a limited process runs; call after any change. */
   update(): void {
     if (this.timer !== null || this.limited().length === 0) return;
-    this.timer = this.clock.after(MEMORY_SAMPLE_MS, () => {
+    this.timer = this.clock.after(DEFAULTS.internal.memorySampleMs, () => {
       this.timer = null;
       this.sample();
       this.update();

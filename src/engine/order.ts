@@ -3,6 +3,31 @@ import type { DependencyCondition, ServiceSpec } from '../config/types.js';
 import type { Instance } from './instance.js';
 import { ProcessState } from './states.js';
 
+const WAITING_FOR: Record<DependencyCondition, string> = {
+  started: 'to start',
+  ready: 'to be ready',
+  succeeded: 'to exit successfully',
+  completed: 'to complete',
+};
+
+/** null when every dependency of `spec` meets its condition, else what it waits for, in words. */
+export function blocker(
+  services: ReadonlyMap<string, { instances: readonly Instance[] }>,
+  spec: ServiceSpec,
+): string | null {
+  for (const [dep, condition] of Object.entries(spec.dependsOn)) {
+    const d = services.get(dep);
+    if (!d) return `waiting for ${dep}, which is not defined`;
+    const met = conditionMet(d.instances, condition);
+    if (met === 'yes') continue;
+    const state = d.instances.map((i) => i.state).join(', ');
+    return met === 'never'
+      ? `waiting for ${dep} (${condition}), but ${dep} is ${state}`
+      : `waiting for ${dep} ${WAITING_FOR[condition]}`;
+  }
+  return null;
+}
+
 /** Whether every instance of a dependency meets `condition`; or why not, or that it never will. */
 export function conditionMet(
   instances: readonly Instance[],

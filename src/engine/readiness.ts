@@ -1,9 +1,8 @@
 // Waits for a starting process to be ready: probes every ready.interval until ready.timeout.
-
 import type { Timer } from '../clock.js';
-import type { ServiceSpec } from '../config/types.js';
-import { runCheck } from './health.js';
-import type { InstanceHost } from './instance.js';
+import type { HealthSpec, ServiceSpec } from '../config/types.js';
+import { DEFAULTS } from '../defaults.js';
+import type { EngineHost } from './host.js';
 import type { OutputKey } from './output.js';
 
 /**
@@ -12,7 +11,7 @@ import type { OutputKey } from './output.js';
  */
 export function waitUntilReady(
   spec: ServiceSpec,
-  host: InstanceHost,
+  host: Pick<EngineHost, 'clock' | 'check' | 'output'> & { openNotify?: unknown },
   key: OutputKey,
   done: (error: string | null) => void,
 ): { cancel: () => void; extend: (ms: number) => void } {
@@ -65,12 +64,12 @@ export function waitUntilReady(
     return { cancel, extend };
   }
 
-  const attemptTimeoutMs = Math.max(50, Math.min(ready.intervalMs * 5, ready.timeoutMs));
+  const attemptTimeoutMs = readyAttemptTimeoutMs(ready.intervalMs, ready.timeoutMs);
   let next: Timer | null = null;
   cleanups.push(() => next?.cancel());
   const attempt = async (): Promise<void> => {
     if (finished) return;
-    const error = await runCheck(check, spec, attemptTimeoutMs);
+    const error = await host.check(check, spec, attemptTimeoutMs);
     if (finished) return;
     if (error === null) {
       finish(null);
@@ -81,4 +80,49 @@ export function waitUntilReady(
   };
   void attempt();
   return { cancel, extend };
+}
+
+/** How long one ready attempt may take: five intervals, within the whole timeout, at least 50 ms. */
+function readyAttemptTimeoutMs(intervalMs: number, timeoutMs: number): number {
+  return Math.max(50, Math.min(intervalMs * 5, timeoutMs));
+}
+
+/**
+ * Before a first start: if something already answers where the ready check looks, the check would
+ * pass for that other process (a service crash-looping on EADDRINUSE would look ready). Calls
+ * `done(null)` when nothing answers, else `done(why)`. Returns false (and never calls `done`) when
+ * there is nothing to check.
+ */
+export function checkNothingAnswers(
+  host: Pick<EngineHost, 'check'>,
+  spec: ServiceSpec,
+  name: string,
+  done: (problem: string | null) => void,
+): boolean {
+  const target = untrustedReadyTarget(spec);
+  if (target === null) return false;
+  void host.check(target.check, spec, target.timeoutMs).then((error) => {
+    done(
+      error !== null
+        ? null
+        : `${target.where} already answers before ${name} started: another process is listening there, so the ready check cannot tell when this one is ready. Stop that process or change the port, then start ${spec.name} again`,
+    );
+  });
+  return true;
+}
+
+/**
+ * The check to run before a first start, when a ready check could be answered by another
+ * process (an http or tcp check of a single-instance service that corral does not hold a socket
+ * for); null when there is nothing to check.
+ */
+function untrustedReadyTarget(
+  spec: ServiceSpec,
+): { check: HealthSpec['check']; where: string; timeoutMs: number } | null {
+  const check = spec.ready?.check;
+  if (!check || spec.instances !== 1 || spec.sockets.length > 0) return null;
+  const timeoutMs = DEFAULTS.internal.readyPreflightTimeoutMs;
+  if (check.kind === 'http') return { check, where: check.url, timeoutMs };
+  if (check.kind === 'tcp') return { check, where: `${check.host}:${check.port}`, timeoutMs };
+  return null;
 }

@@ -1,12 +1,14 @@
 // The supervisor: every project's services and their processes; applies configs, starts in
 // dependency order, stops in reverse, answers for the status of each process.
 import { EventEmitter } from 'node:events';
-import type { DependencyCondition, ProjectSpec, ServiceSpec } from '../config/types.js';
+import type { ProjectSpec, ServiceSpec } from '../config/types.js';
 import { CorralError } from '../errors.js';
-import { Instance, type InstanceHost, type InstanceStatus, type ProcessRecord } from './instance.js';
+import type { EngineHost } from './host.js';
+import { Instance } from './instance.js';
 import { MemoryGuard } from './memory.js';
 import { type Address, parseAddress } from './names.js';
-import { conditionMet, stopWaves, withDependencies } from './order.js';
+import { blocker, stopWaves, withDependencies } from './order.js';
+import type { LiveProcess, ProcessRecord } from './record.js';
 import { ProcessState } from './states.js';
 
 export interface ServiceEntry {
@@ -27,38 +29,26 @@ export interface ApplyResult {
   unchanged: string[];
 }
 
-const WAITING_FOR: Record<DependencyCondition, string> = {
-  started: 'to start',
-  ready: 'to be ready',
-  succeeded: 'to exit successfully',
-  completed: 'to complete',
-};
-
-export type SupervisorHost = Omit<InstanceHost, 'changed'> & {
-  /** RSS in bytes of each pid's process tree, for max_memory; without it max_memory is not enforced */
-  measureMemory?: (pids: number[]) => Map<number, number>;
-};
+/** What the supervisor is given by whoever runs it (the daemon, `corral run`, a test). */
+export type SupervisorHost = EngineHost;
 
 /** Emits 'change' (instance) after every change of any process. */
 export class Supervisor extends EventEmitter {
   readonly projects = new Map<string, ProjectEntry>();
-  private readonly host: InstanceHost;
+  private readonly host: EngineHost;
   private scanning = false;
   private rescan = false;
-
   private readonly memory: MemoryGuard | null;
+  private readonly changed = (inst: Instance): void => {
+    this.emit('change', inst);
+    this.startWaiting();
+    this.memory?.update();
+  };
 
   constructor(host: SupervisorHost) {
     super();
     this.setMaxListeners(0);
-    this.host = {
-      ...host,
-      changed: (inst) => {
-        this.emit('change', inst);
-        this.startWaiting();
-        this.memory?.update();
-      },
-    };
+    this.host = host;
     const measure = host.measureMemory;
     this.memory = measure ? new MemoryGuard(host.clock, () => this.list(), measure) : null;
   }
@@ -100,7 +90,7 @@ export class Supervisor extends EventEmitter {
       const start = wanted ? wanted.has(svc.name) : svc.autostart;
       if (!existing) {
         const created: ServiceEntry = { spec: svc, instances: [] };
-        for (let i = 0; i < svc.instances; i++) created.instances.push(new Instance(svc, i, this.host));
+        for (let i = 0; i < svc.instances; i++) created.instances.push(this.instance(svc, i));
         entry.services.set(svc.name, created);
         for (const inst of created.instances) inst.waiting = start;
         result.created.push(svc.name);
@@ -142,7 +132,7 @@ export class Supervisor extends EventEmitter {
   restore(
     spec: ProjectSpec,
     records: readonly ProcessRecord[],
-    live: (rec: ProcessRecord) => { pid: number; startTime: number } | null,
+    live: (rec: ProcessRecord) => LiveProcess | null,
   ): string[] {
     const entry: ProjectEntry = { spec, services: new Map() };
     this.projects.set(spec.name, entry);
@@ -152,7 +142,7 @@ export class Supervisor extends EventEmitter {
       const service: ServiceEntry = { spec: svc, instances: [] };
       entry.services.set(svc.name, service);
       for (let i = 0; i < svc.instances; i++) {
-        const inst = new Instance(svc, i, this.host);
+        const inst = this.instance(svc, i);
         service.instances.push(inst);
         const rec = byName.get(inst.name) ?? blankRecord(inst);
         const found = live(rec);
@@ -198,16 +188,10 @@ export class Supervisor extends EventEmitter {
     return out;
   }
 
-  statuses(): InstanceStatus[] {
-    const now = this.host.clock.now();
-    const out: InstanceStatus[] = [];
-    for (const p of this.projects.values()) {
-      for (const s of p.services.values()) {
-        // an instance still on an older definition waits for its turn in a rolling restart
-        for (const i of s.instances) out.push({ ...i.status(now), outdated: i.spec !== s.spec });
-      }
-    }
-    return out;
+  /** An instance still on an older definition, waiting for its turn in a rolling restart. */
+  isOutdated(inst: Instance): boolean {
+    const svc = this.projects.get(inst.project)?.services.get(inst.service);
+    return svc !== undefined && inst.spec !== svc.spec;
   }
 
   /** Finds the processes a user's name means; throws NOT_FOUND or AMBIGUOUS_NAME. */
@@ -302,34 +286,19 @@ export class Supervisor extends EventEmitter {
     for (const project of this.projects.values()) {
       for (const svc of project.services.values()) {
         if (!svc.instances.some((i) => i.waiting)) continue;
-        const blocker = this.blocker(project, svc.spec);
+        const why = blocker(project.services, svc.spec);
         for (const inst of svc.instances) {
           if (!inst.waiting) continue;
-          if (blocker === null) {
+          if (why === null) {
             inst.waiting = false;
             inst.start();
-          } else if (inst.message !== blocker) {
-            inst.message = blocker;
+          } else if (inst.message !== why) {
+            inst.message = why;
             this.emit('change', inst);
           }
         }
       }
     }
-  }
-
-  /** null when every dependency of `spec` meets its condition, else what it waits for. */
-  private blocker(project: ProjectEntry, spec: ServiceSpec): string | null {
-    for (const [dep, condition] of Object.entries(spec.dependsOn)) {
-      const d = project.services.get(dep);
-      if (!d) return `waiting for ${dep}, which is not defined`;
-      const met = conditionMet(d.instances, condition);
-      if (met === 'yes') continue;
-      const state = d.instances.map((i) => i.state).join(', ');
-      return met === 'never'
-        ? `waiting for ${dep} (${condition}), but ${dep} is ${state}`
-        : `waiting for ${dep} ${WAITING_FOR[condition]}`;
-    }
-    return null;
   }
 
   /** Restarts a changed service one instance at a time, each waiting for the previous to be ready. */
@@ -358,7 +327,7 @@ export class Supervisor extends EventEmitter {
   /** Grows or shrinks a service to spec.instances. */
   private resize(svc: ServiceEntry, spec: ServiceSpec): void {
     while (svc.instances.length < spec.instances) {
-      svc.instances.push(new Instance(spec, svc.instances.length, this.host));
+      svc.instances.push(this.instance(spec, svc.instances.length));
     }
     if (svc.instances.length > spec.instances) void this.retire(svc.instances.splice(spec.instances));
   }
@@ -366,6 +335,10 @@ export class Supervisor extends EventEmitter {
   private async retire(instances: Instance[]): Promise<void> {
     await Promise.all(instances.map((i) => i.stop()));
     this.forget(instances);
+  }
+
+  private instance(spec: ServiceSpec, index: number): Instance {
+    return new Instance(spec, index, this.host, this.changed);
   }
 
   private matchServices(address: Address): ServiceEntry[] {

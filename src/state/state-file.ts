@@ -95,8 +95,8 @@ export function writeProjects(path: string, supervisor: Supervisor): void {
 export interface Recovered {
   projects: ProjectSpec[];
   records: ProcessRecord[];
-  /** what was wrong with state.json, when it was set aside */
-  problem: string | null;
+  /** what was wrong with state.json or projects.json, each set aside; empty when nothing was */
+  problems: string[];
 }
 
 interface StateFile {
@@ -106,13 +106,23 @@ interface StateFile {
   processes: ProcessRecord[];
 }
 
-/** Reads state.json; a torn or corrupt one is moved to state.json.corrupt-TIME and reported. */
+/**
+ * Reads state.json, and projects.json (the definitions alone) when state.json is missing or
+ * cannot be trusted. A torn or corrupt file is moved to FILE.corrupt-TIME and reported, never
+ * read as empty.
+ */
 export function readState(stateFile: string, projectsFile: string, now = new Date()): Recovered {
+  const problems: string[] = [];
+  const fallback = (): Recovered => {
+    const found = readProjects(projectsFile, now);
+    if (found.problem) problems.push(found.problem);
+    return { projects: found.projects, records: [], problems };
+  };
   let text: string;
   try {
     text = readFileSync(stateFile, 'utf8');
   } catch {
-    return { projects: readProjects(projectsFile), records: [], problem: null }; // first start
+    return fallback(); // first start
   }
   const why = validate(text);
   if (typeof why !== 'string') {
@@ -122,15 +132,17 @@ export function readState(stateFile: string, projectsFile: string, now = new Dat
         `${stateFile} was written by corral ${why.corral ?? '?'} (state format ${why.version}), newer than this one (format ${STATE_FILE_VERSION}); run that version or later`,
       );
     }
-    return { projects: why.projects, records: why.processes, problem: null };
+    return { projects: why.projects, records: why.processes, problems };
   }
-  const aside = `${stateFile}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
-  renameSync(stateFile, aside);
-  return {
-    projects: readProjects(projectsFile),
-    records: [],
-    problem: `${stateFile} cannot be trusted (${why}); moved to ${aside}`,
-  };
+  problems.push(setAside(stateFile, why, now));
+  return fallback();
+}
+
+/** Moves an untrustworthy file to FILE.corrupt-TIME; says what was wrong and where it went. */
+function setAside(file: string, why: string, now: Date): string {
+  const aside = `${file}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(file, aside);
+  return `${file} cannot be trusted (${why}); moved to ${aside}`;
 }
 
 function validate(text: string): StateFile | string {
@@ -147,17 +159,36 @@ function validate(text: string): StateFile | string {
   for (const p of d.processes) {
     if (typeof p?.name !== 'string' || typeof p.restarts !== 'number') return 'a process record is malformed';
   }
-  for (const p of d.projects) {
-    if (typeof p?.name !== 'string' || !Array.isArray(p.services)) return 'a project is malformed';
-  }
-  return d as StateFile;
+  const bad = badProject(d.projects);
+  return bad ?? (d as StateFile);
 }
 
-function readProjects(projectsFile: string): ProjectSpec[] {
-  try {
-    const data = JSON.parse(readFileSync(projectsFile, 'utf8')) as { projects?: ProjectSpec[] };
-    return Array.isArray(data.projects) ? data.projects : [];
-  } catch {
-    return [];
+/** What is wrong with a list of project definitions, or null. */
+function badProject(projects: unknown[]): string | null {
+  for (const p of projects as Array<Partial<ProjectSpec> | null>) {
+    if (typeof p?.name !== 'string' || !Array.isArray(p.services)) return 'a project is malformed';
   }
+  return null;
+}
+
+/** Reads projects.json: none is no project; a corrupt one is set aside and reported. */
+function readProjects(projectsFile: string, now: Date): { projects: ProjectSpec[]; problem: string | null } {
+  let text: string;
+  try {
+    text = readFileSync(projectsFile, 'utf8');
+  } catch {
+    return { projects: [], problem: null };
+  }
+  let data: { version?: unknown; projects?: unknown } | null;
+  try {
+    data = JSON.parse(text) as typeof data;
+  } catch (e) {
+    return { projects: [], problem: setAside(projectsFile, `not JSON: ${(e as Error).message}`, now) };
+  }
+  let why: string | null = null;
+  if (data === null || typeof data !== 'object') why = 'not an object';
+  else if (!Array.isArray(data.projects)) why = 'no projects';
+  else why = badProject(data.projects);
+  if (why !== null) return { projects: [], problem: setAside(projectsFile, why, now) };
+  return { projects: (data as { projects: ProjectSpec[] }).projects, problem: null };
 }

@@ -153,7 +153,7 @@ services:
     assert.throws(() => process.kill(web.pid!, 0));
   });
 
-  test('SIGTERM exits 1 when a service had to be killed after its stop timeout', async () => {
+  test('SIGTERM exits 0 once every service is stopped, even one SIGKILLed after its stop timeout', async () => {
     await c.corral(['daemon', 'stop']);
     const child = spawn(node, [CLI, 'daemon', 'start', '--foreground'], { env: c.env, stdio: 'ignore' });
     c.home.track(child.pid!);
@@ -171,10 +171,13 @@ services:
       child.once('exit', (cd) => resolve(cd));
       child.kill('SIGTERM');
     });
-    assert.equal(code, 1);
+    assert.equal(code, 0);
+    const events = readFileSync(join(c.env.CORRAL_HOME!, 'events.jsonl'), 'utf8');
+    assert.match(events, /"type":"stopped"[^\n]*"reason":"killed-after-timeout"/, 'it was SIGKILLed');
   });
 
-  test('--idle-timeout: a daemon with no running service and no client exits; one with a service stays', async () => {
+  test('--idle-timeout: a daemon with no running service and no client exits 0', async () => {
+    await c.corral(['daemon', 'stop']);
     const started = Date.now();
     const idle = spawn(node, [CLI, 'daemon', 'start', '--foreground', '--idle-timeout', '300ms'], {
       env: c.env,
@@ -184,30 +187,5 @@ services:
     const code = await new Promise<number | null>((resolve) => idle.once('exit', (cd) => resolve(cd)));
     assert.equal(code, 0);
     assert.ok(Date.now() - started >= 300);
-
-    const busy = spawn(node, [CLI, 'daemon', 'start', '--foreground', '--idle-timeout', '3s'], {
-      env: c.env,
-      stdio: 'ignore',
-    });
-    c.home.track(busy.pid!);
-    c.writeConfig(`
-name: busy
-services:
-  web:
-    command: [${node}, ${fixture('forever.mjs')}]
-`);
-    await waitFor(async () => (await c.corral(['up', '--no-wait'])).code === 0, {
-      what: 'up on the idle daemon',
-    });
-    const web = await waitForState(c, 'busy/web:0', 'running');
-    // well past the idle timeout, with a service running, it is still there
-    await waitFor(() => Date.now() - Date.parse(String(web.started_at)) > 3500, {
-      what: 'time to pass',
-      interval: 100,
-    });
-    assert.equal(busy.exitCode, null, 'a daemon with a running service does not go idle');
-    assert.equal((await c.corral(['stop', 'busy/web'])).code, 0);
-    const busyCode = await new Promise<number | null>((resolve) => busy.once('exit', (cd) => resolve(cd)));
-    assert.equal(busyCode, 0, 'and exits once nothing runs');
   });
 });

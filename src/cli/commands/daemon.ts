@@ -1,10 +1,8 @@
 // corral daemon start | stop | restart | status.
-import { constants as osConstants } from 'node:os';
 import type { CorralClient } from '../../client/client.js';
 import { parseDuration } from '../../config/units.js';
 import { DEFAULTS } from '../../defaults.js';
 import { CorralError, isCorralError } from '../../errors.js';
-import { closeInheritedFds } from '../../process/fds.js';
 import { keepRunningWhenClosed } from '../closed-output.js';
 import { type CliContext, startDaemon } from '../context.js';
 import { waitForExit } from '../daemon-exit.js';
@@ -46,35 +44,9 @@ export async function daemonStart(ctx: CliContext, opts: DaemonStartOptions): Pr
 
 /** Runs the daemon in this process until SIGTERM/SIGINT (services stopped) or a shutdown request. */
 async function runForeground(ctx: CliContext, idleTimeoutMs: number): Promise<number> {
-  const readyFd = process.env.CORRAL_READY_FD ? Number(process.env.CORRAL_READY_FD) : undefined;
-  delete process.env.CORRAL_READY_FD;
   // the daemon's stdout is its log, not a reader's pipe: a write failing there ends nothing
   keepRunningWhenClosed(process.stdout);
-  // fds inherited from whoever started us (a shell, a CI runner) must not reach services
-  closeInheritedFds(readyFd === undefined ? [] : [readyFd]);
-  // a signal while starting up: nothing to stop yet, exit at once and say so in the code
-  const early = (sig: NodeJS.Signals): void => process.exit(128 + osConstants.signals[sig]);
-  process.once('SIGTERM', early);
-  process.once('SIGINT', early);
-  const { Daemon } = await import('../../daemon/daemon.js');
-  const daemon = await Daemon.start({ home: ctx.home, readyFd, idleTimeoutMs });
-  process.off('SIGTERM', early);
-  process.off('SIGINT', early);
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signals += 1;
-    daemon.logger.info({ signal: sig }, 'signal received');
-    // exit 0 once every service stopped cleanly, 1 if one had to be killed
-    if (signals === 1) void daemon.shutdown({ keepServices: false, exit: true });
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  process.on('SIGHUP', () => daemon.logger.info('SIGHUP ignored'));
-  process.on('uncaughtException', (err) => {
-    // services do not depend on the daemon's process: log, and leave them running
-    daemon.logger.fatal({ err }, 'daemon crashed');
-    process.exit(1);
-  });
+  await (await import('../../daemon/main.js')).runDaemonMain({ home: ctx.home, idleTimeoutMs });
   if (!process.stderr.isTTY) return new Promise<number>(() => {});
   ctx.note(`corral daemon running for ${ctx.home} (pid ${process.pid}); Ctrl-C stops it and its services.`);
   return new Promise<number>(() => {});

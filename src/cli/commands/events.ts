@@ -1,7 +1,7 @@
 // corral events: what happened, in order; -f follows.
 
+import type { CorralEvent } from '../../api/schemas.js';
 import { parseSince } from '../../api/since.js';
-import type { CorralEvent } from '../../engine/states.js';
 import type { CliContext } from '../context.js';
 
 export function formatEvent(e: CorralEvent): string {

@@ -10,6 +10,8 @@ import type { OutputKey, OutputRouter, OutputTarget } from '../../engine/output.
 import { ProcessState } from '../../engine/states.js';
 import { Supervisor } from '../../engine/supervisor.js';
 import { CorralError } from '../../errors.js';
+import { runCheck } from '../../probes/check.js';
+import { systemBackend } from '../../process/backend.js';
 import { closeInheritedFds } from '../../process/fds.js';
 import { killGroup } from '../../process/kill.js';
 import { becomeSubreaper, startReaping, trackNodeChildren } from '../../process/reaper.js';
@@ -94,6 +96,8 @@ export async function run(
     if (v !== undefined && k !== 'NOTIFY_SOCKET') baseEnv[k] = v;
   const supervisor = new Supervisor({
     clock: systemClock,
+    process: systemBackend,
+    check: runCheck,
     output: new PrefixedOutput(
       ctx,
       spec.services.map((s) => s.name),

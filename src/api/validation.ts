@@ -1,0 +1,78 @@
+// Checks of API input beyond its JSON schema, and the one way validation failures are worded:
+// `body.field: what is wrong`, so a 400 always names the field.
+
+import { constants as osConstants } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { CorralError } from '../errors.js';
+import type { ApplyBody } from './schemas.js';
+
+/** A POST /v1/projects body that its schema cannot judge alone: one source, absolute paths. */
+export function checkApplyBody(body: ApplyBody): void {
+  if ((body.path === undefined) === (body.config === undefined)) {
+    throw badRequest('body', 'expected exactly one of "path" or "config"');
+  }
+  if (body.path !== undefined && !isAbsolute(body.path)) {
+    throw badRequest('body.path', `expected an absolute path, got "${body.path}"`);
+  }
+  if (body.config !== undefined && body.dir === undefined) {
+    throw badRequest('body.dir', 'required with "config": the directory relative paths resolve against');
+  }
+  for (const field of ['dir', 'file'] as const) {
+    const value = body[field];
+    if (value !== undefined && !isAbsolute(value)) {
+      throw badRequest(`body.${field}`, `expected an absolute path, got "${value}"`);
+    }
+  }
+  if (body.path !== undefined) {
+    for (const field of ['dir', 'file', 'format'] as const) {
+      if (body[field] !== undefined) throw badRequest(`body.${field}`, 'only allowed with "config"');
+    }
+  }
+}
+
+/** A signal by name (TERM, SIGTERM, term) or number; 400 BAD_SIGNAL otherwise. */
+export function normalizeSignal(text: string): NodeJS.Signals {
+  const upper = text.toUpperCase();
+  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  const numeric = /^\d+$/.test(text) ? Number(text) : null;
+  const signals = osConstants.signals as unknown as Record<string, number>;
+  if (numeric !== null) {
+    const found = Object.entries(signals).find(([, n]) => n === numeric);
+    if (found) return found[0] as NodeJS.Signals;
+  } else if (name in signals) {
+    return name as NodeJS.Signals;
+  }
+  throw new CorralError(
+    'BAD_SIGNAL',
+    `body.signal: expected a signal name like SIGTERM, SIGHUP or KILL, got "${text}"`,
+  );
+}
+
+/** One message for every schema violation of a request, each naming its field. */
+export function describeValidation(err: {
+  validation?: unknown;
+  validationContext?: string;
+  message: string;
+}): string {
+  const list = Array.isArray(err.validation) ? (err.validation as Array<Record<string, unknown>>) : [];
+  if (list.length === 0) return err.message;
+  return list
+    .map((v) => {
+      const where = `${err.validationContext ?? 'body'}${String(v.instancePath ?? '').replace(/\//g, '.')}`;
+      const params = (v.params ?? {}) as Record<string, unknown>;
+      if (v.keyword === 'additionalProperties')
+        return `${where}: unknown field "${String(params.additionalProperty)}"`;
+      if (v.keyword === 'required') return `${where}: missing field "${String(params.missingProperty)}"`;
+      if (v.keyword === 'pattern' && params.pattern === WHOLE_NUMBER)
+        return `${where}: expected a whole number`;
+      return `${where}: ${String(v.message)}`;
+    })
+    .join('; ');
+}
+
+/** The pattern of a whole number in a query string (query values are strings, never coerced). */
+export const WHOLE_NUMBER = '^[0-9]+$';
+
+function badRequest(field: string, message: string): CorralError {
+  return new CorralError('BAD_REQUEST', `${field}: ${message}`, { field });
+}

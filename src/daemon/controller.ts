@@ -1,0 +1,253 @@
+// The controller: every operation the API performs, and the one thing that touches the
+// supervisor on the API's behalf. It maps the engine's instances to the wire shapes of
+// api/schemas.ts, loads posted configs, and answers for logs and events.
+
+import type {
+  Action,
+  ApplyBody,
+  ApplyResult,
+  CorralEvent,
+  Health,
+  LogEntry,
+  ProcessStatus,
+  ProjectInfo,
+  SignalResult,
+} from '../api/schemas.js';
+import type { ApiContext } from '../api/server.js';
+import type { Clock } from '../clock.js';
+import { loadProject, loadProjectFromText } from '../config/index.js';
+import type { ProjectSpec } from '../config/types.js';
+import type { Instance } from '../engine/instance.js';
+import type { OutputKey } from '../engine/output.js';
+import type { Supervisor } from '../engine/supervisor.js';
+import { CorralError } from '../errors.js';
+import { linesSince, readTail } from '../logs/index.js';
+import type { UsageSampler } from '../process/usage.js';
+import type { EventJournal } from '../state/journal.js';
+import { VERSION } from '../version.js';
+
+/** What the controller reads of the logs: the daemon's output router provides it. */
+export interface LogAccess {
+  flush(key: OutputKey): void;
+  location(key: OutputKey): { logPath: string };
+  subscribe(key: OutputKey, onChunk: (chunk: Buffer) => void): () => void;
+}
+
+/** What the daemon found when it started, reported by health. */
+export interface BootFacts {
+  home: string;
+  startedAt: number;
+  adopted: string[];
+  foundDead: string[];
+  /** what was wrong with state.json or projects.json, if anything */
+  recovery: string | null;
+}
+
+export interface ControllerOptions {
+  supervisor: Supervisor;
+  journal: EventJournal;
+  logs: LogAccess;
+  clock: Clock;
+  boot: BootFacts;
+  /** cpu and memory per pid; without it both are null */
+  usage?: UsageSampler;
+  /** the set of projects changed: persist it */
+  projectsChanged(): void;
+  /** stops the services unless kept; resolves once they are gone */
+  stopServices(keepServices: boolean): Promise<unknown>;
+  /** closes the daemon and exits; called once the shutdown answer is sent */
+  finish(keepServices: boolean): void;
+}
+
+export class Controller implements ApiContext {
+  private readonly o: ControllerOptions;
+
+  constructor(opts: ControllerOptions) {
+    this.o = opts;
+  }
+
+  /** The daemon's identity and what it found at start. */
+  health(): Health {
+    const b = this.o.boot;
+    return {
+      version: VERSION,
+      pid: process.pid,
+      uptime_ms: Math.max(0, this.o.clock.now() - b.startedAt),
+      home: b.home,
+      started_at: new Date(b.startedAt).toISOString(),
+      services: this.o.supervisor.list().length,
+      adopted: b.adopted,
+      found_dead: b.foundDead,
+      recovery: b.recovery,
+    };
+  }
+
+  /** The status of every process. */
+  statuses(): ProcessStatus[] {
+    return this.toStatuses(this.o.supervisor.list());
+  }
+
+  /** The status of the processes a name means (404 when none). */
+  status(name: string): ProcessStatus[] {
+    return this.toStatuses(this.o.supervisor.resolve(name));
+  }
+
+  /** Every loaded project's definition. */
+  projects(): ProjectInfo[] {
+    return [...this.o.supervisor.projects.values()].map((p) => projectInfo(p.spec));
+  }
+
+  /** Loads a posted config and makes its project match it. */
+  async apply(body: ApplyBody): Promise<ApplyResult> {
+    const env = body.env ?? (process.env as Record<string, string>);
+    let spec: ProjectSpec;
+    if (body.path !== undefined) spec = loadProject(body.path, { env });
+    else {
+      spec = loadProjectFromText(body.config!, {
+        file: body.file ?? '<inline>',
+        dir: body.dir!,
+        env,
+        format: body.format ?? (body.file === undefined ? 'yaml' : undefined),
+      });
+      if (body.file !== undefined) spec = { ...spec, file: body.file };
+    }
+    this.refuseNameClash(spec);
+    const result = this.o.supervisor.apply(spec, body.services);
+    const summary = (['created', 'changed', 'removed'] as const)
+      .filter((k) => result[k].length > 0)
+      .map((k) => `${k}: ${result[k].join(', ')}`)
+      .join('; ');
+    this.o.journal.record({ type: 'config-applied', project: spec.name, message: summary || 'no change' });
+    this.o.projectsChanged();
+    return result;
+  }
+
+  /** Stops a project's processes and forgets it. */
+  async removeProject(name: string): Promise<void> {
+    await this.o.supervisor.removeProject(name);
+    this.o.projectsChanged();
+  }
+
+  /** Resolves every name first (nothing is done if one is unknown), then acts on all together. */
+  async act(action: Action, names: readonly string[]): Promise<ProcessStatus[]> {
+    const supervisor = this.o.supervisor;
+    const instances = [...new Set(names.flatMap((n) => supervisor.resolve(n)))];
+    if (action === 'start') supervisor.start(instances);
+    else if (action === 'stop') await supervisor.stop(instances);
+    else await supervisor.restart(instances);
+    return this.toStatuses(instances);
+  }
+
+  /** Sends a signal to every running process a name means; 409 when none runs. */
+  signal(name: string, signal: NodeJS.Signals): SignalResult {
+    const sent = this.o.supervisor
+      .resolve(name)
+      .filter((i) => i.signal(signal))
+      .map((i) => i.name);
+    if (sent.length === 0) throw new CorralError('NOT_RUNNING', `${name} has no running process to signal`);
+    return { signal, sent };
+  }
+
+  /** The last `lines` lines (or those since `sinceMs`, at most `lines` when > 0) of each process. */
+  async tailLogs(name: string, lines: number, sinceMs: number | null): Promise<LogEntry[]> {
+    const out: LogEntry[] = [];
+    for (const inst of this.o.supervisor.resolve(name)) {
+      const key = inst.outputKey;
+      this.o.logs.flush(key);
+      const { logPath } = this.o.logs.location(key);
+      const found =
+        sinceMs === null
+          ? await readTail(logPath, key.logs.keep, lines)
+          : await linesSince(logPath, key.logs.keep, sinceMs);
+      const picked = sinceMs !== null && lines > 0 ? found.slice(-lines) : found;
+      for (const line of picked) out.push({ name: inst.name, line });
+    }
+    return out;
+  }
+
+  /** Calls onChunk with what each process a name means writes from now on; returns the unsubscribe. */
+  followLogs(name: string, onChunk: (name: string, text: string) => void): () => void {
+    const stops = this.o.supervisor
+      .resolve(name)
+      .map((inst) => this.o.logs.subscribe(inst.outputKey, (c) => onChunk(inst.name, c.toString('utf8'))));
+    return () => {
+      for (const stop of stops) stop();
+    };
+  }
+
+  /** The journal's events, all or since `sinceMs`. */
+  events(sinceMs: number | null): CorralEvent[] {
+    return this.o.journal.read(sinceMs);
+  }
+
+  /** Calls `fn` with every event from now on; returns the unsubscribe. */
+  onEvent(fn: (event: CorralEvent) => void): () => void {
+    this.o.journal.on('event', fn);
+    return () => this.o.journal.off('event', fn);
+  }
+
+  /** Stops the services (unless kept); resolves once they are gone. */
+  async stopServices(keepServices: boolean): Promise<void> {
+    await this.o.stopServices(keepServices);
+  }
+
+  /** Closes the daemon and exits (after the shutdown answer went out). */
+  finish(keepServices: boolean): void {
+    this.o.finish(keepServices);
+  }
+
+  /** A second file naming a project already loaded from another file is refused; nothing changes. */
+  private refuseNameClash(spec: ProjectSpec): void {
+    const loaded = this.o.supervisor.projects.get(spec.name)?.spec.file ?? null;
+    if (loaded === null || spec.file === null || loaded === spec.file) return;
+    throw new CorralError(
+      'CONFIG_INVALID',
+      `Project "${spec.name}" is already loaded from ${loaded}; ${spec.file} names the same project. Give one of them another name (name: in the file), or run "corral down ${spec.name}" first.`,
+      { project: spec.name, file: spec.file, loaded_from: loaded },
+    );
+  }
+
+  private toStatuses(instances: readonly Instance[]): ProcessStatus[] {
+    const now = this.o.clock.now();
+    const pids = instances.flatMap((i) => (i.pid === null ? [] : [i.pid]));
+    const usage = this.o.usage?.sample(pids);
+    return instances.map((inst) => {
+      const u = inst.pid === null ? undefined : usage?.get(inst.pid);
+      return {
+        ...wireStatus(inst, now, this.o.supervisor.isOutdated(inst)),
+        cpu: u ? Math.round(u.cpuPercent * 10) / 10 : null,
+        memory: u ? u.rssBytes : null,
+      };
+    });
+  }
+}
+
+/** The wire status of one process, from the instance's public fields. */
+function wireStatus(inst: Instance, now: number, outdated: boolean): Omit<ProcessStatus, 'cpu' | 'memory'> {
+  const health =
+    inst.health === 'unhealthy' && inst.spec.health
+      ? `unhealthy (${inst.healthFailures}/${inst.spec.health.failures})`
+      : inst.health;
+  const exit = inst.lastExit;
+  return {
+    project: inst.project,
+    service: inst.service,
+    instance: inst.index,
+    name: inst.name,
+    state: inst.state,
+    pid: inst.pid,
+    restarts: inst.restarts,
+    started_at: inst.startedAt === null ? null : new Date(inst.startedAt).toISOString(),
+    health,
+    last_exit: exit ? { code: exit.code, signal: exit.signal, reason: exit.reason } : null,
+    backoff_ms: inst.nextStartAt === null ? null : Math.max(0, inst.nextStartAt - now),
+    message: inst.message,
+    outdated,
+    status_text: inst.statusText,
+  };
+}
+
+/** A project's definition as the API lists it. */
+function projectInfo(spec: ProjectSpec): ProjectInfo {
+  return { name: spec.name, file: spec.file, dir: spec.dir, services: spec.services };
+}

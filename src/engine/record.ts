@@ -1,0 +1,54 @@
+// What state.json keeps of one process, so that the next daemon can take up where this one left off.
+import type { Instance } from './instance.js';
+import type { ExitStatus, ProcessState } from './states.js';
+
+export interface ProcessRecord {
+  name: string;
+  project: string;
+  service: string;
+  instance: number;
+  state: ProcessState;
+  pid: number | null;
+  /** starttime of the process in clock ticks after boot (/proc/PID/stat field 22) */
+  start_time: number | null;
+  boot_id: string | null;
+  /** epoch ms */
+  started_at: number | null;
+  restarts: number;
+  streak: number;
+  /** epoch ms of the next start, in backoff */
+  next_start_at: number | null;
+  last_exit: ExitStatus | null;
+  waiting: boolean;
+  message: string | null;
+  /** consecutive failed health checks (absent in state files of corral 0.1.0) */
+  health_failures?: number;
+}
+
+/** A live process a record stands for, as the daemon found it. */
+export interface LiveProcess {
+  pid: number;
+  startTime: number;
+}
+
+/** The record of an instance; `bootId` is this boot's id while a process runs. */
+export function recordOf(inst: Instance, bootId: string | null): ProcessRecord {
+  return {
+    name: inst.name,
+    project: inst.project,
+    service: inst.service,
+    instance: inst.index,
+    state: inst.state,
+    pid: inst.pid,
+    start_time: inst.startTime,
+    boot_id: bootId,
+    started_at: inst.startedAt,
+    restarts: inst.restarts,
+    streak: inst.streak,
+    next_start_at: inst.nextStartAt,
+    last_exit: inst.lastExit,
+    waiting: inst.waiting,
+    message: inst.message,
+    health_failures: inst.healthFailures,
+  };
+}

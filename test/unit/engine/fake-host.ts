@@ -1,0 +1,293 @@
+// A fake world for the engine: a clock that moves only when told, processes that exist only as
+// records, checks that answer what the test says. With it, the supervisor runs crash loops,
+// timeouts and stops in microseconds, and every effect it has can be asserted.
+import { tmpdir } from 'node:os';
+import type { Clock, Timer } from '../../../src/clock.js';
+import { loadProjectFromText } from '../../../src/config/index.js';
+import type { HealthSpec, ProjectSpec, ServiceSpec } from '../../../src/config/types.js';
+import type {
+  EngineHost,
+  Launched,
+  LaunchRequest,
+  ProcessBackend,
+  ProcessIdentity,
+  RawExit,
+} from '../../../src/engine/host.js';
+import type { OutputKey, OutputRouter } from '../../../src/engine/output.js';
+import type { CorralEvent } from '../../../src/engine/states.js';
+
+/** A clock that only moves on advance(); timers fire in due order, each at its own time. */
+export class FakeClock implements Clock {
+  private time: number;
+  private seq = 0;
+  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  after(ms: number, fn: () => void): Timer {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.time + Math.max(0, ms), fn });
+    return { cancel: () => this.timers.delete(id) };
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due, and what they arm, in order. */
+  async advance(ms: number): Promise<void> {
+    const end = this.time + ms;
+    await flush();
+    for (;;) {
+      const next = this.nextDue(end);
+      if (next === null) break;
+      const [id, timer] = next;
+      this.timers.delete(id);
+      this.time = timer.at;
+      timer.fn();
+      await flush();
+    }
+    this.time = end;
+    await flush();
+  }
+
+  /** Timers still armed. */
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  private nextDue(end: number): [number, { at: number; fn: () => void }] | null {
+    let best: [number, { at: number; fn: () => void }] | null = null;
+    for (const entry of this.timers) {
+      if (entry[1].at > end) continue;
+      if (best === null || entry[1].at < best[1].at || (entry[1].at === best[1].at && entry[0] < best[0])) {
+        best = entry;
+      }
+    }
+    return best;
+  }
+}
+
+/** Lets every pending promise callback run (the engine reacts to exits through promises). */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** How a fake process answers a signal. */
+export type Temper = 'obeys' | 'ignores-term' | 'unkillable';
+
+export interface FakeProcess {
+  pid: number;
+  request: LaunchRequest;
+  alive: boolean;
+  temper: Temper;
+  /** signals it received, in order */
+  signals: NodeJS.Signals[];
+  exit(how: RawExit): void;
+}
+
+/** Processes as records: spawn hands out pids, signals end them according to their temper. */
+export class FakeBackend implements ProcessBackend {
+  readonly processes: FakeProcess[] = [];
+  /** what the next spawns of a command (argv joined) do: a temper, or a spawn error */
+  readonly tempers = new Map<string, Temper>();
+  readonly failing = new Map<string, string>();
+  /** pids of adopted processes that are alive (not spawned by this backend) */
+  readonly adoptedAlive = new Set<number>();
+  private nextPid = 1000;
+
+  constructor(private readonly clock: FakeClock) {}
+
+  spawn(req: LaunchRequest): Launched | { error: string } {
+    const command = req.argv.join(' ');
+    const error = this.failing.get(command);
+    if (error !== undefined) return { error };
+    let settle: (how: RawExit) => void = () => {};
+    const exited = new Promise<RawExit>((resolve) => {
+      settle = resolve;
+    });
+    const proc: FakeProcess = {
+      pid: this.nextPid++,
+      request: req,
+      alive: true,
+      temper: this.tempers.get(command) ?? 'obeys',
+      signals: [],
+      exit(how) {
+        if (!proc.alive) return;
+        proc.alive = false;
+        settle(how);
+      },
+    };
+    this.processes.push(proc);
+    return { pid: proc.pid, startTime: proc.pid * 10, exited };
+  }
+
+  signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+    const proc = this.byPid(pgid);
+    if (!proc?.alive) return false;
+    proc.signals.push(signal);
+    const dies = signal === 'SIGKILL' ? proc.temper !== 'unkillable' : proc.temper === 'obeys';
+    if (dies) queueMicrotask(() => proc.exit({ code: null, signal }));
+    return true;
+  }
+
+  async stopGroup(
+    pgid: number,
+    opts: { signal: NodeJS.Signals; timeoutMs: number; exited: Promise<unknown> },
+  ): Promise<{ killed: boolean; error?: string }> {
+    this.signalGroup(pgid, opts.signal);
+    const inTime = await this.within(opts.exited, opts.timeoutMs);
+    if (inTime) return { killed: false };
+    const killed = this.signalGroup(pgid, 'SIGKILL');
+    await this.within(opts.exited, 1_000);
+    return { killed };
+  }
+
+  credentials(): { argvPrefix: string[]; env: Record<string, string> } {
+    return { argvPrefix: [], env: {} };
+  }
+
+  bootId(): string {
+    return 'fake-boot';
+  }
+
+  isSameProcess(id: ProcessIdentity): boolean {
+    return this.adoptedAlive.has(id.pid) || this.byPid(id.pid)?.alive === true;
+  }
+
+  sessionOf(pid: number): number | null {
+    return this.byPid(pid)?.alive ? pid : null;
+  }
+
+  uidOf(): number | null {
+    return null;
+  }
+
+  /** The process spawned for a service's command, most recent last. */
+  spawnsOf(command: string): FakeProcess[] {
+    return this.processes.filter((p) => p.request.argv.join(' ') === command);
+  }
+
+  latest(command: string): FakeProcess {
+    const list = this.spawnsOf(command);
+    const last = list.at(-1);
+    if (!last) throw new Error(`no process was spawned for "${command}"`);
+    return last;
+  }
+
+  private byPid(pid: number): FakeProcess | undefined {
+    return this.processes.find((p) => p.pid === pid);
+  }
+
+  private within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = this.clock.after(ms, () => resolve(false));
+      void promise.then(() => {
+        timer.cancel();
+        resolve(true);
+      });
+    });
+  }
+}
+
+/** Answers checks as the test says: by target (url or host:port), pass (null) or an error string. */
+export class FakeChecks {
+  readonly answers = new Map<string, string | null>();
+  readonly asked: string[] = [];
+
+  run = (check: HealthSpec['check'], _spec: ServiceSpec, _timeoutMs: number): Promise<string | null> => {
+    const target =
+      check.kind === 'http'
+        ? check.url
+        : check.kind === 'tcp'
+          ? `${check.host}:${check.port}`
+          : check.command.join(' ');
+    this.asked.push(target);
+    return Promise.resolve(this.answers.has(target) ? this.answers.get(target)! : 'connection refused');
+  };
+}
+
+/** An output router with nowhere to go, except to subscribers (the log ready check). */
+export class FakeOutput implements OutputRouter {
+  private readonly subscribers = new Map<string, Set<(chunk: Buffer) => void>>();
+  prepare(): { stdout: number; stderr: number; release(): void } {
+    return { stdout: 1, stderr: 2, release: () => {} };
+  }
+  attach(): void {}
+  reattach(): void {}
+  flush(): void {}
+  dispose(): void {}
+  subscribe(key: OutputKey, onChunk: (chunk: Buffer) => void): () => void {
+    const k = `${key.project}/${key.service}:${key.index}`;
+    const set = this.subscribers.get(k) ?? new Set();
+    set.add(onChunk);
+    this.subscribers.set(k, set);
+    return () => set.delete(onChunk);
+  }
+  /** The process of `name` (project/service:index) writes `text`. */
+  write(name: string, text: string): void {
+    for (const fn of this.subscribers.get(name) ?? []) fn(Buffer.from(text));
+  }
+}
+
+/** The fake world together, and what the engine told it. */
+export class FakeWorld {
+  readonly clock = new FakeClock();
+  readonly backend = new FakeBackend(this.clock);
+  readonly checks = new FakeChecks();
+  readonly output = new FakeOutput();
+  readonly events: CorralEvent[] = [];
+  /** watchPid callbacks of adopted processes, by pid; throws for pids in `unwatchable` */
+  readonly watched = new Map<number, () => void>();
+  readonly unwatchable = new Map<number, string>();
+
+  host(): EngineHost {
+    return {
+      clock: this.clock,
+      process: this.backend,
+      check: this.checks.run,
+      output: this.output,
+      baseEnv: { PATH: '/usr/bin:/bin' },
+      emit: (e) => {
+        this.events.push({
+          time: new Date(this.clock.now()).toISOString(),
+          project: null,
+          service: null,
+          instance: null,
+          pid: null,
+          code: null,
+          signal: null,
+          reason: null,
+          delay_ms: null,
+          message: null,
+          ...e,
+        });
+      },
+      watchPid: (id, onExit) => {
+        const why = this.unwatchable.get(id.pid);
+        if (why !== undefined) throw new Error(why);
+        this.watched.set(id.pid, onExit);
+        return () => this.watched.delete(id.pid);
+      },
+    };
+  }
+
+  /** Events of one type (and service), in order. */
+  eventsOf(type: string, service?: string): CorralEvent[] {
+    return this.events.filter((e) => e.type === type && (service === undefined || e.service === service));
+  }
+
+  /** "type:service[:instance]" of every event of the listed types, for order assertions. */
+  trace(types: readonly string[]): string[] {
+    return this.events
+      .filter((e) => types.includes(e.type))
+      .map((e) => `${e.type}:${e.service}${e.instance === null ? '' : `:${e.instance}`}`);
+  }
+}
+
+/** A project from YAML, as `corral up` would load it (commands are plain argv lists here). */
+export function project(yaml: string): ProjectSpec {
+  return loadProjectFromText(yaml, { file: 'corral.yaml', dir: tmpdir(), env: {} });
+}

@@ -1,0 +1,461 @@
+// The engine against a fake process backend and a fake clock: restarts, timeouts, stops and
+// adoption, each in milliseconds and with no real process. The OS edge has its own tests.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Supervisor } from '../../../src/engine/supervisor.js';
+import { FakeWorld, project } from './fake-host.js';
+
+function world(): { w: FakeWorld; sup: Supervisor } {
+  const w = new FakeWorld();
+  return { w, sup: new Supervisor(w.host()) };
+}
+
+function only(sup: Supervisor, name: string) {
+  const [inst] = sup.resolve(name);
+  assert.ok(inst, `no instance ${name}`);
+  return inst;
+}
+
+describe('restart policy in time', () => {
+  test('a crash loop follows the backoff schedule, then gives up after max_restarts', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project(`
+name: p
+services:
+  crash:
+    command: [crash]
+    backoff: { free: 1, initial: 1s, factor: 2, max: 3s, reset_after: 10s }
+    max_restarts: 4
+`),
+    );
+    await w.clock.advance(0);
+    const spawnedAt: number[] = [];
+    const start = w.clock.now();
+    // every process crashes the moment it starts; time moves in 100 ms steps
+    for (let t = 0; t <= 20_000; t += 100) {
+      const latest = w.backend.spawnsOf('crash').at(-1);
+      if (latest?.alive) {
+        spawnedAt.push(w.clock.now() - start);
+        latest.exit({ code: 1, signal: null });
+      }
+      await w.clock.advance(100);
+    }
+    const delays = w.eventsOf('restart-scheduled').map((e) => e.delay_ms);
+    assert.deepEqual(delays, [0, 1_000, 2_000, 3_000]);
+    // each start came exactly when its delay ran out (a start with no delay is seen on the next 100 ms step)
+    const gaps = spawnedAt.slice(1).map((t, i) => t - spawnedAt[i]);
+    assert.deepEqual(
+      gaps,
+      delays.map((d) => Math.max(d ?? 0, 100)),
+    );
+    const crash = only(sup, 'crash');
+    assert.equal(crash.state, 'failed');
+    assert.equal(crash.restarts, 4);
+    assert.match(crash.message ?? '', /gave up|giving up|max_restarts/);
+    assert.equal(w.eventsOf('failed').length, 1);
+    assert.equal(w.backend.spawnsOf('crash').length, 5);
+  });
+
+  test('a run longer than reset_after starts the count again', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project(`
+name: p
+services:
+  flaky:
+    command: [flaky]
+    backoff: { free: 0, initial: 1s, factor: 2, max: 8s, reset_after: 5s }
+`),
+    );
+    await w.clock.advance(0);
+    w.backend.latest('flaky').exit({ code: 1, signal: null });
+    await w.clock.advance(1_000);
+    w.backend.latest('flaky').exit({ code: 1, signal: null });
+    await w.clock.advance(2_000);
+    await w.clock.advance(6_000); // a long, healthy run
+    w.backend.latest('flaky').exit({ code: 1, signal: null });
+    await w.clock.advance(0);
+    assert.deepEqual(
+      w.eventsOf('restart-scheduled').map((e) => e.delay_ms),
+      [1_000, 2_000, 1_000],
+    );
+  });
+
+  test('a backoff is cancelled by a stop, and nothing starts when it would have run out', async () => {
+    const { w, sup } = world();
+    sup.apply(project('name: p\nservices:\n  s:\n    command: [s]\n    backoff: { free: 0, initial: 5s }\n'));
+    await w.clock.advance(0);
+    w.backend.latest('s').exit({ code: 2, signal: null });
+    await w.clock.advance(0);
+    assert.equal(only(sup, 's').state, 'backoff');
+    await sup.stop([only(sup, 's')]);
+    await w.clock.advance(60_000);
+    assert.equal(w.backend.spawnsOf('s').length, 1);
+    assert.equal(only(sup, 's').state, 'stopped');
+    assert.deepEqual(w.trace(['stopped']), ['stopped:s:0']);
+  });
+});
+
+describe('ready and health', () => {
+  test('a process not ready within ready.timeout is killed with reason ready-timeout and restarted', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project(`
+name: p
+services:
+  api:
+    command: [api]
+    ready: { tcp: 127.0.0.1:7001, timeout: 3s, interval: 200ms }
+    stop: { timeout: 1s }
+`),
+    );
+    await w.clock.advance(0);
+    const first = w.backend.latest('api');
+    assert.equal(only(sup, 'api').state, 'starting');
+    await w.clock.advance(2_900);
+    assert.deepEqual(first.signals, [], 'nothing is signalled before the timeout');
+    await w.clock.advance(200);
+    assert.deepEqual(first.signals, ['SIGTERM']);
+    const exited = w.eventsOf('exited', 'api');
+    assert.equal(exited.length, 1);
+    assert.equal(exited[0].reason, 'ready-timeout');
+    assert.equal(w.backend.spawnsOf('api').length, 2, 'restarted');
+    // the checks ran every interval in between (the preflight check came first)
+    assert.ok(w.checks.asked.length >= 14, `only ${w.checks.asked.length} checks`);
+  });
+
+  test('a process becomes running when its check passes, not before', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project(
+        'name: p\nservices:\n  api:\n    command: [api]\n    ready: { http: http://127.0.0.1:7002/ }\n',
+      ),
+    );
+    await w.clock.advance(1_000);
+    assert.equal(only(sup, 'api').state, 'starting');
+    w.checks.answers.set('http://127.0.0.1:7002/', null);
+    await w.clock.advance(200);
+    assert.equal(only(sup, 'api').state, 'running');
+    assert.deepEqual(w.trace(['spawned', 'ready']), ['spawned:api:0', 'ready:api:0']);
+  });
+
+  test('consecutive failed health checks kill the process with reason health-failed', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project(`
+name: p
+services:
+  web:
+    command: [web]
+    health: { tcp: 127.0.0.1:7003, interval: 1s, failures: 3 }
+`),
+    );
+    w.checks.answers.set('127.0.0.1:7003', null);
+    await w.clock.advance(5_000);
+    assert.equal(only(sup, 'web').health, 'healthy');
+    w.checks.answers.set('127.0.0.1:7003', 'answered 500');
+    await w.clock.advance(2_000);
+    assert.equal(only(sup, 'web').health, 'unhealthy');
+    assert.deepEqual(w.backend.latest('web').signals, [], 'two failures are not enough');
+    await w.clock.advance(1_000);
+    assert.equal(w.eventsOf('health-failed').length, 3);
+    assert.equal(w.eventsOf('exited')[0]?.reason, 'health-failed');
+    assert.equal(w.backend.spawnsOf('web').length, 2);
+    assert.match(w.eventsOf('health-failed')[2].message ?? '', /check 3\/3 failed: answered 500/);
+  });
+
+  test('a ready target that answers before a first start fails the start and says why', async () => {
+    const { w, sup } = world();
+    w.checks.answers.set('127.0.0.1:7004', null); // something else already listens there
+    sup.apply(
+      project('name: p\nservices:\n  api:\n    command: [api]\n    ready: { tcp: 127.0.0.1:7004 }\n'),
+    );
+    await w.clock.advance(0);
+    const api = only(sup, 'api');
+    assert.equal(w.backend.spawnsOf('api').length, 0, 'not started');
+    assert.equal(api.state, 'failed');
+    assert.match(api.message ?? '', /127\.0\.0\.1:7004 already answers before p\/api:0 started/);
+    assert.equal(w.eventsOf('failed')[0]?.reason, 'spawn-failed');
+  });
+
+  test('a process that dies right after its ready check passed is said to be suspect', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project('name: p\nservices:\n  api:\n    command: [api]\n    ready: { tcp: 127.0.0.1:7005 }\n'),
+    );
+    await w.clock.advance(0);
+    w.checks.answers.set('127.0.0.1:7005', null);
+    await w.clock.advance(200);
+    assert.equal(only(sup, 'api').state, 'running');
+    await w.clock.advance(40);
+    w.backend.latest('api').exit({ code: 1, signal: null });
+    await w.clock.advance(0);
+    assert.match(w.eventsOf('exited')[0].message ?? '', /exited 40 ms after its ready check passed/);
+  });
+});
+
+describe('stopping', () => {
+  test('a stop while starting ends the start: stopped, by the user, never ready', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project('name: p\nservices:\n  api:\n    command: [api]\n    ready: { tcp: 127.0.0.1:7006 }\n'),
+    );
+    await w.clock.advance(0);
+    const api = only(sup, 'api');
+    assert.equal(api.state, 'starting');
+    await sup.stop([api]);
+    w.checks.answers.set('127.0.0.1:7006', null);
+    await w.clock.advance(5_000);
+    assert.equal(api.state, 'stopped');
+    assert.deepEqual(w.trace(['spawned', 'ready', 'stopping', 'exited', 'stopped']), [
+      'spawned:api:0',
+      'stopping:api:0',
+      'exited:api:0',
+      'stopped:api:0',
+    ]);
+    assert.equal(w.eventsOf('exited')[0].reason, 'stopped-by-user');
+  });
+
+  test('a start while stopping is carried out once the stop ends', async () => {
+    const { w, sup } = world();
+    w.backend.tempers.set('slow', 'ignores-term');
+    sup.apply(project('name: p\nservices:\n  slow:\n    command: [slow]\n    stop: { timeout: 2s }\n'));
+    await w.clock.advance(0);
+    const slow = only(sup, 'slow');
+    const stopped = sup.stop([slow]);
+    await w.clock.advance(0);
+    assert.equal(slow.state, 'stopping');
+    sup.start([slow]);
+    await w.clock.advance(0);
+    assert.equal(slow.state, 'stopping', 'the stop goes on');
+    assert.match(slow.message ?? '', /starts again once stopped/);
+    await w.clock.advance(2_000);
+    await stopped;
+    await w.clock.advance(0);
+    assert.equal(w.backend.spawnsOf('slow').length, 2, 'started again');
+    assert.equal(slow.state, 'running');
+    assert.deepEqual(w.trace(['stopping', 'exited', 'stopped', 'spawned']), [
+      'spawned:slow:0',
+      'stopping:slow:0',
+      'exited:slow:0',
+      'stopped:slow:0',
+      'spawned:slow:0',
+    ]);
+    assert.equal(w.eventsOf('stopped')[0].reason, 'killed-after-timeout');
+    assert.equal(w.eventsOf('exited')[0].reason, 'killed-after-timeout');
+  });
+
+  test('a stop that never sees the exit gives up after its bound and says so', async () => {
+    const { w, sup } = world();
+    w.backend.tempers.set('stuck', 'unkillable');
+    sup.apply(project('name: p\nservices:\n  stuck:\n    command: [stuck]\n    stop: { timeout: 1s }\n'));
+    await w.clock.advance(0);
+    const stuck = only(sup, 'stuck');
+    let done = false;
+    void sup.stop([stuck]).then(() => {
+      done = true;
+    });
+    await w.clock.advance(30_000);
+    assert.ok(done, 'the stop resolved');
+    assert.equal(stuck.state, 'failed');
+    assert.match(stuck.message ?? '', /could not stop pid \d+: still alive \d+ ms after SIGKILL/);
+    assert.deepEqual(w.backend.latest('stuck').signals, ['SIGTERM', 'SIGKILL']);
+    assert.equal(w.eventsOf('failed').length, 1);
+    // when the exit comes after all, it stays stopped and is not restarted
+    w.backend.latest('stuck').exit({ code: null, signal: 'SIGKILL' });
+    await w.clock.advance(10_000);
+    assert.equal(stuck.state, 'stopped');
+    assert.equal(w.backend.spawnsOf('stuck').length, 1);
+  });
+
+  test('stopping an exited process says so in an event', async () => {
+    const { w, sup } = world();
+    sup.apply(project('name: p\nservices:\n  job:\n    command: [job]\n    restart: never\n'));
+    await w.clock.advance(0);
+    w.backend.latest('job').exit({ code: 0, signal: null });
+    await w.clock.advance(0);
+    assert.equal(only(sup, 'job').state, 'exited');
+    await sup.stop([only(sup, 'job')]);
+    assert.equal(only(sup, 'job').state, 'stopped');
+    const stopped = w.eventsOf('stopped');
+    assert.equal(stopped.length, 1);
+    assert.equal(stopped[0].reason, 'stopped-by-user');
+  });
+
+  test('a project stops in reverse dependency order', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project(`
+name: p
+services:
+  db: { command: [db] }
+  api: { command: [api], depends_on: { db: started } }
+  web: { command: [web], depends_on: { api: started } }
+`),
+    );
+    await w.clock.advance(0);
+    await sup.removeProject('p');
+    assert.deepEqual(w.trace(['stopped']), ['stopped:web:0', 'stopped:api:0', 'stopped:db:0']);
+  });
+});
+
+describe('dependencies', () => {
+  test('a service waits for its dependency to be ready, and says what it waits for', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project(`
+name: p
+services:
+  db:
+    command: [db]
+    ready: { tcp: 127.0.0.1:7007 }
+  api:
+    command: [api]
+    depends_on: { db: ready }
+`),
+    );
+    await w.clock.advance(1_000);
+    assert.equal(w.backend.spawnsOf('api').length, 0);
+    assert.equal(only(sup, 'api').message, 'waiting for db to be ready');
+    w.checks.answers.set('127.0.0.1:7007', null);
+    await w.clock.advance(200);
+    assert.equal(w.backend.spawnsOf('api').length, 1);
+    assert.deepEqual(w.trace(['ready', 'spawned']), [
+      'spawned:db:0',
+      'ready:db:0',
+      'spawned:api:0',
+      'ready:api:0',
+    ]);
+  });
+
+  test('succeeded waits for a clean exit, and a failed one blocks for good with the reason', async () => {
+    const yaml = (code: number) => `
+name: p${code}
+services:
+  migrate: { command: [migrate], restart: never }
+  api: { command: [api], depends_on: { migrate: succeeded } }
+`;
+    const { w, sup } = world();
+    sup.apply(project(yaml(0)));
+    sup.apply(project(yaml(1)));
+    await w.clock.advance(0);
+    const [ok, bad] = w.backend.spawnsOf('migrate');
+    ok.exit({ code: 0, signal: null });
+    bad.exit({ code: 1, signal: null });
+    await w.clock.advance(0);
+    assert.equal(w.backend.spawnsOf('api').length, 1, 'only the project whose migrate succeeded');
+    assert.equal(only(sup, 'p0/api').state, 'running');
+    assert.equal(only(sup, 'p1/api').message, 'waiting for migrate (succeeded), but migrate is exited');
+  });
+});
+
+describe('rolling restart', () => {
+  test('a changed service restarts one instance at a time, each ready before the next', async () => {
+    const yaml = (version: string) => `
+name: p
+services:
+  web:
+    command: [web, "${version}"]
+    instances: 3
+    ready: { http: http://127.0.0.1:7008/ }
+`;
+    const { w, sup } = world();
+    w.checks.answers.set('http://127.0.0.1:7008/', null);
+    sup.apply(project(yaml('v1')));
+    await w.clock.advance(1_000);
+    w.events.length = 0;
+    w.checks.answers.delete('http://127.0.0.1:7008/');
+    const result = sup.apply(project(yaml('v2')));
+    assert.deepEqual(result.changed, ['web']);
+    await w.clock.advance(0);
+    const outdated = () => sup.resolve('web').filter((i) => sup.isOutdated(i)).length;
+    assert.equal(outdated(), 2, 'the others wait for their turn');
+    assert.equal(w.backend.spawnsOf('web v2').length, 1);
+    w.checks.answers.set('http://127.0.0.1:7008/', null);
+    await w.clock.advance(1_000);
+    assert.deepEqual(w.trace(['stopping', 'ready']), [
+      'stopping:web:0',
+      'ready:web:0',
+      'stopping:web:1',
+      'ready:web:1',
+      'stopping:web:2',
+      'ready:web:2',
+    ]);
+    assert.equal(outdated(), 0);
+    assert.equal(w.backend.spawnsOf('web v2').length, 3);
+  });
+});
+
+describe('adoption', () => {
+  const spec = project('name: p\nservices:\n  api: { command: [api] }\n');
+  const record = (state: 'running' | 'stopping' = 'running') => ({
+    name: 'p/api:0',
+    project: 'p',
+    service: 'api',
+    instance: 0,
+    state,
+    pid: 4242,
+    start_time: 1,
+    boot_id: 'fake-boot',
+    started_at: 0,
+    restarts: 2,
+    streak: 1,
+    next_start_at: null,
+    last_exit: null,
+    waiting: false,
+    message: null,
+  });
+
+  test('a live process is adopted, not restarted, and its later exit goes to the policy', async () => {
+    const { w, sup } = world();
+    const adopted = sup.restore(spec, [record()], () => ({ pid: 4242, startTime: 1 }));
+    assert.deepEqual(adopted, ['p/api:0']);
+    const api = only(sup, 'api');
+    assert.equal(api.state, 'running');
+    assert.equal(api.pid, 4242);
+    assert.equal(api.restarts, 2);
+    assert.equal(w.backend.processes.length, 0, 'nothing spawned');
+    w.watched.get(4242)?.();
+    await w.clock.advance(0);
+    assert.equal(w.eventsOf('exited')[0].reason, 'unknown');
+    assert.equal(w.backend.processes.length, 1, 'restarted by the policy');
+    assert.equal(api.restarts, 3);
+  });
+
+  test('an adopted process whose exit cannot be watched is kept, not killed, and the reason is said', async () => {
+    const { w, sup } = world();
+    w.unwatchable.set(4242, 'pidfd_open: EMFILE: too many open files');
+    sup.restore(spec, [record()], () => ({ pid: 4242, startTime: 1 }));
+    await w.clock.advance(1_000);
+    const api = only(sup, 'api');
+    assert.equal(api.state, 'running');
+    assert.equal(api.pid, 4242);
+    assert.match(api.message ?? '', /its exit cannot be watched \(pidfd_open: EMFILE/);
+    assert.match(w.eventsOf('adopted')[0].message ?? '', /EMFILE/);
+    assert.equal(w.eventsOf('exited').length, 0);
+    assert.equal(w.backend.processes.length, 0);
+  });
+
+  test('a process that died while no daemon ran is handled once, without signalling its old group', async () => {
+    const { w, sup } = world();
+    sup.restore(spec, [record()], () => null);
+    await w.clock.advance(0);
+    assert.equal(w.eventsOf('exited').length, 1);
+    assert.equal(w.eventsOf('exited')[0].reason, 'unknown');
+    assert.equal(w.backend.processes.length, 1, 'one new start');
+    assert.deepEqual(
+      w.backend.processes[0].signals,
+      [],
+      'the old pid may be someone else by now: no signal to its group',
+    );
+  });
+
+  test('a process that was being stopped and died meanwhile ends stopped', async () => {
+    const { w, sup } = world();
+    sup.restore(spec, [record('stopping')], () => null);
+    await w.clock.advance(0);
+    assert.equal(only(sup, 'api').state, 'stopped');
+    assert.equal(w.backend.processes.length, 0);
+  });
+});
