@@ -173,6 +173,21 @@ services:
     }
   });
 
+  test('run whose reader goes away stops its services, then exits 0: nothing is left running', async () => {
+    const file = c.writeConfig(
+      `name: fg\nservices:\n  f:\n    command: [${node}, ${fixture('forever.mjs')}]\n`,
+      'fg.yaml',
+    );
+    const daemon = new Set(pidsMarkedWith(c.home.dir));
+    const r = await runCli(c, ['run', '-f', file], { closeStdout: true });
+    // whatever the test home's processes are now, they are the ones from before `run`
+    const left = pidsMarkedWith(c.home.dir).filter((pid) => !daemon.has(pid));
+    assert.deepEqual(left, [], 'processes left running by run');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /the output was closed: stopping every service/);
+    assert.doesNotMatch(r.stderr, /EPIPE|Error|\n\s+at /);
+  });
+
   test('stop A B with an unknown B changes nothing: exit 2 naming B', async () => {
     const before = await pids(c);
     const r = await c.corral(['stop', 'a', 'nope']);

@@ -15,6 +15,7 @@ import { systemBackend } from '../../process/backend.js';
 import { closeInheritedFds } from '../../process/fds.js';
 import { killGroup } from '../../process/kill.js';
 import { becomeSubreaper, startReaping, trackNodeChildren } from '../../process/reaper.js';
+import { whenOutputCloses } from '../closed-output.js';
 import type { CliContext } from '../context.js';
 import { PREFIX_COLOURS, paint } from '../format.js';
 import { formatWarning } from '../project-file.js';
@@ -150,6 +151,11 @@ export async function run(
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // `corral run | head`: the reader is gone; stop the services as Ctrl-C would, never orphan them
+    whenOutputCloses(() => {
+      ctx.note('the output was closed: stopping every service');
+      end(0);
+    });
     // other signals a container runtime or a user sends are passed on to every service
     const forward = (sig: NodeJS.Signals): void => {
       for (const inst of supervisor.list()) if (inst.pid !== null) killGroup(inst.pid, sig);
