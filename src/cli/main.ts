@@ -96,7 +96,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
   for (const action of ['start', 'stop', 'restart'] as const) {
     program
       .command(action)
-      .description(`${action} services (name, name:N, project/name)`)
+      .description(`${action} services (name, name:N, project/name); every name is checked before any acts`)
       .argument('<service...>')
       .option('--json', 'print the resulting status as JSON')
       .action(
