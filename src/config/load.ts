@@ -6,12 +6,12 @@ import { CorralError } from '../errors.js';
 import { checkAccounts, currentAccount, type RunningAs } from './accounts.js';
 import { checkDependencies } from './dependencies.js';
 import { readEnvFiles } from './envfiles.js';
-import { type EnvSource, interpolateDocument } from './interpolate.js';
+import { type EnvSource, interpolate, interpolateDocument } from './interpolate.js';
 import { normalizeProject } from './normalize.js';
 import { checkPolicies } from './policies.js';
 import { type ConfigPath, ProblemList } from './problems.js';
 import { parseProcfile } from './procfile.js';
-import { checkCwds, projectName } from './project.js';
+import { checkCwds, nameFromDirectory, projectName } from './project.js';
 import type { ConfigFile } from './schema.js';
 import { addYamlErrors, keysInOrder, parseYaml, yamlLocator } from './source.js';
 import type { ConfigProblem, ProjectSpec } from './types.js';
@@ -90,6 +90,30 @@ export function loadProject(file: string, opts: LoadOptions = {}): ProjectSpec {
     throw new CorralError('CONFIG_NOT_FOUND', `Cannot read ${file}: ${code}`, { file: path });
   }
   return load(text, detectFormat(path, text), context(file, path, dirname(path), opts));
+}
+
+/**
+ * The project name a config file gives (`name:`, else its directory's), read without checking
+ * the rest: enough to stop a project whose file no longer validates (a cwd since removed).
+ */
+export function projectNameOf(file: string, env: EnvSource = process.env): string {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CorralError('CONFIG_NOT_FOUND', `Cannot read ${file}: ${code}`, { file: path });
+  }
+  if (detectFormat(path, text) === 'yaml') {
+    const contents = parseDocument(text).contents;
+    const name = isMap(contents) ? contents.get('name') : undefined;
+    if (typeof name === 'string') {
+      const given = interpolate(name, env);
+      if (given.error === null && given.value !== '') return given.value;
+    }
+  }
+  return nameFromDirectory(dirname(path));
 }
 
 /**

@@ -3,7 +3,7 @@
 // with a message that says what is wrong and the exit code of its kind, and changes nothing.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CliEnv, type CliResult, cliEnv, psJson } from '../helpers/cli.js';
@@ -248,6 +248,21 @@ services:
     const unknown = await c.corral(['reload', 'nope']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /No project "nope" is loaded \(loaded: inputs\)/);
+  });
+
+  test('down of a project whose file no longer validates (its cwd removed) still stops it', async () => {
+    const dir = join(c.projectDir, 'gone-later');
+    mkdirSync(join(dir, 'work'), { recursive: true });
+    writeFileSync(
+      join(dir, 'corral.yaml'),
+      `name: fragile\nservices:\n  x:\n    command: [${node}, ${fixture('forever.mjs')}]\n    cwd: ./work\n`,
+    );
+    const up = await c.corral(['up', '--wait'], { cwd: dir });
+    assert.equal(up.code, 0, up.stderr);
+    rmSync(join(dir, 'work'), { recursive: true });
+    const down = await c.corral(['down'], { cwd: dir });
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(down.stderr, /fragile: stopped and removed/);
   });
 
   test('daemon stop says the truth when the daemon outlives its timeout: exit 1, what to do', async () => {

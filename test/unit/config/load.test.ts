@@ -10,6 +10,7 @@ import {
   loadProject,
   loadProjectFromText,
   type ProjectSpec,
+  projectNameOf,
   type ServiceSpec,
 } from '../../../src/config/index.js';
 import { CorralError } from '../../../src/errors.js';
@@ -325,4 +326,20 @@ test('text read from a file: the absolute path it came from is the project file'
   const spec = loadProjectFromText('web: x', { file: '/srv/shop/Procfile', dir: '/srv/shop' });
   assert.equal(spec.file, '/srv/shop/Procfile');
   assert.deepEqual(spec.services[0].command, ['/bin/sh', '-c', 'x']);
+});
+
+test('projectNameOf: the name of a file that no longer validates, else its directory', () => {
+  withFiles(
+    {
+      'a/corral.yaml': 'name: ${NAME:-shop}\nservices:\n  web: { command: x, cwd: gone }\n',
+      'my-app/corral.yaml': 'services: {}\n',
+      'b/Procfile': 'web: x\n',
+    },
+    (dir) => {
+      assert.equal(projectNameOf(join(dir, 'a', 'corral.yaml'), {}), 'shop');
+      assert.equal(projectNameOf(join(dir, 'a', 'corral.yaml'), { NAME: 'blog' }), 'blog');
+      assert.equal(projectNameOf(join(dir, 'my-app', 'corral.yaml')), 'my-app');
+      assert.equal(projectNameOf(join(dir, 'b', 'Procfile')), 'b');
+    },
+  );
 });
