@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CliEnv, type CliResult, cliEnv, psJson } from '../helpers/cli.js';
@@ -248,6 +249,35 @@ services:
     const unknown = await c.corral(['reload', 'nope']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /No project "nope" is loaded \(loaded: inputs\)/);
+  });
+
+  test('reload skips, and says so, a project posted as text with no file', async () => {
+    const body = JSON.stringify({
+      config: `name: posted\nservices:\n  q:\n    command: [${node}, ${fixture('forever.mjs')}]\n`,
+      dir: c.projectDir,
+    });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: join(String(c.env.CORRAL_HOME), 'corral.sock'),
+          path: '/v1/projects',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(status, 200);
+    const r = await c.corral(['reload']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /posted: applied from text with no file; nothing to read again, skipped/);
+    assert.match(r.stderr, /inputs: unchanged a, b, talk/);
+    assert.equal((await c.corral(['down', 'posted'])).code, 0);
   });
 
   test('down of a project whose file no longer validates (its cwd removed) still stops it', async () => {
