@@ -30,6 +30,8 @@ export const DEFAULTS = {
   logPipeBytes: 1024 * 1024,
   /** how long the CLI waits for a daemon it started to answer */
   daemonStartTimeoutMs: 10_000,
+  /** how long `daemon stop` (and `daemon restart`) waits for the daemon to exit; --timeout changes it */
+  daemonStopTimeoutMs: 30_000,
   /** idle timeout of the daemon; 0 means never */
   idleTimeoutMs: 0,
   /** tunables that are not part of the config: how corral itself paces its work */

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The `corral` executable.
+import { endQuietlyWhenClosed } from './closed-output.js';
 import { main } from './main.js';
+
+endQuietlyWhenClosed(process.stdout, (code) => process.exit(code));
 
 main(process.argv.slice(2)).then(
   (code) => {

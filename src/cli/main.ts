@@ -1,30 +1,12 @@
 // The corral command line: parses arguments, runs one command, exits with the SPEC's codes
 // (0 done, 1 an operation failed, 2 usage or config error, 3 no daemon reachable).
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { type ErrorCode, isCorralError } from '../errors.js';
+import { exitCodeFor, isCorralError } from '../errors.js';
 import { VERSION } from '../version.js';
-import type { DaemonStartOptions } from './commands/daemon.js';
+import type { DaemonStartOptions, DaemonStopOptions } from './commands/daemon.js';
 import type { LogsOptions } from './commands/logs.js';
 import type { UpOptions } from './commands/up.js';
 import { CliContext, type Output } from './context.js';
-
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([
-  'CONFIG_INVALID',
-  'CONFIG_NOT_FOUND',
-  'BAD_REQUEST',
-  'BAD_SIGNAL',
-  'BAD_DURATION',
-  'SERVICE_NOT_FOUND',
-  'PROJECT_NOT_FOUND',
-  'AMBIGUOUS_NAME',
-]);
-
-/** The exit code for an error a command threw. */
-export function exitCodeFor(e: unknown): number {
-  if (!isCorralError(e)) return 1;
-  if (e.code === 'DAEMON_UNREACHABLE') return 3;
-  return USAGE_CODES.has(e.code) ? 2 : 1;
-}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -114,7 +96,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
   for (const action of ['start', 'stop', 'restart'] as const) {
     program
       .command(action)
-      .description(`${action} services (name, name:N, project/name)`)
+      .description(`${action} services (name, name:N, project/name); every name is checked before any acts`)
       .argument('<service...>')
       .option('--json', 'print the resulting status as JSON')
       .action(
@@ -174,6 +156,16 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     );
 
   program
+    .command('reload')
+    .description('apply again the file each project (or PROJECT) was applied from')
+    .argument('[project]', 'only this project')
+    .action(
+      act(async (ctx, project: string | undefined) =>
+        (await import('./commands/reload.js')).reload(ctx, project),
+      ),
+    );
+
+  program
     .command('inspect')
     .description("a service's definition and the status of each of its processes")
     .argument('<service>')
@@ -203,15 +195,24 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .command('stop')
     .description('stop the daemon and its services')
     .option('--keep-services', 'leave services running for a later daemon')
+    .option('--timeout <duration>', 'how long to wait for the daemon to exit (default 30s)')
     .action(
-      act(async (ctx, opts: { keepServices?: boolean }) =>
+      act(async (ctx, opts: DaemonStopOptions) =>
         (await import('./commands/daemon.js')).daemonStop(ctx, opts),
       ),
     );
   daemon
     .command('restart')
     .description('replace the daemon with a new one; services keep running and are adopted')
-    .action(act(async (ctx) => (await import('./commands/daemon.js')).daemonRestart(ctx)));
+    .option(
+      '--idle-timeout <duration>',
+      'the new daemon exits after this long with no running service and no client (0: never)',
+    )
+    .action(
+      act(async (ctx, opts: { idleTimeout?: string }) =>
+        (await import('./commands/daemon.js')).daemonRestart(ctx, opts),
+      ),
+    );
   daemon
     .command('status')
     .description('is a daemon running, with which pid and version')

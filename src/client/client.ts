@@ -69,8 +69,9 @@ export class CorralClient {
     return this.request('GET', `/v1/events${queryString({ since })}`);
   }
 
-  shutdown(keepServices: boolean): Promise<unknown> {
-    return this.request('POST', '/v1/daemon/shutdown', { keep_services: keepServices });
+  /** Answered once the services are stopped (or left running); `signal` gives up waiting. */
+  shutdown(keepServices: boolean, signal?: AbortSignal): Promise<unknown> {
+    return this.request('POST', '/v1/daemon/shutdown', { keep_services: keepServices }, signal);
   }
 
   /** Follows a text/event-stream until the server ends it or `signal` aborts; calls onEvent for each event. */
@@ -105,8 +106,8 @@ export class CorralClient {
     }
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.sendOrStart(method, path, body);
+  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const res = await this.sendOrStart(method, path, body, signal);
     const text = await readAll(res);
     if ((res.statusCode ?? 500) >= 400) throw errorFrom(res.statusCode ?? 500, text);
     return JSON.parse(text) as T;

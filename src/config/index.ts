@@ -7,6 +7,7 @@ export {
   type LoadOptions,
   loadProject,
   loadProjectFromText,
+  projectNameOf,
   type TextLoadOptions,
 } from './load.js';
 export { ConfigError, formatProblem } from './problems.js';

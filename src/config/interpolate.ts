@@ -1,4 +1,4 @@
-// `${VAR}`, `${VAR:-default}` and `$$` in the string values of a parsed YAML document.
+// `${VAR}`, `${VAR:-default}`, `${VAR:?message}` and `$$` in the string values of a parsed YAML document.
 import { type Document, isMap, isScalar, isSeq } from 'yaml';
 import type { ConfigPath } from './problems.js';
 
@@ -10,10 +10,12 @@ export interface Interpolated {
   unset: string[];
   /** why the text could not be interpolated, or null */
   error: string | null;
+  /** the variable a `${NAME:?message}` required and did not get (with error) */
+  required?: string;
 }
 
 const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([\s\S]*))?$/;
-const FORMS = `\${NAME}, \${NAME:-default} or $$ for a literal $`;
+const FORMS = `\${NAME}, \${NAME:-default}, \${NAME:?message} or $$ for a literal $`;
 
 /** Replaces `${VAR}` forms in `text` from `env`; a `$` before anything else stays as is, for the shell. */
 export function interpolate(text: string, env: EnvSource): Interpolated {
@@ -56,6 +58,7 @@ export function interpolate(text: string, env: EnvSource): Interpolated {
         value: text,
         unset,
         error: `expected the variable ${name} to be set${arg ? ` (${arg})` : ''}`,
+        required: name,
       };
     }
     i = end + 1;
@@ -78,16 +81,31 @@ function closingBrace(text: string, from: number): number {
   return -1;
 }
 
+/** Hooks hear of problems; `offset` is where in the text the `${NAME` is, when it can be told. */
 export interface InterpolationHooks {
-  error(path: ConfigPath, message: string): void;
-  unset(path: ConfigPath, name: string): void;
+  error(path: ConfigPath, message: string, offset: number | null): void;
+  unset(path: ConfigPath, name: string, offset: number | null): void;
 }
 
 /**
  * Interpolates every string value (not keys) of `doc` in place, so positions stay those of the file.
  * An unquoted value that becomes an integer or true/false is read as one: `instances: ${N:-2}`.
  */
-export function interpolateDocument(doc: Document, env: EnvSource, hooks: InterpolationHooks): void {
+export function interpolateDocument(
+  doc: Document,
+  env: EnvSource,
+  hooks: InterpolationHooks,
+  text = '',
+): void {
+  // the offset of the first `${NAME` reference in the node's source text, or null
+  const where = (
+    node: { range?: [number, number, number] | null },
+    name: string | undefined,
+  ): number | null => {
+    if (name === undefined || !node.range) return null;
+    const at = text.slice(node.range[0], node.range[1]).search(new RegExp(`\\$\\{${name}(?![A-Za-z0-9_])`));
+    return at < 0 ? null : node.range[0] + at;
+  };
   const visit = (node: unknown, path: ConfigPath): void => {
     if (isMap(node)) {
       for (const pair of node.items) {
@@ -101,10 +119,10 @@ export function interpolateDocument(doc: Document, env: EnvSource, hooks: Interp
     } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('$')) {
       const result = interpolate(node.value, env);
       if (result.error !== null) {
-        hooks.error(path, result.error);
+        hooks.error(path, result.error, where(node, result.required));
         return;
       }
-      for (const name of result.unset) hooks.unset(path, name);
+      for (const name of result.unset) hooks.unset(path, name, where(node, name));
       node.value = node.type === 'PLAIN' && node.value.includes('${') ? retype(result.value) : result.value;
     }
   };

@@ -1,16 +1,17 @@
 // Loads a project from a corral.yaml or a Procfile: parse, interpolate, validate, check, normalize.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import { CorralError } from '../errors.js';
-import { checkAccounts } from './accounts.js';
+import { checkAccounts, currentAccount, type RunningAs } from './accounts.js';
 import { checkDependencies } from './dependencies.js';
 import { readEnvFiles } from './envfiles.js';
-import { type EnvSource, interpolateDocument } from './interpolate.js';
+import { type EnvSource, interpolate, interpolateDocument } from './interpolate.js';
 import { normalizeProject } from './normalize.js';
-import { ProblemList } from './problems.js';
+import { checkPolicies } from './policies.js';
+import { type ConfigPath, ProblemList } from './problems.js';
 import { parseProcfile } from './procfile.js';
-import { checkCwds, projectName } from './project.js';
+import { checkCwds, nameFromDirectory, projectName } from './project.js';
 import type { ConfigFile } from './schema.js';
 import { addYamlErrors, keysInOrder, parseYaml, yamlLocator } from './source.js';
 import type { ConfigProblem, ProjectSpec } from './types.js';
@@ -23,10 +24,15 @@ export interface LoadOptions {
   env?: EnvSource;
   /** hears of `${VAR}` references to unset variables, which read as empty strings */
   onWarning?: (problem: ConfigProblem) => void;
+  /** who `user:`/`group:` are checked against; default this process's uid and gid */
+  runningAs?: RunningAs;
 }
 
 export interface TextLoadOptions extends LoadOptions {
-  /** the name problems are reported under, e.g. a path or "<inline>" */
+  /**
+   * the name problems are reported under: the absolute path the text was read from (then
+   * recorded as the project's `file`, for messages and reload), or a label such as "<inline>"
+   */
   file: string;
   /** the directory relative paths are resolved against */
   dir: string;
@@ -43,6 +49,7 @@ interface Context {
   dir: string;
   env: EnvSource;
   onWarning: (problem: ConfigProblem) => void;
+  runningAs: RunningAs;
 }
 
 /** The config file of a directory: corral.yaml, else corral.yml, else Procfile. */
@@ -85,14 +92,49 @@ export function loadProject(file: string, opts: LoadOptions = {}): ProjectSpec {
   return load(text, detectFormat(path, text), context(file, path, dirname(path), opts));
 }
 
-/** The project described by config text not read from a file (posted to the API); `file` is null in it. */
+/**
+ * The project name a config file gives (`name:`, else its directory's), read without checking
+ * the rest: enough to stop a project whose file no longer validates (a cwd since removed).
+ */
+export function projectNameOf(file: string, env: EnvSource = process.env): string {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CorralError('CONFIG_NOT_FOUND', `Cannot read ${file}: ${code}`, { file: path });
+  }
+  if (detectFormat(path, text) === 'yaml') {
+    const contents = parseDocument(text).contents;
+    const name = isMap(contents) ? contents.get('name') : undefined;
+    if (typeof name === 'string') {
+      const given = interpolate(name, env);
+      if (given.error === null && given.value !== '') return given.value;
+    }
+  }
+  return nameFromDirectory(dirname(path));
+}
+
+/**
+ * The project described by config text (posted to the API, or read by the CLI); its `file` is
+ * `opts.file` when that is an absolute path, else null.
+ */
 export function loadProjectFromText(text: string, opts: TextLoadOptions): ProjectSpec {
   const format = opts.format ?? detectFormat(opts.file, text);
-  return load(text, format, context(opts.file, null, resolve(opts.dir), opts));
+  const file = isAbsolute(opts.file) ? opts.file : null;
+  return load(text, format, context(opts.file, file, resolve(opts.dir), opts));
 }
 
 function context(label: string, file: string | null, dir: string, opts: LoadOptions): Context {
-  return { label, file, dir, env: opts.env ?? process.env, onWarning: opts.onWarning ?? (() => {}) };
+  return {
+    label,
+    file,
+    dir,
+    env: opts.env ?? process.env,
+    onWarning: opts.onWarning ?? (() => {}),
+    runningAs: opts.runningAs ?? currentAccount(),
+  };
 }
 
 function load(text: string, format: ConfigFormat, ctx: Context): ProjectSpec {
@@ -104,16 +146,25 @@ function loadYaml(text: string, ctx: Context): ProjectSpec {
   const locate = yamlLocator(source);
   const problems = new ProblemList(ctx.label, locate);
   if (addYamlErrors(source, text, problems)) problems.throwIfAny();
-  interpolateDocument(source.doc, ctx.env, {
-    error: (path, message) => problems.add(path, message),
-    unset: (path, name) =>
-      ctx.onWarning({
-        file: ctx.label,
-        ...locate(path, 'value'),
-        path: path.join('.'),
-        message: `expected the variable ${name} to be set, got nothing (it reads as an empty string)`,
-      }),
-  });
+  // a reference's own line and column when it can be found, else those of its value
+  const at = (path: ConfigPath, offset: number | null): { line: number; col: number } =>
+    offset === null ? locate(path, 'value') : source.lineCounter.linePos(offset);
+  interpolateDocument(
+    source.doc,
+    ctx.env,
+    {
+      error: (path, message, offset) =>
+        problems.addPlaced({ file: ctx.label, ...at(path, offset), path: path.join('.'), message }),
+      unset: (path, name, offset) =>
+        ctx.onWarning({
+          file: ctx.label,
+          ...at(path, offset),
+          path: path.join('.'),
+          message: `expected the variable ${name} to be set, got nothing (it reads as an empty string; \${${name}:-default} gives a default, \${${name}:?message} makes it required)`,
+        }),
+    },
+    text,
+  );
   let data: unknown;
   try {
     data = source.doc.toJS();
@@ -126,7 +177,8 @@ function loadYaml(text: string, ctx: Context): ProjectSpec {
   const services = (data as { services?: unknown } | null)?.services;
   checkDependencies(services, problems);
   checkCwds(services, ctx.dir, problems);
-  checkAccounts(services, problems);
+  checkPolicies(services, problems);
+  checkAccounts(services, problems, ctx.runningAs);
   problems.throwIfAny();
   const order = keysInOrder(source, ['services']);
   return normalizeProject({

@@ -24,20 +24,21 @@ export function projectName(data: unknown, dir: string, problems: ProblemList): 
   return name;
 }
 
-/** A problem for each service `cwd` that exists but is not a directory; missing ones are reported at start. */
+/** A problem for each service `cwd` that does not exist or is not a directory. */
 export function checkCwds(services: unknown, dir: string, problems: ProblemList): void {
   if (!isObject(services)) return;
   for (const [name, service] of Object.entries(services)) {
     if (!isObject(service) || typeof service.cwd !== 'string' || service.cwd === '') continue;
     const path = resolve(dir, service.cwd);
-    let isFile = false;
+    let problem: string | null = null;
     try {
-      isFile = !statSync(path).isDirectory();
-    } catch {
-      // missing or unreachable: reported when the service starts
+      if (!statSync(path).isDirectory()) problem = `expected a directory, got a file (${path})`;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // EACCES: corral cannot look, but the service's own user may: reported at start if not
+      if (code === 'ENOENT') problem = `expected an existing directory, got nothing at ${path}`;
+      else if (code === 'ENOTDIR') problem = `expected a directory, got a path through a file (${path})`;
     }
-    if (isFile) {
-      problems.add(['services', name, 'cwd'], `expected a directory, got a file (${path})`);
-    }
+    if (problem !== null) problems.add(['services', name, 'cwd'], problem);
   }
 }

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { exitCodeFor } from '../../src/cli/main.js';
-import { CorralError, ERROR_CODES, type ErrorCode } from '../../src/errors.js';
+import { CorralError, ERROR_CODES, type ErrorCode, exitCodeFor } from '../../src/errors.js';
 import { REPO_ROOT } from '../helpers/home.js';
 
 test('every error code is documented with its status and CLI exit code, and nothing else is', () => {
@@ -17,12 +16,15 @@ test('every error code is documented with its status and CLI exit code, and noth
   assert.deepEqual(rows.map((r) => r.code).sort(), Object.keys(ERROR_CODES).sort());
   for (const row of rows) {
     assert.equal(ERROR_CODES[row.code].status, row.status, `${row.code} status`);
-    assert.equal(exitCodeFor(new CorralError(row.code)), row.exit, `${row.code} exit code`);
+    assert.equal(ERROR_CODES[row.code].exit, row.exit, `${row.code} exit code`);
+    assert.equal(exitCodeFor(new CorralError(row.code)), row.exit, `${row.code} exit code of the CLI`);
   }
 });
 
-test('an unknown code from a newer daemon still makes an error with status 500', () => {
+test('an unknown code from a newer daemon still makes an error with status 500 and exit 1', () => {
   const e = new CorralError('SOMETHING_NEW' as ErrorCode, 'from the future');
   assert.equal(e.status, 500);
   assert.equal(e.message, 'from the future');
+  assert.equal(exitCodeFor(e), 1);
+  assert.equal(exitCodeFor(new Error('not ours')), 1);
 });

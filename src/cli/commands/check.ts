@@ -1,11 +1,11 @@
 // corral check: validate a config file and change nothing.
-import { resolve } from 'node:path';
-import { findConfigFile, loadProject } from '../../config/index.js';
 import type { CliContext } from '../context.js';
+import { configPath, readProjectFile } from '../project-file.js';
 
+/** Validates the file as `up` would (same warnings, same problems) and prints what it holds. */
 export async function check(ctx: CliContext, opts: { file?: string; json?: boolean }): Promise<number> {
-  const file = resolve(opts.file ?? findConfigFile(process.cwd()));
-  const spec = loadProject(file);
+  const file = configPath(opts.file);
+  const { spec } = readProjectFile(ctx, file);
   if (opts.json) {
     ctx.json(spec);
     return 0;

@@ -18,8 +18,8 @@ export async function control(
   opts: { json?: boolean },
 ): Promise<number> {
   const client = await ctx.daemon();
-  const all: ProcessStatus[] = [];
-  for (const name of names) all.push(...(await client.action(name, action)));
+  // one request for every name: the daemon resolves them all before it acts on any
+  const all = await client.act(action, names);
   if (opts.json) ctx.json(all);
   else report(ctx, all);
   return action === 'start' && all.some((s) => s.state === 'failed') ? 1 : 0;

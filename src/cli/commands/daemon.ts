@@ -1,14 +1,23 @@
 // corral daemon start | stop | restart | status.
+import type { CorralClient } from '../../client/client.js';
 import { parseDuration } from '../../config/units.js';
+import { DEFAULTS } from '../../defaults.js';
 import { CorralError, isCorralError } from '../../errors.js';
-import { readProcStat } from '../../process/procfs.js';
+import { keepRunningWhenClosed } from '../closed-output.js';
 import { type CliContext, startDaemon } from '../context.js';
+import { waitForExit } from '../daemon-exit.js';
 import { formatDuration } from '../format.js';
 
 export interface DaemonStartOptions {
   foreground?: boolean;
   http?: string;
   idleTimeout?: string;
+}
+
+export interface DaemonStopOptions {
+  keepServices?: boolean;
+  /** how long to wait for the daemon to exit, a duration */
+  timeout?: string;
 }
 
 export async function daemonStart(ctx: CliContext, opts: DaemonStartOptions): Promise<number> {
@@ -18,7 +27,13 @@ export async function daemonStart(ctx: CliContext, opts: DaemonStartOptions): Pr
   try {
     const health = await (await ctx.connect()).health();
     ctx.note(`A daemon is already running for ${ctx.home} (pid ${health.pid}).`);
-    return 0;
+    if (opts.idleTimeout === undefined) return 0;
+    // the setting was asked for and is not in effect: say so, and fail, so a script notices
+    ctx.note(
+      `--idle-timeout ${opts.idleTimeout} was ignored: the running daemon keeps the setting it was started with. ` +
+        `To change it: corral daemon restart --idle-timeout ${opts.idleTimeout} (services keep running).`,
+    );
+    return 1;
   } catch (e) {
     if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
   }
@@ -29,13 +44,16 @@ export async function daemonStart(ctx: CliContext, opts: DaemonStartOptions): Pr
 
 /** Runs the daemon in this process until SIGTERM/SIGINT (services stopped) or a shutdown request. */
 async function runForeground(ctx: CliContext, idleTimeoutMs: number): Promise<number> {
+  // the daemon's stdout is its log, not a reader's pipe: a write failing there ends nothing
+  keepRunningWhenClosed(process.stdout);
   await (await import('../../daemon/main.js')).runDaemonMain({ home: ctx.home, idleTimeoutMs });
   if (!process.stderr.isTTY) return new Promise<number>(() => {});
   ctx.note(`corral daemon running for ${ctx.home} (pid ${process.pid}); Ctrl-C stops it and its services.`);
   return new Promise<number>(() => {});
 }
 
-export async function daemonStop(ctx: CliContext, opts: { keepServices?: boolean }): Promise<number> {
+export async function daemonStop(ctx: CliContext, opts: DaemonStopOptions): Promise<number> {
+  const timeoutMs = opts.timeout === undefined ? DEFAULTS.daemonStopTimeoutMs : parseDuration(opts.timeout);
   let pid: number;
   let client: Awaited<ReturnType<CliContext['connect']>>;
   try {
@@ -48,26 +66,61 @@ export async function daemonStop(ctx: CliContext, opts: { keepServices?: boolean
     }
     throw e;
   }
-  await client.shutdown(Boolean(opts.keepServices));
-  await gone(pid, 10_000);
+  if (!(await askToExit(client, pid, Boolean(opts.keepServices), timeoutMs))) {
+    ctx.note(stillRunning(pid, timeoutMs));
+    return 1;
+  }
   ctx.note(`Daemon ${pid} stopped${opts.keepServices ? '; services left running' : ''}.`);
   return 0;
 }
 
+/**
+ * Asks the daemon `pid` to shut down and waits for its exit (not for its answer, which comes
+ * only once every service is stopped); false if it still runs after `timeoutMs`.
+ */
+async function askToExit(
+  client: CorralClient,
+  pid: number,
+  keep: boolean,
+  timeoutMs: number,
+): Promise<boolean> {
+  const exited = waitForExit(pid, timeoutMs); // the pidfd is taken before the request is sent
+  const abort = new AbortController();
+  let refusal: unknown = null;
+  client.shutdown(keep, abort.signal).catch((e: unknown) => {
+    // the daemon may exit before its answer is read; anything else is a refusal worth telling
+    if (!abort.signal.aborted && !(isCorralError(e) && e.code === 'DAEMON_UNREACHABLE')) refusal = e;
+  });
+  const gone = await exited;
+  abort.abort();
+  if (!gone && refusal !== null) throw refusal;
+  return gone;
+}
+
+/** What to say, and to do, when a daemon asked to stop is still there after `timeoutMs`. */
+function stillRunning(pid: number, timeoutMs: number): string {
+  return (
+    `Daemon ${pid} is still running ${formatDuration(timeoutMs)} after it was asked to stop ` +
+    `(it may still be stopping services). See corral daemon status; to end it now: kill ${pid}`
+  );
+}
+
 /** Replaces the daemon with a new one that adopts every running service: nothing restarts. */
-export async function daemonRestart(ctx: CliContext): Promise<number> {
+export async function daemonRestart(ctx: CliContext, opts: { idleTimeout?: string } = {}): Promise<number> {
+  const idleTimeoutMs = opts.idleTimeout === undefined ? 0 : parseDuration(opts.idleTimeout);
   const started = Date.now();
   let oldPid: number | null = null;
   try {
     const client = await ctx.connect();
     oldPid = (await client.health()).pid;
-    await client.shutdown(true);
-    await gone(oldPid, 10_000);
+    if (!(await askToExit(client, oldPid, true, DEFAULTS.daemonStopTimeoutMs))) {
+      throw new CorralError('DAEMON_RUNNING', stillRunning(oldPid, DEFAULTS.daemonStopTimeoutMs));
+    }
     await ctx.close();
   } catch (e) {
     if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
   }
-  await startDaemon(ctx.home);
+  await startDaemon(ctx.home, idleTimeoutMs > 0 ? ['--idle-timeout', opts.idleTimeout!] : []);
   const health = await (await ctx.connect()).health();
   const took = Date.now() - started;
   ctx.note(
@@ -101,17 +154,5 @@ export async function daemonStatus(ctx: CliContext, opts: { json?: boolean }): P
     if (opts.json) ctx.json({ running: false, home: ctx.home });
     else ctx.print(`not running (home ${ctx.home})`);
     return 3;
-  }
-}
-
-/** Resolves once `pid` has exited (a zombie counts: its parent may be slow to reap), or after `timeoutMs`. */
-async function gone(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  while (Date.now() < deadline) {
-    const stat = readProcStat(pid);
-    if (stat === null || stat.state === 'Z') return;
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 100);
   }
 }

@@ -15,8 +15,10 @@ import { systemBackend } from '../../process/backend.js';
 import { closeInheritedFds } from '../../process/fds.js';
 import { killGroup } from '../../process/kill.js';
 import { becomeSubreaper, startReaping, trackNodeChildren } from '../../process/reaper.js';
+import { whenOutputCloses } from '../closed-output.js';
 import type { CliContext } from '../context.js';
 import { PREFIX_COLOURS, paint } from '../format.js';
+import { formatWarning } from '../project-file.js';
 import { formatEvent } from './events.js';
 
 /** Prefixes each line of every process with its name and writes it to our stdout. */
@@ -82,7 +84,7 @@ export async function run(
   opts: { file?: string; exitWith?: string },
 ): Promise<number> {
   const file = resolve(opts.file ?? findConfigFile(process.cwd()));
-  const spec = loadProject(file);
+  const spec = loadProject(file, { onWarning: (w) => ctx.note(formatWarning(w)) });
   if (opts.exitWith && !spec.services.some((s) => s.name === opts.exitWith)) {
     throw new CorralError('SERVICE_NOT_FOUND', `--exit-with: ${file} has no service "${opts.exitWith}"`);
   }
@@ -149,6 +151,11 @@ export async function run(
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // `corral run | head`: the reader is gone; stop the services as Ctrl-C would, never orphan them
+    whenOutputCloses(() => {
+      ctx.note('the output was closed: stopping every service');
+      end(0);
+    });
     // other signals a container runtime or a user sends are passed on to every service
     const forward = (sig: NodeJS.Signals): void => {
       for (const inst of supervisor.list()) if (inst.pid !== null) killGroup(inst.pid, sig);

@@ -1,14 +1,14 @@
 // corral up: apply a config file to the daemon, then (with --wait) watch it become ready.
 import { watch } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { ProcessStatus } from '../../api/schemas.js';
 import type { CorralClient } from '../../client/client.js';
-import { findConfigFile, loadProject } from '../../config/index.js';
 import type { ProjectSpec } from '../../config/types.js';
 import { DEFAULTS } from '../../defaults.js';
 import { CorralError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { paint } from '../format.js';
+import { applyBody, configPath, type ProjectFile, readProjectFile } from '../project-file.js';
 
 export interface UpOptions {
   file?: string;
@@ -18,8 +18,20 @@ export interface UpOptions {
 
 /** Loads and checks the file here (so a bad file never reaches the daemon), then applies it. */
 export async function up(ctx: CliContext, services: string[], opts: UpOptions): Promise<number> {
-  const file = resolve(opts.file ?? findConfigFile(process.cwd()));
-  const spec = loadProject(file);
+  const file = configPath(opts.file);
+  const project = readProjectFile(ctx, file);
+  const spec = project.spec;
+  assertServicesIn(project, services);
+  const client = await ctx.daemon();
+  await apply(ctx, client, project, services);
+  const wait = opts.wait ?? Boolean(ctx.io.err.isTTY);
+  const code = wait ? await waitForReady(ctx, client, spec, targetServices(spec, services)) : 0;
+  if (!opts.watch) return code;
+  return watchAndApply(ctx, client, file, services);
+}
+
+/** SERVICE... of `up` must be services of the file. */
+function assertServicesIn({ file, spec }: ProjectFile, services: string[]): void {
   for (const name of services) {
     if (!spec.services.some((s) => s.name === name)) {
       throw new CorralError(
@@ -28,29 +40,20 @@ export async function up(ctx: CliContext, services: string[], opts: UpOptions): 
       );
     }
   }
-  const client = await ctx.daemon();
-  await apply(ctx, client, file, spec, services);
-  const wait = opts.wait ?? Boolean(ctx.io.err.isTTY);
-  const code = wait ? await waitForReady(ctx, client, spec, targetServices(spec, services)) : 0;
-  if (!opts.watch) return code;
-  return watchAndApply(ctx, client, file, services);
 }
 
-/** Sends the file to the daemon and says what changed. */
-async function apply(
+/**
+ * Sends the daemon the text that was validated (not its path: the file could change in
+ * between) with the same environment, and says what changed.
+ */
+export async function apply(
   ctx: CliContext,
   client: CorralClient,
-  file: string,
-  spec: ProjectSpec,
+  project: ProjectFile,
   services: string[],
 ): Promise<void> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  const result = await client.apply({
-    path: file,
-    services: services.length > 0 ? services : undefined,
-    env,
-  });
+  const result = await client.apply(applyBody(project, services));
+  const spec = project.spec;
   const parts = (['created', 'changed', 'removed', 'unchanged'] as const)
     .filter((k) => result[k].length > 0)
     .map((k) => `${k} ${result[k].join(', ')}`);
@@ -78,7 +81,7 @@ function watchAndApply(
         timer = null;
         busy = busy.then(async () => {
           try {
-            await apply(ctx, client, file, loadProject(file), services);
+            await apply(ctx, client, readProjectFile(ctx, file), services);
           } catch (e) {
             ctx.note(e instanceof Error ? e.message : String(e));
             ctx.note('not applied; waiting for the next change');

@@ -89,7 +89,8 @@ test('interpolation in a config: values only, typed when unquoted, warnings for 
       line: 10,
       col: 13,
       path: 'services.api.env.GONE',
-      message: 'expected the variable GONE to be set, got nothing (it reads as an empty string)',
+      message:
+        'expected the variable GONE to be set, got nothing (it reads as an empty string; ${GONE:-default} gives a default, ${GONE:?message} makes it required)',
     },
   ]);
 });

@@ -10,6 +10,7 @@ import {
   loadProject,
   loadProjectFromText,
   type ProjectSpec,
+  projectNameOf,
   type ServiceSpec,
 } from '../../../src/config/index.js';
 import { CorralError } from '../../../src/errors.js';
@@ -306,14 +307,39 @@ test('detectFormat: by name, else by content', () => {
 });
 
 test('an inline config: file is null, paths resolve against dir', () => {
-  const spec = loadProjectFromText('services:\n  web:\n    command: [x]\n    cwd: sub\n', {
-    file: '<inline>',
-    dir: '/srv/shop',
+  withFiles({ 'shop/sub/.keep': '' }, (root) => {
+    const dir = join(root, 'shop');
+    const spec = loadProjectFromText('services:\n  web:\n    command: [x]\n    cwd: sub\n', {
+      file: '<inline>',
+      dir,
+    });
+    assert.equal(spec.file, null);
+    assert.equal(spec.name, 'shop');
+    assert.equal(spec.dir, dir);
+    assert.equal(spec.services[0].cwd, join(dir, 'sub'));
   });
-  assert.equal(spec.file, null);
-  assert.equal(spec.name, 'shop');
-  assert.equal(spec.dir, '/srv/shop');
-  assert.equal(spec.services[0].cwd, '/srv/shop/sub');
   const procfile = loadProjectFromText('web: x', { file: '<inline>', dir: '/srv/shop', format: 'procfile' });
   assert.deepEqual(procfile.services[0].command, ['/bin/sh', '-c', 'x']);
+});
+
+test('text read from a file: the absolute path it came from is the project file', () => {
+  const spec = loadProjectFromText('web: x', { file: '/srv/shop/Procfile', dir: '/srv/shop' });
+  assert.equal(spec.file, '/srv/shop/Procfile');
+  assert.deepEqual(spec.services[0].command, ['/bin/sh', '-c', 'x']);
+});
+
+test('projectNameOf: the name of a file that no longer validates, else its directory', () => {
+  withFiles(
+    {
+      'a/corral.yaml': 'name: ${NAME:-shop}\nservices:\n  web: { command: x, cwd: gone }\n',
+      'my-app/corral.yaml': 'services: {}\n',
+      'b/Procfile': 'web: x\n',
+    },
+    (dir) => {
+      assert.equal(projectNameOf(join(dir, 'a', 'corral.yaml'), {}), 'shop');
+      assert.equal(projectNameOf(join(dir, 'a', 'corral.yaml'), { NAME: 'blog' }), 'blog');
+      assert.equal(projectNameOf(join(dir, 'my-app', 'corral.yaml')), 'my-app');
+      assert.equal(projectNameOf(join(dir, 'b', 'Procfile')), 'b');
+    },
+  );
 });

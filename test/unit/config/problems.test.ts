@@ -111,7 +111,7 @@ test('dependency problems: unknown, itself, cycles', () => {
   ]);
   const longer = lines(
     'services:',
-    '  a: { command: x, depends_on: [b] }',
+    '  a: { command: x, depends_on: [b], restart: never }',
     '  b: { command: x, depends_on: [c] }',
     '  c: { command: x, depends_on: { a: succeeded } }',
   );
@@ -208,15 +208,26 @@ test('unreadable and malformed env files', () => {
   });
 });
 
-test('a cwd that is a file is a problem; a missing cwd is not', () => {
+test('a cwd that is a file, or that does not exist, is a problem', () => {
   withFiles(
     {
-      'corral.yaml': lines('services:', '  a: { command: x, cwd: f }', '  b: { command: x, cwd: gone }'),
+      'corral.yaml': lines(
+        'services:',
+        '  a: { command: x, cwd: f }',
+        '  b: { command: x, cwd: gone }',
+        '  c: { command: x, cwd: f/below }',
+        '  d: { command: x, cwd: sub }',
+      ),
       f: '',
+      'sub/.keep': '',
     },
     (dir) => {
       assert.throws(() => loadProject(join(dir, 'corral.yaml')), {
-        message: `${join(dir, 'corral.yaml')}:2:25: services.a.cwd: expected a directory, got a file (${join(dir, 'f')})`,
+        message: [
+          `${join(dir, 'corral.yaml')}:2:25: services.a.cwd: expected a directory, got a file (${join(dir, 'f')})`,
+          `${join(dir, 'corral.yaml')}:3:25: services.b.cwd: expected an existing directory, got nothing at ${join(dir, 'gone')}`,
+          `${join(dir, 'corral.yaml')}:4:25: services.c.cwd: expected a directory, got a path through a file (${join(dir, 'f/below')})`,
+        ].join('\n'),
       });
     },
   );
@@ -239,7 +250,7 @@ test('YAML syntax errors and duplicate keys have positions', () => {
 
 test('interpolation errors are placed at their value', () => {
   assert.deepEqual(problemsOf(lines('services:', '  a:', '    command: ${CMD', '    cwd: ${DIR:?set DIR}')), [
-    'c.yaml:3:14: services.a.command: expected ${NAME}, ${NAME:-default} or $$ for a literal $, got "${CMD"',
+    'c.yaml:3:14: services.a.command: expected ${NAME}, ${NAME:-default}, ${NAME:?message} or $$ for a literal $, got "${CMD"',
     'c.yaml:4:10: services.a.cwd: expected the variable DIR to be set (set DIR)',
   ]);
 });
