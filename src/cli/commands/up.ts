@@ -5,6 +5,7 @@ import type { ProcessStatus } from '../../api/schemas.js';
 import type { CorralClient } from '../../client/client.js';
 import type { ProjectSpec } from '../../config/types.js';
 import { DEFAULTS } from '../../defaults.js';
+import { withDependencies } from '../../engine/order.js';
 import { CorralError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { paint } from '../format.js';
@@ -109,15 +110,7 @@ const WATCH_SETTLE_MS = 150;
 /** The services `up` starts: the named ones and their dependencies, or every autostart one. */
 function targetServices(spec: ProjectSpec, names: string[]): Set<string> {
   if (names.length === 0) return new Set(spec.services.filter((s) => s.autostart).map((s) => s.name));
-  const byName = new Map(spec.services.map((s) => [s.name, s]));
-  const out = new Set<string>();
-  const visit = (n: string): void => {
-    if (out.has(n)) return;
-    out.add(n);
-    for (const d of Object.keys(byName.get(n)?.dependsOn ?? {})) visit(d);
-  };
-  for (const n of names) visit(n);
-  return out;
+  return withDependencies(spec.services, names);
 }
 
 type Verdict = { done: true } | { done: false; failed: string | null };
