@@ -18,7 +18,7 @@ import { DaemonOutput } from '../logs/router.js';
 import { EpollLoop } from '../process/event-loop.js';
 import { createNotifySocket, type NotifyMessage } from '../process/notify-socket.js';
 import { PidWatcher } from '../process/pidwatch.js';
-import { becomeSubreaper, startReaping, trackNodeChildren } from '../process/reaper.js';
+import { becomeSubreaper, startReaping } from '../process/reaper.js';
 import { sdNotify, watchdogIntervalMs } from '../process/sd-notify.js';
 import { UsageSampler } from '../process/usage.js';
 import { EventJournal } from '../state/journal.js';
@@ -137,8 +137,9 @@ export class Daemon {
     );
     const lockFd = await claimHome(paths);
     // stray children of services (a daemonizing grandchild) are reparented to us and reaped here
-    if (becomeSubreaper())
-      startReaping(trackNodeChildren(), (r) => logger.debug({ reaped: r }, 'reaped an orphan'));
+    const subreaper = becomeSubreaper();
+    if (subreaper.ok) startReaping((r) => logger.debug({ reaped: r }, 'reaped an orphan'));
+    else logger.warn(`${subreaper.reason}; orphans of services go to PID 1 instead`);
     const daemon = new Daemon(paths, logger);
     daemon.lockFd = lockFd;
     daemon.recover();

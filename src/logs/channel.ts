@@ -15,7 +15,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { EAGAIN, mkfifo, O_NONBLOCK, SystemCallError, setPipeSize } from '../process/native.js';
+import { mkfifo, O_NONBLOCK, setPipeSize } from '../process/native/fd.js';
+import { EAGAIN, SystemCallError } from '../process/native/koffi.js';
 import { newlineOffsets, stampLines, TIMESTAMP_PREFIX_BYTES, timestampPrefix } from './format.js';
 import type { Pump } from './pump.js';
 import { planWrite, pruneRotated, shiftLogFiles } from './rotate.js';

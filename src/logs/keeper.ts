@@ -9,9 +9,9 @@
 // The set of FIFOs changes when services are added or removed: the keeper is then replaced by
 // a new one holding the new set (once per event-loop turn, however many changed), and the old
 // one is killed after the new one holds its fds, so no FIFO is ever left unheld.
-import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readdirSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { spawnChild } from '../process/children.js';
 import { killGroup } from '../process/kill.js';
 import { parseProcStat } from '../process/procfs.js';
 
@@ -55,7 +55,7 @@ export class FifoKeeper {
             this.logger.warn({ err, path }, 'the FIFO keeper cannot open a log FIFO');
           }
         }
-        const child = spawn('sleep', ['2147483647'], {
+        const child = spawnChild('sleep', ['2147483647'], {
           detached: true,
           stdio: ['ignore', 'ignore', 'ignore', ...fds],
           env: { ...this.env, [KEEPER_MARK.split('=')[0]]: '1' },

@@ -1,5 +1,5 @@
 // An exec probe: healthy when the command exits 0 within the timeout.
-import { spawn } from 'node:child_process';
+import { spawnChild } from '../process/children.js';
 
 /** Resolves with null when the command exits 0, else with why not. Never rejects. */
 export function probeExec(
@@ -7,7 +7,7 @@ export function probeExec(
   opts: { cwd: string; env: Record<string, string>; timeoutMs: number },
 ): Promise<string | null> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = spawnChild(argv[0], argv.slice(1), {
       cwd: opts.cwd,
       env: opts.env,
       stdio: 'ignore',

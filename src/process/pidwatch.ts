@@ -2,7 +2,7 @@
 // set waited on by a single parked call. Used for processes a daemon adopted from its predecessor.
 import { closeSync } from 'node:fs';
 import type { EpollLoop } from './event-loop.js';
-import { pidfdOpen } from './native.js';
+import { pidfdOpen } from './native/pidfd.js';
 import { type ProcessIdentity, sameProcess } from './procfs.js';
 
 export class PidWatcher {

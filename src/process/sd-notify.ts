@@ -4,16 +4,16 @@
 //
 // The daemon should read NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID once at start, keep them,
 // and delete them from process.env, so that no service inherits them: pass the kept copy as `env`.
+import { close } from './native/fd.js';
 import {
   AF_UNIX,
-  close,
   MSG_NOSIGNAL,
   SOCK_DGRAM,
   sendto,
   setSendTimeout,
   sockaddrUn,
   socket,
-} from './libc.js';
+} from './native/socket.js';
 
 /** How long a send may wait for room in systemd's queue before giving up, ms. */
 export const SD_NOTIFY_SEND_TIMEOUT_MS = 1_000;

@@ -5,7 +5,7 @@
 // Node's spawn takes a uid and a gid only, and clears the supplementary groups; applying
 // `groups` needs a wrapper that calls setgroups() before exec (setpriv --groups, for one).
 import { CorralError } from '../errors.js';
-import { getgrgid, getgrnam, getgrouplist, getpwnam, getpwuid } from './libc.js';
+import { getgrgid, getgrnam, getgrouplist, getpwnam, getpwuid } from './native/passwd.js';
 
 export interface ResolvedUser {
   name: string;

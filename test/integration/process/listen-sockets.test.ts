@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseListenSpec } from '../../../src/config/sockets.js';
 import { isCorralError } from '../../../src/errors.js';
-import { getsockoptInt, isCloseOnExec, SO_ACCEPTCONN, SOL_SOCKET } from '../../../src/process/libc.js';
 import {
   bindListeners,
   closeListeners,
@@ -17,11 +16,12 @@ import {
   listenFds,
   reclaimListeners,
 } from '../../../src/process/listen-sockets.js';
+import { getsockoptInt, SO_ACCEPTCONN, SOL_SOCKET } from '../../../src/process/native/socket.js';
 import { spawnService } from '../../../src/process/spawn.js';
 import { wrapArgv } from '../../../src/process/wrapper.js';
 import { fixture, type TempHome, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
-import { capture, type Started, testEnv } from './support.js';
+import { capture, isCloseOnExec, type Started, testEnv } from './support.js';
 
 function portOf(s: ListenSocket): number {
   assert.notEqual(s.address.family, 'unix');

@@ -1,17 +1,8 @@
-// libc calls for sockets, reaping and the user database, bound with koffi and loaded once, on
-// first use. Linux only; the constants are those of the generic Linux ABI (x86_64, arm64), not
-// MIPS, SPARC or Alpha. Calls that fail throw SystemCallError, except where the errno is an
-// ordinary answer (EAGAIN from a non-blocking read, ECHILD from waitpid): those return it.
-//
+// Sockets: address codecs (IPv4, IPv6, unix paths and abstract names), socket/bind/listen/
+// connect, socket options, sendto and recvmsg with ancillary data (SCM_CREDENTIALS, SCM_RIGHTS).
 // Every socket made here is close-on-exec: a service gets a socket only when it is handed one
 // in its stdio array, never by accident.
-import { createRequire } from 'node:module';
-import { constants as osConstants } from 'node:os';
-import type * as Koffi from 'koffi';
-import { SystemCallError } from './native.js';
-
-type KoffiFunction = ReturnType<ReturnType<typeof Koffi.load>['func']>;
-type KoffiType = ReturnType<typeof Koffi.struct>;
+import { check, EAGAIN, EINTR, errno, family, SystemCallError } from './koffi.js';
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;
@@ -19,93 +10,37 @@ export const AF_INET6 = 10;
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_NONBLOCK = 0o4000;
-export const SOCK_CLOEXEC = 0o2000000;
+const SOCK_CLOEXEC = 0o2000000;
 export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
-export const SO_TYPE = 3;
 export const SO_PASSCRED = 16;
-export const SO_SNDTIMEO = 21;
+const SO_SNDTIMEO = 21;
 export const SO_ACCEPTCONN = 30;
-export const SO_DOMAIN = 39;
-export const IPPROTO_IPV6 = 41;
-export const IPV6_V6ONLY = 26;
-export const SCM_RIGHTS = 1;
-export const SCM_CREDENTIALS = 2;
+const SCM_RIGHTS = 1;
+const SCM_CREDENTIALS = 2;
 export const MSG_CTRUNC = 0x8;
 export const MSG_TRUNC = 0x20;
-export const MSG_DONTWAIT = 0x40;
+const MSG_DONTWAIT = 0x40;
 export const MSG_NOSIGNAL = 0x4000;
-export const MSG_CMSG_CLOEXEC = 0x40000000;
-export const WNOHANG = 1;
-export const F_GETFD = 1;
-export const F_SETFD = 2;
-export const FD_CLOEXEC = 1;
-/** the same number on every Linux architecture (the unified syscall table); Linux >= 5.6 */
-export const SYS_pidfd_getfd = 438;
+const MSG_CMSG_CLOEXEC = 0x40000000;
 /** sun_path of struct sockaddr_un, with its terminating NUL */
-export const UNIX_PATH_MAX = 108;
+const UNIX_PATH_MAX = 108;
 
-export const EAGAIN: number = osConstants.errno.EAGAIN;
-export const ECHILD: number = osConstants.errno.ECHILD;
-export const EINTR: number = osConstants.errno.EINTR;
-export const ERANGE: number = osConstants.errno.ERANGE;
-
-interface Bindings {
-  koffi: typeof Koffi;
-  socket: KoffiFunction;
-  bind: KoffiFunction;
-  connect: KoffiFunction;
-  listen: KoffiFunction;
-  setsockopt: KoffiFunction;
-  getsockopt: KoffiFunction;
-  getsockname: KoffiFunction;
-  sendto: KoffiFunction;
-  recvmsg: KoffiFunction;
-  close: KoffiFunction;
-  fcntl: KoffiFunction;
-  waitpid: KoffiFunction;
-  syscall3: KoffiFunction;
-  getpwnam_r: KoffiFunction;
-  getpwuid_r: KoffiFunction;
-  getgrnam_r: KoffiFunction;
-  getgrgid_r: KoffiFunction;
-  getgrouplist: KoffiFunction;
-  passwd: KoffiType;
-  group: KoffiType;
-  msghdr: KoffiType;
-  iovec: KoffiType;
-  cmsghdr: KoffiType;
-}
-
-let bindings: Bindings | undefined;
-
-function lib(): Bindings {
-  if (bindings) return bindings;
-  if (process.platform !== 'linux') {
-    throw new Error(`corral's sockets, reaping and user lookups need Linux, not ${process.platform}`);
-  }
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi') as typeof Koffi;
-  const c = koffi.load(null);
-  // Structures are declared only to learn their size and field offsets on this machine; the
-  // memory itself is plain buffers. Names are prefixed: koffi's type names are process-wide.
-  const passwd = koffi.struct('corral_libc_passwd', {
-    pw_name: 'str',
-    pw_passwd: 'str',
-    pw_uid: 'uint32',
-    pw_gid: 'uint32',
-    pw_gecos: 'str',
-    pw_dir: 'str',
-    pw_shell: 'str',
-  });
-  const group = koffi.struct('corral_libc_group', {
-    gr_name: 'str',
-    gr_passwd: 'str',
-    gr_gid: 'uint32',
-    gr_mem: 'void *',
-  });
-  const iovec = koffi.struct('corral_libc_iovec', { iov_base: 'void *', iov_len: 'size_t' });
-  const msghdr = koffi.struct('corral_libc_msghdr', {
+// Structures are declared only to learn their size and field offsets on this machine; the
+// memory itself is plain buffers. Names are prefixed: koffi's type names are process-wide.
+const lib = family((c, koffi) => ({
+  koffi,
+  socket: c.func('int socket(int domain, int type, int protocol)'),
+  bind: c.func('int bind(int fd, void *addr, uint32_t addrlen)'),
+  connect: c.func('int connect(int fd, void *addr, uint32_t addrlen)'),
+  listen: c.func('int listen(int fd, int backlog)'),
+  setsockopt: c.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
+  getsockopt: c.func('int getsockopt(int fd, int level, int name, void *value, void *len)'),
+  getsockname: c.func('int getsockname(int fd, void *addr, void *addrlen)'),
+  sendto: c.func('intptr_t sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t addrlen)'),
+  recvmsg: c.func('intptr_t recvmsg(int fd, void *msg, int flags)'),
+  iovec: koffi.struct('corral_libc_iovec', { iov_base: 'void *', iov_len: 'size_t' }),
+  msghdr: koffi.struct('corral_libc_msghdr', {
     msg_name: 'void *',
     msg_namelen: 'uint32',
     msg_iov: 'void *',
@@ -113,51 +48,13 @@ function lib(): Bindings {
     msg_control: 'void *',
     msg_controllen: 'size_t',
     msg_flags: 'int',
-  });
-  const cmsghdr = koffi.struct('corral_libc_cmsghdr', {
+  }),
+  cmsghdr: koffi.struct('corral_libc_cmsghdr', {
     cmsg_len: 'size_t',
     cmsg_level: 'int',
     cmsg_type: 'int',
-  });
-  // fcntl and syscall are variadic in C; fixed integer arguments are sound on the Linux ABIs of
-  // x86_64 and arm64 (native.ts makes the same choice).
-  bindings = {
-    koffi,
-    socket: c.func('int socket(int domain, int type, int protocol)'),
-    bind: c.func('int bind(int fd, void *addr, uint32_t addrlen)'),
-    connect: c.func('int connect(int fd, void *addr, uint32_t addrlen)'),
-    listen: c.func('int listen(int fd, int backlog)'),
-    setsockopt: c.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
-    getsockopt: c.func('int getsockopt(int fd, int level, int name, void *value, void *len)'),
-    getsockname: c.func('int getsockname(int fd, void *addr, void *addrlen)'),
-    sendto: c.func('intptr_t sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t addrlen)'),
-    recvmsg: c.func('intptr_t recvmsg(int fd, void *msg, int flags)'),
-    close: c.func('int close(int fd)'),
-    fcntl: c.func('int fcntl(int fd, int cmd, intptr_t arg)'),
-    waitpid: c.func('int waitpid(int pid, void *status, int options)'),
-    syscall3: c.func('long syscall(long number, long arg1, long arg2, long arg3)'),
-    getpwnam_r: c.func('int getpwnam_r(const char *name, void *pwd, void *buf, size_t len, void *result)'),
-    getpwuid_r: c.func('int getpwuid_r(uint32_t uid, void *pwd, void *buf, size_t len, void *result)'),
-    getgrnam_r: c.func('int getgrnam_r(const char *name, void *grp, void *buf, size_t len, void *result)'),
-    getgrgid_r: c.func('int getgrgid_r(uint32_t gid, void *grp, void *buf, size_t len, void *result)'),
-    getgrouplist: c.func('int getgrouplist(const char *user, uint32_t group, void *groups, void *ngroups)'),
-    passwd,
-    group,
-    msghdr,
-    iovec,
-    cmsghdr,
-  };
-  return bindings;
-}
-
-function errno(): number {
-  return lib().koffi.errno();
-}
-
-function check(result: number, syscall: string, path?: string): number {
-  if (result < 0) throw new SystemCallError(syscall, errno(), path);
-  return result;
-}
+  }),
+}));
 
 // ---- addresses ----
 
@@ -413,165 +310,4 @@ export function recvmsg(fd: number, flags = MSG_DONTWAIT): ReceivedMessage | nul
     at += align(len);
   }
   return out;
-}
-
-/** Closes an fd; false when it was not open (EBADF). */
-export function close(fd: number): boolean {
-  if (lib().close(fd) === 0) return true;
-  const e = errno();
-  if (e === osConstants.errno.EBADF) return false;
-  return e === EINTR; // Linux closes the fd even when close() reports EINTR
-}
-
-export function isCloseOnExec(fd: number): boolean {
-  return (check(lib().fcntl(fd, F_GETFD, 0), 'fcntl(F_GETFD)') & FD_CLOEXEC) !== 0;
-}
-
-export function setCloseOnExec(fd: number, on: boolean): void {
-  const flags = check(lib().fcntl(fd, F_GETFD, 0), 'fcntl(F_GETFD)');
-  const next = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
-  if (next !== flags) check(lib().fcntl(fd, F_SETFD, next), 'fcntl(F_SETFD)');
-}
-
-/**
- * A copy, in this process, of fd `targetFd` of the process the pidfd refers to (close-on-exec).
- * Needs ptrace rights over it: root, or CAP_SYS_PTRACE. Linux >= 5.6.
- */
-export function pidfdGetfd(pidfd: number, targetFd: number): number {
-  return check(Number(lib().syscall3(SYS_pidfd_getfd, pidfd, targetFd, 0)), 'pidfd_getfd');
-}
-
-// ---- children ----
-
-export interface WaitResult {
-  pid: number;
-  /** the raw wait status */
-  status: number;
-}
-
-/**
- * waitpid(pid, options): the child's status once it has ended; null when it has not (with
- * WNOHANG); -errno when it is not our child to wait for (ECHILD).
- */
-export function waitpid(pid: number, options = WNOHANG): WaitResult | null | number {
-  const status = new Int32Array(1);
-  for (;;) {
-    const r = lib().waitpid(pid, status, options) as number;
-    if (r > 0) return { pid: r, status: status[0] };
-    if (r === 0) return null;
-    const e = errno();
-    if (e !== EINTR) return -e;
-  }
-}
-
-/** The exit code or the signal a raw wait status says the process ended with. */
-export function decodeWaitStatus(status: number): { code: number | null; signal: number | null } {
-  const low = status & 0x7f;
-  if (low === 0) return { code: (status >> 8) & 0xff, signal: null };
-  if (low !== 0x7f) return { code: null, signal: low };
-  return { code: null, signal: null }; // stopped or continued: not an end
-}
-
-// ---- user database ----
-
-export interface PasswdEntry {
-  name: string;
-  uid: number;
-  gid: number;
-  gecos: string;
-  home: string;
-  shell: string;
-}
-
-export interface GroupEntry {
-  name: string;
-  gid: number;
-}
-
-// Runs a getXXX_r call, growing the string buffer on ERANGE; returns the decoded entry or null.
-function lookup<T>(
-  call: (record: Buffer, strings: Buffer, result: Buffer) => number,
-  recordType: KoffiType,
-  what: string,
-): T | null {
-  const { koffi } = lib();
-  for (let size = 4096; size <= 1 << 22; size *= 4) {
-    const record = Buffer.alloc(koffi.sizeof(recordType));
-    const strings = Buffer.alloc(size);
-    const result = Buffer.alloc(8);
-    const r = call(record, strings, result);
-    if (r === ERANGE) continue;
-    // "not found" is 0 with a null result, or one of these (getpwnam_r(3), NOTES)
-    const { ENOENT, ESRCH, EBADF, EPERM } = osConstants.errno;
-    if (r === ENOENT || r === ESRCH || r === EBADF || r === EPERM) return null;
-    if (r !== 0) throw new SystemCallError(what, r);
-    if (result.readBigUInt64LE(0) === 0n) return null;
-    // the record's strings point into `strings`, still alive here
-    return koffi.decode(record, recordType) as T;
-  }
-  throw new SystemCallError(what, ERANGE);
-}
-
-interface RawPasswd {
-  pw_name: string;
-  pw_uid: number;
-  pw_gid: number;
-  pw_gecos: string | null;
-  pw_dir: string | null;
-  pw_shell: string | null;
-}
-
-function toPasswd(raw: RawPasswd | null): PasswdEntry | null {
-  if (raw === null) return null;
-  return {
-    name: raw.pw_name,
-    uid: raw.pw_uid,
-    gid: raw.pw_gid,
-    gecos: raw.pw_gecos ?? '',
-    home: raw.pw_dir ?? '',
-    shell: raw.pw_shell ?? '',
-  };
-}
-
-function toGroup(raw: { gr_name: string; gr_gid: number } | null): GroupEntry | null {
-  return raw === null ? null : { name: raw.gr_name, gid: raw.gr_gid };
-}
-
-/** The password database's entry for a user name, or null when there is none. */
-export function getpwnam(name: string): PasswdEntry | null {
-  const b = lib();
-  return toPasswd(
-    lookup<RawPasswd>((r, s, out) => b.getpwnam_r(name, r, s, s.length, out), b.passwd, 'getpwnam_r'),
-  );
-}
-
-export function getpwuid(uid: number): PasswdEntry | null {
-  const b = lib();
-  return toPasswd(
-    lookup<RawPasswd>((r, s, out) => b.getpwuid_r(uid, r, s, s.length, out), b.passwd, 'getpwuid_r'),
-  );
-}
-
-export function getgrnam(name: string): GroupEntry | null {
-  const b = lib();
-  return toGroup(lookup((r, s, out) => b.getgrnam_r(name, r, s, s.length, out), b.group, 'getgrnam_r'));
-}
-
-export function getgrgid(gid: number): GroupEntry | null {
-  const b = lib();
-  return toGroup(lookup((r, s, out) => b.getgrgid_r(gid, r, s, s.length, out), b.group, 'getgrgid_r'));
-}
-
-/** Every group `user` belongs to, `gid` (its primary group) included. */
-export function getgrouplist(user: string, gid: number): number[] {
-  const count = new Int32Array(1);
-  for (let size = 32; ; size *= 4) {
-    const groups = new Uint32Array(size);
-    count[0] = size;
-    const r = lib().getgrouplist(user, gid, groups, count) as number;
-    if (r >= 0) return [...groups.subarray(0, count[0])];
-    if (size > 1 << 20) throw new SystemCallError('getgrouplist', ERANGE);
-    // -1: too small; glibc says how many it needs in count[0]
-    if (count[0] > size * 4) size = count[0];
-  }
 }
