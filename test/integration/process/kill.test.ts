@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Clock, Timer } from '../../../src/clock.js';
 import { DEFAULTS } from '../../../src/defaults.js';
 import { registerChild } from '../../../src/process/children.js';
 import { groupIsEmpty, killGroup, type StopGroupResult, stopGroup } from '../../../src/process/kill.js';
 import { groupMembers, readProcStat } from '../../../src/process/procfs.js';
 import { REPO_ROOT, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
-import { startFixture } from './support.js';
+import { manualClock, startFixture } from './support.js';
 
 const KILL_WAIT_MS = DEFAULTS.internal.killWaitMs;
 
@@ -143,27 +142,6 @@ test('killGroup refuses ids that would signal more than one group', () => {
     assert.throws(() => killGroup(bad, 0), RangeError, String(bad));
   }
 });
-
-// A clock that moves only when told to.
-function manualClock(): Clock & { advance(ms: number): void; pending(): number } {
-  let now = 0;
-  let timers: { at: number; fn: () => void; live: boolean }[] = [];
-  return {
-    now: () => now,
-    after(ms: number, fn: () => void): Timer {
-      const t = { at: now + ms, fn, live: true };
-      timers.push(t);
-      return { cancel: () => (t.live = false) };
-    },
-    advance(ms: number) {
-      now += ms;
-      const due = timers.filter((t) => t.live && t.at <= now);
-      timers = timers.filter((t) => t.live && t.at > now);
-      for (const t of due) t.fn();
-    },
-    pending: () => timers.filter((t) => t.live).length,
-  };
-}
 
 test('the grace period runs on the given clock: SIGKILL comes when it says the timeout passed', async (t) => {
   const home = tempHome();
