@@ -8,7 +8,7 @@
 // skips those corral spawned itself (children.ts), and waitpid(pid, WNOHANG)s each of the rest, which
 // reaps the ones that have ended and leaves the others be. SIGCHLD is the kernel's event; there
 // is no timer.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isRegisteredChild } from './children.js';
 import { decodeWaitStatus, setChildSubreaper, WNOHANG, waitpid } from './native/pidfd.js';
 import { signalName } from './signals.js';
@@ -29,9 +29,19 @@ export type SubreaperResult = { ok: true } | { ok: false; reason: string };
 /**
  * Makes orphaned descendants reparent to this process instead of PID 1 (prctl
  * PR_SET_CHILD_SUBREAPER). ok when done, or when this process is PID 1 and gets them anyway; else
- * the reason (koffi cannot load, prctl failed with its errno), for the caller to report.
+ * the reason (koffi cannot load, prctl failed with its errno, /proc lists no children), for the
+ * caller to report.
  */
 export function becomeSubreaper(): SubreaperResult {
+  // the reaper finds orphans in this file; without it (a kernel built without
+  // CONFIG_PROC_CHILDREN) it would find none, and reap none, silently
+  const children = `/proc/self/task/${process.pid}/children`;
+  if (!existsSync(children)) {
+    return {
+      ok: false,
+      reason: `cannot reap orphans: ${children} is missing (kernel without CONFIG_PROC_CHILDREN)`,
+    };
+  }
   if (process.pid === 1) return { ok: true };
   try {
     setChildSubreaper();
