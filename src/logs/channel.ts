@@ -62,6 +62,8 @@ export interface ChannelHost {
   /** the channel's FIFO read fd changed (the FIFO was re-created) */
   refd(channel: Channel, oldFd: number): void;
   warnListener(channel: Channel, error: unknown): void;
+  /** epoch ms for the timestamps of lines (the hub's clock) */
+  now(): number;
 }
 
 /** How many of the ascending `offsets` are below `limit`. */
@@ -254,7 +256,7 @@ export class Channel extends EventEmitter implements LogChannel {
     const raw = chunk.subarray(0, take);
     const atLineStart = this.lineStartNow();
     const within = take === chunk.length ? newlines : newlines.subarray(0, countBelow(newlines, take));
-    const out = stampLines(raw, atLineStart, timestampPrefix(Date.now()), within);
+    const out = stampLines(raw, atLineStart, timestampPrefix(this.host.now()), within);
     try {
       let done = 0;
       while (done < out.length) done += writeSync(this.logFd, out, done, out.length - done, this.size + done);

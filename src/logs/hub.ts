@@ -70,6 +70,7 @@ export class LogHub extends EventEmitter {
       refd: (channel, oldFd) => this.onRefd(channel, oldFd),
       warnListener: (channel, error) =>
         this.logger.warn({ channel: channel.id, err: error }, 'A log listener threw; the log goes on.'),
+      now: () => this.clock.now(),
     };
   }
 
