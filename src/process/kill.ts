@@ -71,6 +71,7 @@ interface Deadline {
   cancel(): void;
 }
 
+// A deadline `ms` from now on `clock`.
 function deadlineAfter(clock: Clock, ms: number): Deadline {
   let timer: Timer | null = null;
   const state = { passed: false };

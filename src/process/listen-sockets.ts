@@ -20,6 +20,12 @@ import {
   AF_INET,
   AF_INET6,
   AF_UNIX,
+  type SocketAddress,
+  sockaddrIn4,
+  sockaddrIn6,
+  sockaddrUn,
+} from './native/sockaddr.js';
+import {
   connect,
   getsockname,
   getsockoptInt,
@@ -30,11 +36,7 @@ import {
   SOCK_NONBLOCK,
   SOCK_STREAM,
   SOL_SOCKET,
-  type SocketAddress,
   setsockoptInt,
-  sockaddrIn4,
-  sockaddrIn6,
-  sockaddrUn,
   socket,
 } from './native/socket.js';
 

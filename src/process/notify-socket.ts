@@ -10,8 +10,8 @@
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { close } from './native/fd.js';
+import { AF_UNIX, sockaddrUn } from './native/sockaddr.js';
 import {
-  AF_UNIX,
   bind,
   MSG_CTRUNC,
   MSG_TRUNC,
@@ -21,7 +21,6 @@ import {
   SOCK_NONBLOCK,
   SOL_SOCKET,
   setsockoptInt,
-  sockaddrUn,
   socket,
 } from './native/socket.js';
 

@@ -72,13 +72,14 @@ export function childrenOf(pid: number | 'self' = 'self'): number[] {
   return out;
 }
 
+// A reaped child's wait status as an exit code or a signal name.
 function describe(pid: number, status: number): ReapedProcess {
   const { code, signal } = decodeWaitStatus(status);
   return { pid, status, code, signal: signal === null ? null : signalName(signal) };
 }
 
 /** Reaps every ended child that `isOwned` disowns (by default, every one corral did not spawn); returns what was reaped. */
-export function reapOrphans(isOwned: (pid: number) => boolean = isRegisteredChild): ReapedProcess[] {
+function reapOrphans(isOwned: (pid: number) => boolean = isRegisteredChild): ReapedProcess[] {
   const reaped: ReapedProcess[] = [];
   for (const pid of childrenOf()) {
     if (isOwned(pid)) continue;

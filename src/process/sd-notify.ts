@@ -6,15 +6,8 @@
 // and delete them from process.env, so that no service inherits them: pass the kept copy as `env`.
 import { DEFAULTS } from '../defaults.js';
 import { close } from './native/fd.js';
-import {
-  AF_UNIX,
-  MSG_NOSIGNAL,
-  SOCK_DGRAM,
-  sendto,
-  setSendTimeout,
-  sockaddrUn,
-  socket,
-} from './native/socket.js';
+import { AF_UNIX, sockaddrUn } from './native/sockaddr.js';
+import { MSG_NOSIGNAL, SOCK_DGRAM, sendto, setSendTimeout, socket } from './native/socket.js';
 
 /** `KEY=VALUE` lines; a newline inside a value would start a new field, so it becomes a space. */
 export function formatNotifyFields(fields: Record<string, string>): string {

@@ -10,7 +10,6 @@ import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import type * as Koffi from 'koffi';
 
-export type KoffiFunction = ReturnType<ReturnType<typeof Koffi.load>['func']>;
 export type KoffiType = ReturnType<typeof Koffi.struct>;
 export type KoffiLibrary = ReturnType<typeof Koffi.load>;
 

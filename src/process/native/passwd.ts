@@ -77,6 +77,7 @@ interface RawPasswd {
   pw_shell: string | null;
 }
 
+// A decoded passwd record as corral uses it; null stays null.
 function toPasswd(raw: RawPasswd | null): PasswdEntry | null {
   if (raw === null) return null;
   return {
@@ -89,6 +90,7 @@ function toPasswd(raw: RawPasswd | null): PasswdEntry | null {
   };
 }
 
+// A decoded group record as corral uses it; null stays null.
 function toGroup(raw: { gr_name: string; gr_gid: number } | null): GroupEntry | null {
   return raw === null ? null : { name: raw.gr_name, gid: raw.gr_gid };
 }
@@ -101,6 +103,7 @@ export function getpwnam(name: string): PasswdEntry | null {
   );
 }
 
+/** The password database's entry for a uid, or null when there is none. */
 export function getpwuid(uid: number): PasswdEntry | null {
   const b = lib();
   return toPasswd(
@@ -108,11 +111,13 @@ export function getpwuid(uid: number): PasswdEntry | null {
   );
 }
 
+/** The group database's entry for a group name, or null when there is none. */
 export function getgrnam(name: string): GroupEntry | null {
   const b = lib();
   return toGroup(lookup((r, s, out) => b.getgrnam_r(name, r, s, s.length, out), b.group, 'getgrnam_r'));
 }
 
+/** The group database's entry for a gid, or null when there is none. */
 export function getgrgid(gid: number): GroupEntry | null {
   const b = lib();
   return toGroup(lookup((r, s, out) => b.getgrgid_r(gid, r, s, s.length, out), b.group, 'getgrgid_r'));

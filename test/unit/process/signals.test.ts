@@ -34,8 +34,5 @@ test('parseSignal names the field and what was expected', () => {
       e.code === 'BAD_SIGNAL' &&
       e.message === 'body.signal: expected a signal like SIGTERM, TERM or 15, got "NOPE"',
   );
-  assert.throws(
-    () => parseSignal('42x'),
-    /^CorralError|expected a signal like SIGTERM, TERM or 15, got "42x"/,
-  );
+  assert.throws(() => parseSignal('42x'), /expected a signal like SIGTERM, TERM or 15, got "42x"/);
 });
