@@ -44,6 +44,17 @@ export const DEFAULTS = {
     readyPreflightTimeoutMs: 500,
     /** every how often the trees of services with max_memory are measured */
     memorySampleMs: 1_000,
+    /** how long a stop waits for the group to be gone after SIGKILL (a process in disk wait can outlive it) */
+    killWaitMs: 1_000,
+    /** first delay before a stalled log channel is tried again; it doubles up to logMaxRetryMs */
+    logRetryMs: 1_000,
+    logMaxRetryMs: 30_000,
+    /** bytes one log channel may move per wake before the others get their turn */
+    logPumpBudgetBytes: 4 * 1024 * 1024,
+    /** events.jsonl is rotated (to events.jsonl.1) past this size */
+    journalMaxBytes: 10 * 1024 * 1024,
+    /** how long telling systemd (NOTIFY_SOCKET) may block when its socket is full */
+    sdNotifySendTimeoutMs: 1_000,
   },
 } as const;
 

@@ -11,6 +11,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { DEFAULTS } from '../defaults.js';
 import { isCorralError } from '../errors.js';
+import { parseSignal } from '../signals.js';
 import { collectRoutes, openApiDocument } from './openapi.js';
 import {
   type Action,
@@ -34,7 +35,7 @@ import {
   type SignalResult,
 } from './schemas.js';
 import { parseSince } from './since.js';
-import { checkApplyBody, describeValidation, normalizeSignal } from './validation.js';
+import { checkApplyBody, describeValidation } from './validation.js';
 
 /** Every operation the API performs: the daemon's controller. */
 export interface ApiContext {
@@ -158,7 +159,7 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
   app.post<{ Params: NameParams; Body: SignalBody }>(
     '/v1/services/:name/signal',
     { schema: { params: NameParams, body: SignalBody } },
-    async (req) => ctx.signal(req.params.name, normalizeSignal(req.body.signal)),
+    async (req) => ctx.signal(req.params.name, parseSignal(req.body.signal, 'body.signal')),
   );
 
   app.get<{ Params: NameParams; Querystring: LogsQuery }>(

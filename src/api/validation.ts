@@ -1,7 +1,6 @@
 // Checks of API input beyond its JSON schema, and the one way validation failures are worded:
 // `body.field: what is wrong`, so a 400 always names the field.
 
-import { constants as osConstants } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { CorralError } from '../errors.js';
 import type { ApplyBody } from './schemas.js';
@@ -28,24 +27,6 @@ export function checkApplyBody(body: ApplyBody): void {
       if (body[field] !== undefined) throw badRequest(`body.${field}`, 'only allowed with "config"');
     }
   }
-}
-
-/** A signal by name (TERM, SIGTERM, term) or number; 400 BAD_SIGNAL otherwise. */
-export function normalizeSignal(text: string): NodeJS.Signals {
-  const upper = text.toUpperCase();
-  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  const numeric = /^\d+$/.test(text) ? Number(text) : null;
-  const signals = osConstants.signals as unknown as Record<string, number>;
-  if (numeric !== null) {
-    const found = Object.entries(signals).find(([, n]) => n === numeric);
-    if (found) return found[0] as NodeJS.Signals;
-  } else if (name in signals) {
-    return name as NodeJS.Signals;
-  }
-  throw new CorralError(
-    'BAD_SIGNAL',
-    `body.signal: expected a signal name like SIGTERM, SIGHUP or KILL, got "${text}"`,
-  );
 }
 
 /** One message for every schema violation of a request, each naming its field. */

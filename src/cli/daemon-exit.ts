@@ -2,7 +2,7 @@
 // kernel tells us; no polling of /proc. Bounded: a daemon that outlives the wait is reported.
 import { closeSync } from 'node:fs';
 import { EpollLoop } from '../process/event-loop.js';
-import { pidfdOpen } from '../process/native.js';
+import { pidfdOpen } from '../process/native/pidfd.js';
 import { readProcStat } from '../process/procfs.js';
 
 /** Resolves true once `pid` has exited, false if it still runs after `timeoutMs`. */

@@ -1,4 +1,6 @@
 // The config module's public surface: load a project, report its problems, read units.
+
+export { parseSignal, toSignal } from '../signals.js';
 export {
   CONFIG_FILE_NAMES,
   type ConfigFormat,
@@ -13,4 +15,4 @@ export {
 export { ConfigError, formatProblem } from './problems.js';
 export { type ConfigFile, ConfigFileSchema } from './schema.js';
 export type * from './types.js';
-export { parseDuration, parseSignal, toDurationMs, toSignal, toSizeBytes } from './units.js';
+export { parseDuration, toDurationMs, toSizeBytes } from './units.js';

@@ -1,11 +1,12 @@
 // Turns validated config data into the ProjectSpec the engine runs: defaults filled, units converted.
 import { resolve } from 'node:path';
 import { DEFAULTS } from '../defaults.js';
+import { toSignal } from '../signals.js';
 import { type EnvFiles, envFilePaths } from './envfiles.js';
 import { parseHostPort, parseUmask } from './kinds.js';
 import type { ConfigFile, ProbeConfig, ServiceConfig } from './schema.js';
 import type { HealthSpec, ProbeCheck, ProjectSpec, ReadySpec, ServiceSpec } from './types.js';
-import { toDurationMs, toSignal, toSizeBytes } from './units.js';
+import { toDurationMs, toSizeBytes } from './units.js';
 
 export interface NormalizeInput {
   /** data that passed validateConfig and every other check */

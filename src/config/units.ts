@@ -1,5 +1,4 @@
-// Durations, sizes and signals as written in a config file or on the command line.
-import { constants } from 'node:os';
+// Durations and sizes as written in a config file or on the command line.
 import { CorralError } from '../errors.js';
 
 /** The longest duration a Node timer can wait: 2^31 - 1 ms, about 24.8 days. */
@@ -7,7 +6,6 @@ export const MAX_DURATION_MS = 2_147_483_647;
 
 export const DURATION_EXPECTED = 'a duration like 250ms, 5s, 1m or 1h';
 export const SIZE_EXPECTED = 'a size like 512KB, 10MB or 1GB';
-export const SIGNAL_EXPECTED = 'a signal like SIGTERM, TERM or 15';
 
 const MS_PER_UNIT: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
 const NUMBER = '(\\d+(?:\\.\\d+)?)';
@@ -59,27 +57,6 @@ export function toSizeBytes(value: unknown): number | null {
   return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : null;
 }
 
-const SIGNAL_BY_NUMBER = new Map<number, NodeJS.Signals>();
-for (const [name, num] of Object.entries(constants.signals)) {
-  if (!SIGNAL_BY_NUMBER.has(num)) SIGNAL_BY_NUMBER.set(num, name as NodeJS.Signals);
-}
-
-/** Every signal name this platform knows, e.g. SIGTERM. */
-export function signalNames(): string[] {
-  return Object.keys(constants.signals);
-}
-
-/** The canonical name of a signal written as SIGTERM, sigterm, TERM or 15; null when unknown. */
-export function toSignal(value: unknown): NodeJS.Signals | null {
-  if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) {
-    return SIGNAL_BY_NUMBER.get(Number(value)) ?? null;
-  }
-  if (typeof value !== 'string') return null;
-  const upper = value.toUpperCase();
-  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  return Object.hasOwn(constants.signals, name) ? (name as NodeJS.Signals) : null;
-}
-
 /** Milliseconds of a duration; throws BAD_DURATION naming what was expected. */
 export function parseDuration(value: string | number): number {
   const ms = toDurationMs(value);
@@ -87,13 +64,4 @@ export function parseDuration(value: string | number): number {
     throw new CorralError('BAD_DURATION', `expected ${DURATION_EXPECTED}, got ${JSON.stringify(value)}`);
   }
   return ms;
-}
-
-/** Canonical signal name; throws BAD_SIGNAL naming what was expected. */
-export function parseSignal(value: string | number): NodeJS.Signals {
-  const signal = toSignal(value);
-  if (signal === null) {
-    throw new CorralError('BAD_SIGNAL', `expected ${SIGNAL_EXPECTED}, got ${JSON.stringify(value)}`);
-  }
-  return signal;
 }

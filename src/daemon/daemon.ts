@@ -15,7 +15,7 @@ import { runCheck } from '../probes/check.js';
 import { systemBackend } from '../process/backend.js';
 import { EpollLoop } from '../process/event-loop.js';
 import { PidWatcher } from '../process/pidwatch.js';
-import { becomeSubreaper, startReaping, trackNodeChildren } from '../process/reaper.js';
+import { becomeSubreaper, startReaping } from '../process/reaper.js';
 import { UsageSampler } from '../process/usage.js';
 import { EventJournal } from '../state/journal.js';
 import { StateWriter, writeProjects } from '../state/state-file.js';
@@ -54,7 +54,7 @@ export class Daemon {
   private readonly pids: PidWatcher;
   private readonly watcher: EpollLoop;
   private readonly keeper: FifoKeeper;
-  private readonly sockets = new SocketRegistry();
+  private readonly sockets: SocketRegistry;
   private readonly boot: BootFacts;
   private readonly stateWriter: StateWriter;
   private readonly systemd: Systemd;
@@ -70,6 +70,7 @@ export class Daemon {
     this.systemd = systemd;
     this.boot = { home: paths.dir, startedAt: Date.now(), adopted: [], foundDead: [], recovery: null };
     this.journal = new EventJournal(paths.eventsFile);
+    this.sockets = new SocketRegistry((message) => logger.warn({ component: 'sockets' }, message));
     this.journal.on('write-error', (err) => logger.error({ err }, 'cannot append to events.jsonl'));
     // one epoll set, one parked wait, for every log FIFO and every adopted process's pidfd
     this.watcher = new EpollLoop(
@@ -137,8 +138,9 @@ export class Daemon {
     );
     const lockFd = await claimHome(paths);
     // stray children of services (a daemonizing grandchild) are reparented to us and reaped here
-    if (becomeSubreaper())
-      startReaping(trackNodeChildren(), (r) => logger.debug({ reaped: r }, 'reaped an orphan'));
+    const subreaper = becomeSubreaper();
+    if (subreaper.ok) startReaping((r) => logger.debug({ reaped: r }, 'reaped an orphan'));
+    else logger.warn(`${subreaper.reason}; orphans of services go to PID 1 instead`);
     const daemon = new Daemon(paths, logger, systemd);
     daemon.lockFd = lockFd;
     daemon.recover();

@@ -1,9 +1,10 @@
 // Which live processes a starting daemon can prove are its predecessor's services, so that it
 // adopts them (state.json and projects.json are read in state/state-file.ts).
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessRecord } from '../engine/instance.js';
-import { bootId, type ProcessIdentity, parseProcStat, sameProcess } from '../process/procfs.js';
+import { homeProcesses } from '../process/ownership.js';
+import { bootId, type ProcessIdentity, sameProcess } from '../process/procfs.js';
 
 /**
  * Live processes that are provably this home's services, by instance name (`shop/web:0`): a
@@ -12,32 +13,25 @@ import { bootId, type ProcessIdentity, parseProcStat, sameProcess } from '../pro
  */
 export function findOwnProcesses(home: string, runDir: string): Map<string, ProcessIdentity[]> {
   const found = new Map<string, ProcessIdentity[]>();
-  const marker = `CORRAL_HOME=${home}\0`;
   const fifoDir = `${join(runDir, 'logs')}/`;
   const boot = bootId();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
+  const stdoutIsOurFifo = (pid: number): boolean => {
     try {
-      const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
-      if (stat === null || stat.session !== pid || stat.state === 'Z') continue;
-      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
-      if (!environ.includes(marker)) continue;
-      if (!readlinkSync(`/proc/${pid}/fd/1`).startsWith(fifoDir)) continue;
-      const env = (key: string): string | undefined =>
-        environ
-          .split('\0')
-          .find((kv) => kv.startsWith(`${key}=`))
-          ?.slice(key.length + 1);
-      const project = env('CORRAL_PROJECT');
-      const service = env('CORRAL_SERVICE');
-      const instance = env('CORRAL_INSTANCE');
-      if (!project || !service || instance === undefined) continue;
-      const key = `${project}/${service}:${instance}`;
-      found.set(key, [...(found.get(key) ?? []), { pid, startTime: stat.startTimeTicks, bootId: boot }]);
+      return readlinkSync(`/proc/${pid}/fd/1`).startsWith(fifoDir);
     } catch {
-      // gone, or not ours to read
+      return false; // gone, or not ours to read
     }
+  };
+  for (const p of homeProcesses(home, (p) => stdoutIsOurFifo(p.pid))) {
+    const project = p.env('CORRAL_PROJECT');
+    const service = p.env('CORRAL_SERVICE');
+    const instance = p.env('CORRAL_INSTANCE');
+    if (!project || !service || instance === undefined) continue;
+    const key = `${project}/${service}:${instance}`;
+    found.set(key, [
+      ...(found.get(key) ?? []),
+      { pid: p.pid, startTime: p.stat.startTimeTicks, bootId: boot },
+    ]);
   }
   return found;
 }

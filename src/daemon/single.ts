@@ -4,7 +4,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { CorralError } from '../errors.js';
-import { tryLockFile } from '../process/native.js';
+import { tryLockFile } from '../process/native/fd.js';
 import type { HomePaths } from './home.js';
 
 /** Takes the home's lock or throws DAEMON_RUNNING naming the holder's pid. Returns the lock fd. */

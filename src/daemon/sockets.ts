@@ -10,8 +10,22 @@ import {
   reclaimListeners,
 } from '../process/listen-sockets.js';
 
+/** Hears of what went wrong without stopping the service: a socket taken back failed, say. */
+export type ProblemReporter = (message: string) => void;
+
+// Until the daemon says where problems go, they go to stderr as process warnings: never nowhere.
+function warn(message: string): void {
+  process.emitWarning(message, 'CorralWarning');
+}
+
 export class SocketRegistry {
   private readonly bound = new Map<string, { specs: string; sockets: ListenSocket[] }>();
+  private readonly onProblem: ProblemReporter;
+
+  /** `onProblem` hears why sockets could not be taken back from a running service (they are bound anew). */
+  constructor(onProblem: ProblemReporter = warn) {
+    this.onProblem = onProblem;
+  }
 
   /** The sockets of `spec`'s service: kept, reclaimed from the live process `holder`, or bound now. */
   get(spec: ServiceSpec, holder?: { pid: number; isSameProcess: () => boolean }): ListenSocket[] {
@@ -27,8 +41,13 @@ export class SocketRegistry {
           name: spec.name,
           isSameProcess: holder.isSameProcess,
         });
-      } catch {
-        sockets = null; // the process no longer holds them: bind anew
+      } catch (e) {
+        // the process no longer holds them, or they cannot be taken (pidfd_getfd needs Linux 5.6
+        // and ptrace rights over it): bind anew, and say so
+        this.onProblem(
+          `${key}: cannot take back the listening sockets of process ${holder.pid} (${(e as Error).message}); binding them anew`,
+        );
+        sockets = null;
       }
     }
     sockets ??= bindListeners(spec.sockets, { name: spec.name });

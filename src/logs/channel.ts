@@ -15,7 +15,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { EAGAIN, mkfifo, O_NONBLOCK, SystemCallError, setPipeSize } from '../process/native.js';
+import { mkfifo, O_NONBLOCK, setPipeSize } from '../process/native/fd.js';
+import { EAGAIN, SystemCallError } from '../process/native/koffi.js';
 import { newlineOffsets, stampLines, TIMESTAMP_PREFIX_BYTES, timestampPrefix } from './format.js';
 import type { Pump } from './pump.js';
 import { planWrite, pruneRotated, shiftLogFiles } from './rotate.js';
@@ -61,6 +62,8 @@ export interface ChannelHost {
   /** the channel's FIFO read fd changed (the FIFO was re-created) */
   refd(channel: Channel, oldFd: number): void;
   warnListener(channel: Channel, error: unknown): void;
+  /** epoch ms for the timestamps of lines (the hub's clock) */
+  now(): number;
 }
 
 /** How many of the ascending `offsets` are below `limit`. */
@@ -253,7 +256,7 @@ export class Channel extends EventEmitter implements LogChannel {
     const raw = chunk.subarray(0, take);
     const atLineStart = this.lineStartNow();
     const within = take === chunk.length ? newlines : newlines.subarray(0, countBelow(newlines, take));
-    const out = stampLines(raw, atLineStart, timestampPrefix(Date.now()), within);
+    const out = stampLines(raw, atLineStart, timestampPrefix(this.host.now()), within);
     try {
       let done = 0;
       while (done < out.length) done += writeSync(this.logFd, out, done, out.length - done, this.size + done);

@@ -2,6 +2,7 @@
 // Errors never throw out of the pump: the channel stops, its bytes stay in the pipe (the
 // writer blocks once the pipe is full: back-pressure, no loss) and a retry comes later.
 import { EventEmitter } from 'node:events';
+import { type Clock, systemClock, type Timer } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import { EpollLoop } from '../process/event-loop.js';
 import { Channel, type ChannelHost, type LogChannel, type LogChannelOptions } from './channel.js';
@@ -21,12 +22,9 @@ export interface LogHubOptions {
   pipeBytes?: number;
   /** a watcher shared with other owners (the daemon's one epoll set); the hub then neither creates nor closes one */
   watcher?: EpollLoop;
+  /** the retry timer's clock (default: the system clock) */
+  clock?: Clock;
 }
-
-/** Bytes one channel may move per readiness event before the others get their turn. */
-const PUMP_BUDGET_BYTES = 4 * 1024 * 1024;
-const RETRY_MS = 1_000;
-const MAX_RETRY_MS = 30_000;
 
 const consoleLogger: LogHubLogger = {
   warn: (obj, msg) => console.warn(msg, obj),
@@ -41,23 +39,25 @@ export class LogHub extends EventEmitter {
   private readonly logger: LogHubLogger;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
+  private readonly clock: Clock;
   private readonly channels = new Map<string, Channel>();
   /** channels by the fd registered in epoll (stalled ones are not registered) */
   private readonly watched = new Map<number, Channel>();
-  /** stalled channels, by when to retry them (ms since the epoch) */
+  /** stalled channels, by when to retry them (the clock's ms) */
   private readonly stalls = new Map<Channel, number>();
   private readonly host: ChannelHost;
   private watcher: EpollLoop | null = null;
   private readonly sharedWatcher: EpollLoop | null;
   private pump: Pump | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private retryTimer: Timer | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(opts: LogHubOptions = {}) {
     super();
     this.logger = opts.logger ?? consoleLogger;
-    this.retryMs = opts.retryMs ?? RETRY_MS;
-    this.maxRetryMs = opts.maxRetryMs ?? MAX_RETRY_MS;
+    this.retryMs = opts.retryMs ?? DEFAULTS.internal.logRetryMs;
+    this.maxRetryMs = opts.maxRetryMs ?? DEFAULTS.internal.logMaxRetryMs;
+    this.clock = opts.clock ?? systemClock;
     this.sharedWatcher = opts.watcher ?? null;
     const pipeBytes = opts.pipeBytes ?? DEFAULTS.logPipeBytes;
     const hub = this;
@@ -70,6 +70,7 @@ export class LogHub extends EventEmitter {
       refd: (channel, oldFd) => this.onRefd(channel, oldFd),
       warnListener: (channel, error) =>
         this.logger.warn({ channel: channel.id, err: error }, 'A log listener threw; the log goes on.'),
+      now: () => this.clock.now(),
     };
   }
 
@@ -148,7 +149,7 @@ export class LogHub extends EventEmitter {
     const channel = this.watched.get(fd);
     if (!channel) return; // closed since the event was reported
     try {
-      channel.pump(PUMP_BUDGET_BYTES);
+      channel.pump(DEFAULTS.internal.logPumpBudgetBytes);
     } catch (e) {
       this.onStalled(channel, e instanceof Error ? e : new Error(String(e)), 'pump the log channel');
     }
@@ -177,7 +178,7 @@ export class LogHub extends EventEmitter {
     this.unwatch(channel);
     channel.failures++;
     const delay = Math.min(this.retryMs * 2 ** (channel.failures - 1), this.maxRetryMs);
-    this.stalls.set(channel, Date.now() + delay);
+    this.stalls.set(channel, this.clock.now() + delay);
     const details = { channel: channel.id, logPath: channel.logPath, err: error, retryMs: delay };
     const msg =
       `Could not ${action} ${channel.logPath} (${error.message}). The output waits in the pipe ` +
@@ -194,18 +195,17 @@ export class LogHub extends EventEmitter {
     let next = Number.POSITIVE_INFINITY;
     for (const retryAt of this.stalls.values()) next = Math.min(next, retryAt);
     if (next === Number.POSITIVE_INFINITY) return;
-    this.retryTimer = setTimeout(() => this.retryDue(), Math.max(0, next - Date.now()));
-    this.retryTimer.unref();
+    this.retryTimer = this.clock.after(Math.max(0, next - this.clock.now()), () => this.retryDue());
   }
 
   private clearRetry(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     this.retryTimer = null;
   }
 
   private retryDue(): void {
     this.retryTimer = null;
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [channel, retryAt] of [...this.stalls]) {
       if (retryAt > now) continue;
       if (channel.closed) {

@@ -9,11 +9,11 @@
 // The set of FIFOs changes when services are added or removed: the keeper is then replaced by
 // a new one holding the new set (once per event-loop turn, however many changed), and the old
 // one is killed after the new one holds its fds, so no FIFO is ever left unheld.
-import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { spawnChild } from '../process/children.js';
 import { killGroup } from '../process/kill.js';
-import { parseProcStat } from '../process/procfs.js';
+import { homeProcesses } from '../process/ownership.js';
 
 const KEEPER_MARK = 'CORRAL_FIFO_KEEPER=1';
 
@@ -55,7 +55,7 @@ export class FifoKeeper {
             this.logger.warn({ err, path }, 'the FIFO keeper cannot open a log FIFO');
           }
         }
-        const child = spawn('sleep', ['2147483647'], {
+        const child = spawnChild('sleep', ['2147483647'], {
           detached: true,
           stdio: ['ignore', 'ignore', 'ignore', ...fds],
           env: { ...this.env, [KEEPER_MARK.split('=')[0]]: '1' },
@@ -88,21 +88,8 @@ export class FifoKeeper {
   }
 }
 
-/** Live keepers of this home: session leaders whose environment carries the keeper mark and the home. */
+/** Live keepers of this home: `sleep` session leaders whose environment carries the keeper mark and the home. */
 function keepersOf(home: string): number[] {
-  const out: number[] = [];
-  const homeMark = `CORRAL_HOME=${home}\0`;
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    try {
-      const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
-      if (stat === null || stat.session !== pid || stat.state === 'Z' || stat.comm !== 'sleep') continue;
-      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
-      if (environ.includes(`${KEEPER_MARK}\0`) && environ.includes(homeMark)) out.push(pid);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
+  const [key, value] = KEEPER_MARK.split('=');
+  return homeProcesses(home, (p) => p.stat.comm === 'sleep' && p.env(key) === value).map((p) => p.pid);
 }

@@ -3,16 +3,9 @@
 // of a hub: the daemon is single-threaded, and the scratch pipe is empty between calls.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { DEFAULTS } from '../defaults.js';
-import {
-  bytesInPipe,
-  EAGAIN,
-  getPipeSize,
-  pipe,
-  SystemCallError,
-  setPipeSize,
-  splice,
-  tee,
-} from '../process/native.js';
+import { bytesInPipe, getPipeSize, pipe, setPipeSize } from '../process/native/fd.js';
+import { EAGAIN, SystemCallError } from '../process/native/koffi.js';
+import { splice, tee } from '../process/native/splice.js';
 
 export class Pump {
   private readonly scratchRead: number;

@@ -1,32 +1,34 @@
 // An exec probe: healthy when the command exits 0 within the timeout.
-import { spawn } from 'node:child_process';
+import { type Clock, systemClock } from '../clock.js';
+import { spawnChild } from '../process/children.js';
 
 /** Resolves with null when the command exits 0, else with why not. Never rejects. */
 export function probeExec(
   argv: string[],
-  opts: { cwd: string; env: Record<string, string>; timeoutMs: number },
+  opts: { cwd: string; env: Record<string, string>; timeoutMs: number; clock?: Clock },
 ): Promise<string | null> {
+  const clock = opts.clock ?? systemClock;
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = spawnChild(argv[0], argv.slice(1), {
       cwd: opts.cwd,
       env: opts.env,
       stdio: 'ignore',
       detached: true,
     });
-    const timer = setTimeout(() => {
+    const timer = clock.after(opts.timeoutMs, () => {
       try {
         if (child.pid) process.kill(-child.pid, 'SIGKILL');
       } catch {
         // already gone
       }
       resolve(`${argv.join(' ')}: no answer within ${opts.timeoutMs} ms`);
-    }, opts.timeoutMs);
+    });
     child.once('error', (e) => {
-      clearTimeout(timer);
+      timer.cancel();
       resolve(`${argv.join(' ')}: ${e.message}`);
     });
     child.once('exit', (code, signal) => {
-      clearTimeout(timer);
+      timer.cancel();
       resolve(code === 0 ? null : `${argv.join(' ')} exited with ${signal ?? code}`);
     });
   });

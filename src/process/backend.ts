@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Launched, LaunchRequest, ProcessBackend, RawExit } from '../engine/host.js';
 import { credentialsFor } from './credentials.js';
 import { killGroup, stopGroup } from './kill.js';
-import { setNonBlocking } from './native.js';
+import { setNonBlocking } from './native/fd.js';
 import { bootId, readProcStat, sameProcess } from './procfs.js';
 import { spawnService } from './spawn.js';
 
@@ -45,7 +45,10 @@ function uidOf(pid: number): number | null {
 export const systemBackend: ProcessBackend = {
   spawn,
   signalGroup,
-  stopGroup: (pgid, opts) => stopGroup(pgid, opts),
+  stopGroup: async (pgid, opts) => {
+    const { killed, failure } = await stopGroup(pgid, opts);
+    return failure ? { killed, error: failure.message } : { killed };
+  },
   credentials: credentialsFor,
   bootId,
   isSameProcess: sameProcess,

@@ -12,7 +12,7 @@ import {
   epollEventBuffer,
   epollWaitAsync,
   eventfd,
-} from './native.js';
+} from './native/epoll.js';
 
 /** Events handled per wake; more ready fds are simply reported on the next (level-triggered). */
 const MAX_EVENTS = 64;

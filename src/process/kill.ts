@@ -8,13 +8,13 @@
 // the deadline passes. Each check is one kill(-pgid, 0) (ESRCH: nobody, not even a zombie,
 // is left) and, only if that finds someone, one scan of /proc that ignores zombies.
 // This is not a steady-state poll: it runs during a stop and ends with it.
+import { type Clock, systemClock, type Timer } from '../clock.js';
+import { DEFAULTS } from '../defaults.js';
 import { groupMembers } from './procfs.js';
-
-/** How long to wait for the group to be gone after SIGKILL, ms (a process in disk wait can outlive it). */
-export const KILL_WAIT_MS = 1_000;
 
 const MAX_CHECK_INTERVAL_MS = 50;
 
+// Throws unless `pgid` names one process group other than ours.
 function assertGroup(pgid: number): void {
   // -0 would signal our own group and -1 every process we may signal
   if (!Number.isInteger(pgid) || pgid <= 1)
@@ -43,42 +43,83 @@ export function groupIsEmpty(pgid: number): boolean {
   return groupMembers(pgid).length === 0;
 }
 
-// Like killGroup, for stopGroup: a group it may not signal (EPERM) is reported, not thrown.
-function trySignal(pgid: number, signal: NodeJS.Signals): boolean {
+/** A signal stopGroup could not send, and why (the errno's code: EPERM for a group of another user). */
+export interface SignalFailure {
+  signal: NodeJS.Signals;
+  code: string;
+  message: string;
+}
+
+// Like killGroup, for stopGroup: a group it may not signal (EPERM) is returned as a failure, not thrown.
+function trySignal(pgid: number, signal: NodeJS.Signals): boolean | SignalFailure {
   try {
     return killGroup(pgid, signal);
-  } catch {
-    return false;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return {
+      signal,
+      code: err.code ?? 'UNKNOWN',
+      message: `cannot send ${signal} to process group ${pgid}: ${err.code ?? err.message}`,
+    };
   }
 }
 
-const TIMED_OUT = Symbol('timed out');
-
-// Resolves with the promise's outcome (true once it settles), or TIMED_OUT at the deadline.
-function settledBefore(promise: Promise<unknown>, deadline: number): Promise<true | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, deadline - performance.now()), TIMED_OUT);
-  });
-  const settled = promise.then(
-    () => true as const,
-    () => true as const,
-  );
-  return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
+// A deadline on the clock: `passed` turns true when it comes, and `reached` settles then.
+interface Deadline {
+  readonly passed: boolean;
+  readonly reached: Promise<void>;
+  cancel(): void;
 }
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+// A deadline `ms` from now on `clock`.
+function deadlineAfter(clock: Clock, ms: number): Deadline {
+  let timer: Timer | null = null;
+  const state = { passed: false };
+  const reached = new Promise<void>((resolve) => {
+    timer = clock.after(ms, () => {
+      state.passed = true;
+      resolve();
+    });
+  });
+  return {
+    get passed() {
+      return state.passed;
+    },
+    reached,
+    cancel: () => timer?.cancel(),
+  };
+}
+
+// Resolves after `ms` on the clock, or when the deadline comes, whichever is first.
+function pause(clock: Clock, ms: number, deadline: Deadline): Promise<void> {
+  let timer: Timer | null = null;
+  const slept = new Promise<void>((resolve) => {
+    timer = clock.after(ms, resolve);
+  });
+  return Promise.race([slept, deadline.reached]).finally(() => timer?.cancel());
 }
 
 // Waits for the leader's exit, then for the group to empty; false if the deadline comes first.
-async function groupGone(pgid: number, exited: Promise<unknown>, deadline: number): Promise<boolean> {
-  if ((await settledBefore(exited, deadline)) === TIMED_OUT) return false;
-  for (let interval = 1; ; interval = Math.min(interval * 2, MAX_CHECK_INTERVAL_MS)) {
-    if (groupIsEmpty(pgid)) return true;
-    const left = deadline - performance.now();
-    if (left <= 0) return false;
-    await pause(Math.min(interval, left));
+async function groupGone(
+  pgid: number,
+  exited: Promise<unknown>,
+  clock: Clock,
+  withinMs: number,
+): Promise<boolean> {
+  const deadline = deadlineAfter(clock, withinMs);
+  try {
+    const settled = exited.then(
+      () => true,
+      () => true,
+    );
+    if (!(await Promise.race([settled, deadline.reached.then(() => false)]))) return false;
+    for (let interval = 1; ; interval = Math.min(interval * 2, MAX_CHECK_INTERVAL_MS)) {
+      if (groupIsEmpty(pgid)) return true;
+      if (deadline.passed) return false;
+      await pause(clock, interval, deadline);
+    }
+  } finally {
+    deadline.cancel();
   }
 }
 
@@ -89,14 +130,40 @@ export interface StopGroupOptions {
   timeoutMs: number;
   /** settles when the leader's exit was seen */
   exited: Promise<unknown>;
+  /** the timers of the grace period and of the checks (default: the system clock) */
+  clock?: Clock;
 }
 
-/** Stops a process group gracefully, escalating to SIGKILL after the timeout; `killed` tells whether it had to. */
-export async function stopGroup(pgid: number, opts: StopGroupOptions): Promise<{ killed: boolean }> {
+export interface StopGroupResult {
+  /** SIGKILL was sent: the group outlived the grace period */
+  killed: boolean;
+  /** the leader's exit was seen and no live member is left (false: the stop gave up waiting) */
+  gone: boolean;
+  /** the first signal that could not be sent (EPERM: a process of another user), else null */
+  failure: SignalFailure | null;
+}
+
+/**
+ * Stops a process group gracefully, escalating to SIGKILL after the timeout. Always ends: after
+ * SIGKILL it waits at most DEFAULTS.internal.killWaitMs, then says in `gone` whether the group
+ * went and in `failure` whether a signal could not be sent.
+ */
+export async function stopGroup(pgid: number, opts: StopGroupOptions): Promise<StopGroupResult> {
   assertGroup(pgid);
-  trySignal(pgid, opts.signal);
-  if (await groupGone(pgid, opts.exited, performance.now() + opts.timeoutMs)) return { killed: false };
-  const killed = trySignal(pgid, 'SIGKILL');
-  await groupGone(pgid, opts.exited, performance.now() + KILL_WAIT_MS);
-  return { killed };
+  const clock = opts.clock ?? systemClock;
+  // the clock's timers do not keep the process alive; a stop in progress must (corral run has
+  // nothing else to wait on once the leader has exited and its group is emptying)
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  try {
+    const first = trySignal(pgid, opts.signal);
+    let failure = typeof first === 'object' ? first : null;
+    if (await groupGone(pgid, opts.exited, clock, opts.timeoutMs))
+      return { killed: false, gone: true, failure };
+    const kill = trySignal(pgid, 'SIGKILL');
+    if (typeof kill === 'object') failure ??= kill;
+    const gone = await groupGone(pgid, opts.exited, clock, DEFAULTS.internal.killWaitMs);
+    return { killed: kill === true, gone, failure };
+  } finally {
+    clearInterval(keepAlive);
+  }
 }

@@ -13,31 +13,32 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { type ListenSpec, parseListenSpec } from '../config/sockets.js';
 import { CorralError } from '../errors.js';
+import { close, setNonBlocking } from './native/fd.js';
+import { EAGAIN, SystemCallError } from './native/koffi.js';
+import { pidfdGetfd, pidfdOpen } from './native/pidfd.js';
 import {
   AF_INET,
   AF_INET6,
   AF_UNIX,
-  close,
+  type SocketAddress,
+  sockaddrIn4,
+  sockaddrIn6,
+  sockaddrUn,
+} from './native/sockaddr.js';
+import {
   connect,
-  EAGAIN,
   getsockname,
   getsockoptInt,
   bind as libcBind,
   listen,
-  pidfdGetfd,
   SO_ACCEPTCONN,
   SO_REUSEADDR,
   SOCK_NONBLOCK,
   SOCK_STREAM,
   SOL_SOCKET,
-  type SocketAddress,
   setsockoptInt,
-  sockaddrIn4,
-  sockaddrIn6,
-  sockaddrUn,
   socket,
-} from './libc.js';
-import { pidfdOpen, SystemCallError, setNonBlocking } from './native.js';
+} from './native/socket.js';
 
 /** The fd number of the first passed socket (systemd's SD_LISTEN_FDS_START). */
 export const LISTEN_FDS_START = 3;

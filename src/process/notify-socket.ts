@@ -9,10 +9,10 @@
 // set (EpollLoop); when it is readable, drain() takes what is queued.
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { close } from './native/fd.js';
+import { AF_UNIX, sockaddrUn } from './native/sockaddr.js';
 import {
-  AF_UNIX,
   bind,
-  close,
   MSG_CTRUNC,
   MSG_TRUNC,
   recvmsg,
@@ -21,9 +21,8 @@ import {
   SOCK_NONBLOCK,
   SOL_SOCKET,
   setsockoptInt,
-  sockaddrUn,
   socket,
-} from './libc.js';
+} from './native/socket.js';
 
 /** Datagrams taken per drain(); the rest stay queued and the (level-triggered) epoll reports them again. */
 export const NOTIFY_DRAIN_MAX = 256;

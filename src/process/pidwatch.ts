@@ -2,7 +2,8 @@
 // set waited on by a single parked call. Used for processes a daemon adopted from its predecessor.
 import { closeSync } from 'node:fs';
 import type { EpollLoop } from './event-loop.js';
-import { pidfdOpen } from './native.js';
+import { SystemCallError } from './native/koffi.js';
+import { pidfdOpen } from './native/pidfd.js';
 import { type ProcessIdentity, sameProcess } from './procfs.js';
 
 export class PidWatcher {
@@ -17,13 +18,16 @@ export class PidWatcher {
   /**
    * Calls `onExit` once when the process `id` names has exited (at once, on the next turn, if it
    * already has, or if its pid now belongs to another process). Returns a function that cancels.
+   * Throws SystemCallError when the exit cannot be watched (EMFILE, ENFILE, ENOMEM; ENOSYS before
+   * Linux 5.3; EPERM): the process may well be alive, and only ESRCH means it is gone.
    */
   watch(id: ProcessIdentity, onExit: () => void): () => void {
     let fd: number;
     try {
       fd = pidfdOpen(id.pid);
-    } catch {
-      setImmediate(onExit); // ESRCH: gone already
+    } catch (e) {
+      if (!(e instanceof SystemCallError) || e.code !== 'ESRCH') throw e;
+      setImmediate(onExit); // no such process: gone already
       return () => {};
     }
     // checked after the pidfd is held, so the pidfd cannot name a later process with that pid

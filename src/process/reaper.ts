@@ -5,14 +5,13 @@
 // waitpid(-1) is not an option: it would also take the exits of Node's own children, whose
 // 'exit' events would then never fire. So, on each SIGCHLD, this lists our children
 // (/proc/self/task/*/children: every thread's, since an orphan may be given to any of them),
-// skips those that Node's child_process owns, and waitpid(pid, WNOHANG)s each of the rest, which
+// skips those corral spawned itself (children.ts), and waitpid(pid, WNOHANG)s each of the rest, which
 // reaps the ones that have ended and leaves the others be. SIGCHLD is the kernel's event; there
 // is no timer.
-import { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
-import { decodeWaitStatus, WNOHANG, waitpid } from './libc.js';
-import { setChildSubreaper } from './native.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { signalName } from '../signals.js';
+import { isRegisteredChild } from './children.js';
+import { decodeWaitStatus, setChildSubreaper, WNOHANG, waitpid } from './native/pidfd.js';
 
 export interface ReapedProcess {
   pid: number;
@@ -24,20 +23,31 @@ export interface ReapedProcess {
   signal: NodeJS.Signals | null;
 }
 
-const signalNames = new Map<number, NodeJS.Signals>(
-  Object.entries(osConstants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
-);
+/** Whether this process now gets the orphans of its descendants, and why not when it does not. */
+export type SubreaperResult = { ok: true } | { ok: false; reason: string };
 
 /**
  * Makes orphaned descendants reparent to this process instead of PID 1 (prctl
- * PR_SET_CHILD_SUBREAPER). True when done, or when this process is PID 1 and gets them anyway.
+ * PR_SET_CHILD_SUBREAPER). ok when done, or when this process is PID 1 and gets them anyway; else
+ * the reason (koffi cannot load, prctl failed with its errno, /proc lists no children), for the
+ * caller to report.
  */
-export function becomeSubreaper(): boolean {
-  if (process.pid === 1) return true;
+export function becomeSubreaper(): SubreaperResult {
+  // the reaper finds orphans in this file; without it (a kernel built without
+  // CONFIG_PROC_CHILDREN) it would find none, and reap none, silently
+  const children = `/proc/self/task/${process.pid}/children`;
+  if (!existsSync(children)) {
+    return {
+      ok: false,
+      reason: `cannot reap orphans: ${children} is missing (kernel without CONFIG_PROC_CHILDREN)`,
+    };
+  }
+  if (process.pid === 1) return { ok: true };
   try {
-    return setChildSubreaper();
-  } catch {
-    return false; // not Linux, or koffi cannot load
+    setChildSubreaper();
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, reason: `cannot become a child subreaper: ${(e as Error).message}` };
   }
 }
 
@@ -62,48 +72,14 @@ export function childrenOf(pid: number | 'self' = 'self'): number[] {
   return out;
 }
 
-const nodeChildren = new Set<number>();
-let tracking = false;
-
-/**
- * A test for "Node's child_process spawned this pid and has not reaped it yet", covering every
- * spawn, exec, execFile and fork of the process from now on, whoever makes them (probes, the
- * CLI, libraries): it wraps ChildProcess.prototype.spawn, through which they all go. Call it
- * before the first spawn; children that already exist are not known to it. (spawnSync needs no
- * tracking: its child is waited for before it returns.) Children of worker threads are not
- * covered: corral spawns from the main thread only.
- */
-export function trackNodeChildren(): (pid: number) => boolean {
-  if (!tracking) {
-    tracking = true;
-    // an undocumented method of Node's (lib/internal/child_process.js), in every release since 0.x
-    const proto = ChildProcess.prototype as unknown as {
-      spawn: (this: ChildProcess, ...args: unknown[]) => unknown;
-    };
-    const spawn = proto.spawn;
-    if (typeof spawn !== 'function')
-      throw new Error('cannot track child processes: ChildProcess.prototype.spawn is gone');
-    proto.spawn = function trackedSpawn(this: ChildProcess, ...args: unknown[]) {
-      const result = spawn.apply(this, args);
-      const pid = this.pid;
-      if (pid !== undefined) {
-        nodeChildren.add(pid);
-        // 'exit' comes right after libuv's waitpid: from then on the pid is free for reuse
-        this.once('exit', () => nodeChildren.delete(pid));
-      }
-      return result;
-    };
-  }
-  return (pid) => nodeChildren.has(pid);
-}
-
+// A reaped child's wait status as an exit code or a signal name.
 function describe(pid: number, status: number): ReapedProcess {
   const { code, signal } = decodeWaitStatus(status);
-  return { pid, status, code, signal: signal === null ? null : (signalNames.get(signal) ?? null) };
+  return { pid, status, code, signal: signal === null ? null : signalName(signal) };
 }
 
-/** Reaps every ended child that `isOwned` disowns, now and at each SIGCHLD; returns what was reaped. */
-export function reapOrphans(isOwned: (pid: number) => boolean): ReapedProcess[] {
+/** Reaps every ended child that `isOwned` disowns (by default, every one corral did not spawn); returns what was reaped. */
+function reapOrphans(isOwned: (pid: number) => boolean = isRegisteredChild): ReapedProcess[] {
   const reaped: ReapedProcess[] = [];
   for (const pid of childrenOf()) {
     if (isOwned(pid)) continue;
@@ -115,19 +91,16 @@ export function reapOrphans(isOwned: (pid: number) => boolean): ReapedProcess[] 
 
 /**
  * Reaps orphans at every SIGCHLD (and once now, for those that ended before), leaving alone the
- * children for which `isOwned(pid)` is true (use trackNodeChildren()). `onReaped` hears of each.
+ * children corral spawned itself (registered in children.ts). `onReaped` hears of each.
  * Returns a function that stops.
  */
-export function startReaping(
-  isOwned: (pid: number) => boolean,
-  onReaped: (reaped: ReapedProcess) => void = () => {},
-): () => void {
+export function startReaping(onReaped: (reaped: ReapedProcess) => void = () => {}): () => void {
   // one scan per event-loop turn, however many SIGCHLDs came in it, and after libuv has handled
   // its own children's exits (so a service's restart is not held up by the scan)
   let scheduled = false;
   const scan = (): void => {
     scheduled = false;
-    for (const r of reapOrphans(isOwned)) onReaped(r);
+    for (const r of reapOrphans()) onReaped(r);
   };
   const onSignal = (): void => {
     if (scheduled) return;

@@ -4,19 +4,10 @@
 //
 // The daemon should read NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID once at start, keep them,
 // and delete them from process.env, so that no service inherits them: pass the kept copy as `env`.
-import {
-  AF_UNIX,
-  close,
-  MSG_NOSIGNAL,
-  SOCK_DGRAM,
-  sendto,
-  setSendTimeout,
-  sockaddrUn,
-  socket,
-} from './libc.js';
-
-/** How long a send may wait for room in systemd's queue before giving up, ms. */
-export const SD_NOTIFY_SEND_TIMEOUT_MS = 1_000;
+import { DEFAULTS } from '../defaults.js';
+import { close } from './native/fd.js';
+import { AF_UNIX, sockaddrUn } from './native/sockaddr.js';
+import { MSG_NOSIGNAL, SOCK_DGRAM, sendto, setSendTimeout, socket } from './native/socket.js';
 
 /** `KEY=VALUE` lines; a newline inside a value would start a new field, so it becomes a space. */
 export function formatNotifyFields(fields: Record<string, string>): string {
@@ -46,7 +37,7 @@ export function sdNotify(fields: Record<string, string>, env: NodeJS.ProcessEnv 
   }
   const fd = socket(AF_UNIX, SOCK_DGRAM);
   try {
-    setSendTimeout(fd, SD_NOTIFY_SEND_TIMEOUT_MS);
+    setSendTimeout(fd, DEFAULTS.internal.sdNotifySendTimeoutMs);
     const data = Buffer.from(formatNotifyFields(fields));
     return sendto(fd, data, address, MSG_NOSIGNAL) === data.length;
   } finally {

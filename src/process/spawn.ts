@@ -10,7 +10,8 @@
 //   every other fd of the daemon is close-on-exec (Node opens everything that way), so the
 //   child sees none of them.
 // - A spawn that fails never throws: the result says why, naming the command.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnChild } from './children.js';
 import { readProcStat } from './procfs.js';
 import { explainSpawnFailure } from './spawn-failure.js';
 
@@ -70,7 +71,7 @@ export function spawnService(opts: SpawnServiceOptions): SpawnedService | SpawnF
   // around it affects nothing else
   const previousUmask = opts.umask === undefined ? null : process.umask(opts.umask);
   try {
-    child = spawn(command, args, {
+    child = spawnChild(command, args, {
       cwd: opts.cwd,
       env: opts.env,
       stdio: opts.stdio,

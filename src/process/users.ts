@@ -5,7 +5,7 @@
 // Node's spawn takes a uid and a gid only, and clears the supplementary groups; applying
 // `groups` needs a wrapper that calls setgroups() before exec (setpriv --groups, for one).
 import { CorralError } from '../errors.js';
-import { getgrgid, getgrnam, getgrouplist, getpwnam, getpwuid } from './libc.js';
+import { getgrgid, getgrnam, getgrouplist, getpwnam, getpwuid } from './native/passwd.js';
 
 export interface ResolvedUser {
   name: string;
@@ -49,17 +49,22 @@ function checkName(value: string | number, what: 'user' | 'group'): string {
   return name;
 }
 
+// The error for a user or group the database does not have, by name or by id.
+function notFound(what: 'user' | 'group', value: string | number, id: number | null): CorralError {
+  const database = what === 'user' ? 'password' : 'group';
+  const subject = id === null ? `"${value}"` : `with ${what === 'user' ? 'uid' : 'gid'} ${id}`;
+  return new CorralError(
+    'CONFIG_INVALID',
+    `no such ${what} ${subject} (not in the ${database} database of this machine)`,
+    { [what]: value },
+  );
+}
+
 /** The user named (or numbered) `user`; throws CorralError CONFIG_INVALID `no such user "x"`. */
 export function resolveUser(user: string | number): ResolvedUser {
   const id = asId(user, 'user');
   const entry = id === null ? getpwnam(checkName(user, 'user')) : getpwuid(id);
-  if (entry === null) {
-    const message =
-      id === null
-        ? `no such user "${user}" (not in the password database of this machine)`
-        : `no such user with uid ${id} (not in the password database of this machine)`;
-    throw new CorralError('CONFIG_INVALID', message, { user });
-  }
+  if (entry === null) throw notFound('user', user, id);
   return {
     name: entry.name,
     uid: entry.uid,
@@ -74,12 +79,6 @@ export function resolveUser(user: string | number): ResolvedUser {
 export function resolveGroup(group: string | number): ResolvedGroup {
   const id = asId(group, 'group');
   const entry = id === null ? getgrnam(checkName(group, 'group')) : getgrgid(id);
-  if (entry === null) {
-    const message =
-      id === null
-        ? `no such group "${group}" (not in the group database of this machine)`
-        : `no such group with gid ${id} (not in the group database of this machine)`;
-    throw new CorralError('CONFIG_INVALID', message, { group });
-  }
+  if (entry === null) throw notFound('group', group, id);
   return entry;
 }

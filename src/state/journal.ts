@@ -1,9 +1,9 @@
 // The event journal: every transition, appended to events.jsonl and offered to followers.
 import { EventEmitter } from 'node:events';
 import { closeSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { type Clock, systemClock } from '../clock.js';
+import { DEFAULTS } from '../defaults.js';
 import type { CorralEvent } from '../engine/states.js';
-
-const MAX_JOURNAL_BYTES = 10 * 1024 * 1024;
 
 export type EventInput = Partial<CorralEvent> & Pick<CorralEvent, 'type'>;
 
@@ -12,11 +12,14 @@ export class EventJournal extends EventEmitter {
   private fd: number | null;
   private size: number;
   private readonly path: string;
+  private readonly clock: Clock;
 
-  constructor(path: string) {
+  /** Appends to the file at `path`; events are stamped with `clock`'s time (default: the system clock). */
+  constructor(path: string, clock: Clock = systemClock) {
     super();
     this.setMaxListeners(0);
     this.path = path;
+    this.clock = clock;
     this.fd = openSync(path, 'a', 0o600);
     this.size = statSync(path).size;
   }
@@ -24,7 +27,7 @@ export class EventJournal extends EventEmitter {
   /** Completes an event with its time and nulls, appends it, and tells followers. */
   record(input: EventInput): CorralEvent {
     const event: CorralEvent = {
-      time: new Date().toISOString(),
+      time: new Date(this.clock.now()).toISOString(),
       type: input.type,
       project: input.project ?? null,
       service: input.service ?? null,
@@ -73,7 +76,7 @@ export class EventJournal extends EventEmitter {
     if (this.fd === null) return;
     const bytes = Buffer.from(line);
     try {
-      if (this.size + bytes.length > MAX_JOURNAL_BYTES) this.rotate();
+      if (this.size + bytes.length > DEFAULTS.internal.journalMaxBytes) this.rotate();
       writeSync(this.fd, bytes);
       this.size += bytes.length;
     } catch (e) {

@@ -8,6 +8,8 @@ import { probeHttp } from '../../src/probes/http.js';
 import { probeTcp } from '../../src/probes/tcp.js';
 import { fixture } from '../helpers/home.js';
 import { freePort } from '../helpers/port.js';
+import { waitFor } from '../helpers/wait.js';
+import { manualClock } from './process/support.js';
 
 describe('probes', () => {
   let http: ChildProcess;
@@ -72,5 +74,49 @@ describe('probes', () => {
       /no answer within 300 ms/,
     );
     assert.ok(Date.now() - started < 2000);
+  });
+
+  test('http: a server that trickles its headers is cut at the timeout all the same', async (t) => {
+    // sends a status line, then one byte of a header every 50 ms, forever
+    const trickle = createServer((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nX-Slow: ');
+      const timer = setInterval(() => socket.write('a'), 50);
+      socket.on('close', () => clearInterval(timer));
+      socket.on('error', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      trickle.close();
+    });
+    const port = (trickle.address() as { port: number }).port;
+    const started = Date.now();
+    let limit: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      probeHttp(`http://127.0.0.1:${port}/`, 300),
+      new Promise<string>((resolve) => {
+        limit = setTimeout(resolve, 3_000, 'still waiting after 3 s');
+      }),
+    ]).finally(() => clearTimeout(limit));
+    assert.match(String(outcome), /no answer within 300 ms/);
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+
+  test('the cut-off of every probe runs on the given clock', async () => {
+    const clock = manualClock();
+    const opts = { cwd: '/', env: { PATH: process.env.PATH ?? '' }, timeoutMs: 60_000, clock };
+    const results: (string | null)[] = [];
+    void probeExec(['sleep', '30'], opts).then((r) => results.push(r));
+    void probeHttp(`http://127.0.0.1:${httpPort}/hang`, 60_000, undefined, clock).then((r) =>
+      results.push(r),
+    );
+    await waitFor(() => clock.pending() === 2, { what: 'both probes to start' });
+    clock.advance(59_999);
+    assert.deepEqual(results, [], 'nothing is cut before the clock says 60 s');
+    clock.advance(1);
+    await waitFor(() => results.length === 2, { what: 'both probes cut off' });
+    assert.deepEqual(results.map(String).sort(), [
+      'http://127.0.0.1:' + httpPort + '/hang: no answer within 60000 ms',
+      'sleep 30: no answer within 60000 ms',
+    ]);
   });
 });

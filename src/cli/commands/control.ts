@@ -1,6 +1,6 @@
 // corral start | stop | restart | kill: act on services by name.
 import type { ProcessStatus } from '../../api/schemas.js';
-import { parseSignal } from '../../config/units.js';
+import { parseSignal } from '../../signals.js';
 import type { CliContext } from '../context.js';
 
 function report(ctx: CliContext, list: ProcessStatus[]): void {

@@ -14,7 +14,7 @@ import { runCheck } from '../../probes/check.js';
 import { systemBackend } from '../../process/backend.js';
 import { closeInheritedFds } from '../../process/fds.js';
 import { killGroup } from '../../process/kill.js';
-import { becomeSubreaper, startReaping, trackNodeChildren } from '../../process/reaper.js';
+import { becomeSubreaper, startReaping } from '../../process/reaper.js';
 import { whenOutputCloses } from '../closed-output.js';
 import type { CliContext } from '../context.js';
 import { PREFIX_COLOURS, paint } from '../format.js';
@@ -91,7 +91,7 @@ export async function run(
   closeInheritedFds(); // no service inherits a stray fd of our parent's
   // as PID 1 (a container) or a child subreaper, orphans of the services are ours to reap
   const subreaper = becomeSubreaper();
-  const stopReaping = subreaper ? startReaping(trackNodeChildren()) : () => {};
+  const stopReaping = subreaper.ok ? startReaping() : () => {};
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && k !== 'NOTIFY_SOCKET') baseEnv[k] = v;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { LogChannelOptions } from '../../../src/logs/index.js';
 import { logFiles } from '../../../src/logs/index.js';
-import { mkfifo } from '../../../src/process/native.js';
+import { mkfifo } from '../../../src/process/native/fd.js';
 import { type TempHome, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
 import { assertSameText, expectedText, LOG_READER, printLines, variedLine } from './support.js';

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { LogHub } from '../../../src/logs/index.js';
 import { tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
+import { manualClock } from '../process/support.js';
 import { assertSameText, captureLogger, channelOptions, expectedText, printLines } from './support.js';
 
 test('an unusable log directory: open() succeeds, output waits in the pipe, and arrives once fixed', async (t) => {
@@ -38,6 +39,34 @@ test('an unusable log directory: open() succeeds, output waits in the pipe, and 
     what: 'the retry to move the waiting lines',
   });
   assertSameText(readFileSync(o.logPath, 'utf8'), expectedText(1, 20_000), 'log file');
+});
+
+test("the retry of a stalled channel runs on the hub's clock", async (t) => {
+  const home = tempHome();
+  const clock = manualClock();
+  const hub = new LogHub({ logger: captureLogger(), retryMs: 1_000, maxRetryMs: 8_000, clock });
+  t.after(async () => {
+    await hub.closeAll();
+    home.cleanup();
+  });
+  const blocker = join(home.dir, 'logs');
+  writeFileSync(blocker, 'a file where the log directory should be');
+  const o = channelOptions(home, { logPath: join(blocker, 'shop', 'web.log') });
+  let resumed = 0;
+  hub.on('resumed', () => resumed++);
+  const channel = hub.open(o);
+  const run = printLines(home, channel.childFd(), 100);
+  assert.equal((await run.exited).code, 0);
+  await waitFor(() => clock.pending() === 1, { what: 'the retry to be set' });
+  rmSync(blocker);
+  mkdirSync(blocker);
+  clock.advance(999);
+  assert.equal(resumed, 0, 'no retry before the clock says 1 s');
+  clock.advance(1);
+  assert.equal(resumed, 1);
+  await waitFor(() => existsSync(o.logPath) && readFileSync(o.logPath, 'utf8').endsWith('\n100\n'), {
+    what: 'the waiting lines to arrive',
+  });
 });
 
 for (const timestamps of [false, true]) {

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { LogHub, linesSince, logFiles, parseTimestamp, readTail } from '../../../src/logs/index.js';
 import { tempHome } from '../../helpers/home.js';
+import { manualClock } from '../process/support.js';
 import {
   assertSameText,
   captureLogger,
@@ -16,6 +17,26 @@ import {
 } from './support.js';
 
 const STAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) (.*)$/;
+
+test("line timestamps come from the hub's clock", async (t) => {
+  const home = tempHome();
+  const clock = manualClock();
+  clock.advance(Date.parse('2030-01-02T03:04:05.678Z'));
+  const hub = new LogHub({ logger: captureLogger(), clock });
+  t.after(async () => {
+    await hub.closeAll();
+    home.cleanup();
+  });
+  const o = channelOptions(home, { timestamps: true });
+  const channel = hub.open(o);
+  const run = printLines(home, channel.childFd(), 3);
+  assert.equal((await run.exited).code, 0);
+  channel.flush();
+  assert.equal(
+    readFileSync(o.logPath, 'utf8'),
+    ['1', '2', '3'].map((n) => `2030-01-02T03:04:05.678Z ${n}\n`).join(''),
+  );
+});
 
 test('every line gets its arrival time; listeners see the raw bytes', async (t) => {
   const home = tempHome();

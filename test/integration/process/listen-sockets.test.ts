@@ -7,8 +7,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseListenSpec } from '../../../src/config/sockets.js';
+import type { ServiceSpec } from '../../../src/config/types.js';
+import { SocketRegistry } from '../../../src/daemon/sockets.js';
 import { isCorralError } from '../../../src/errors.js';
-import { getsockoptInt, isCloseOnExec, SO_ACCEPTCONN, SOL_SOCKET } from '../../../src/process/libc.js';
 import {
   bindListeners,
   closeListeners,
@@ -17,11 +18,12 @@ import {
   listenFds,
   reclaimListeners,
 } from '../../../src/process/listen-sockets.js';
+import { getsockoptInt, SO_ACCEPTCONN, SOL_SOCKET } from '../../../src/process/native/socket.js';
 import { spawnService } from '../../../src/process/spawn.js';
 import { wrapArgv } from '../../../src/process/wrapper.js';
 import { fixture, type TempHome, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
-import { capture, type Started, testEnv } from './support.js';
+import { capture, isCloseOnExec, type Started, startFixture, testEnv } from './support.js';
 
 function portOf(s: ListenSocket): number {
   assert.notEqual(s.address.family, 'unix');
@@ -338,5 +340,28 @@ test('a restarted daemon takes the sockets back from the service that kept them 
   assert.throws(
     () => reclaimListeners(next.pid, ['tcp://127.0.0.1:1', 'tcp://127.0.0.1:2']),
     /fd 3 of process \d+ is not a socket listening on tcp:\/\/127.0.0.1:1/,
+  );
+});
+
+test("the daemon's socket registry reports a reclaim that fails, then binds anew", async (t) => {
+  const home = tempHome();
+  const problems: string[] = [];
+  const registry = new SocketRegistry((message) => problems.push(message));
+  t.after(() => {
+    registry.closeAll();
+    home.cleanup();
+  });
+  // a live process that holds no listening socket at fd 3
+  const holder = startFixture(home, 'forever.mjs');
+  await holder.line('ready');
+  const spec = { project: 'shop', name: 'web', sockets: ['tcp://127.0.0.1:0'] } as unknown as ServiceSpec;
+  const sockets = registry.get(spec, { pid: holder.pid, isSameProcess: () => true });
+  assert.equal(sockets.length, 1, 'bound anew');
+  assert.equal(problems.length, 1);
+  assert.match(
+    problems[0],
+    new RegExp(
+      `^shop/web: cannot take back the listening sockets of process ${holder.pid} \\(.+\\); binding them anew$`,
+    ),
   );
 });

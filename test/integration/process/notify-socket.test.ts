@@ -6,7 +6,6 @@ import { existsSync, lstatSync, mkdirSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EpollLoop } from '../../../src/process/event-loop.js';
-import { isCloseOnExec } from '../../../src/process/libc.js';
 import {
   createNotifySocket,
   type NotifyMessage,
@@ -15,7 +14,7 @@ import {
 } from '../../../src/process/notify-socket.js';
 import { fixture, REPO_ROOT, type TempHome, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
-import { testEnv } from './support.js';
+import { isCloseOnExec, testEnv } from './support.js';
 
 const SYSTEMD_NOTIFY = ['/usr/bin/systemd-notify', '/bin/systemd-notify'].find((p) => existsSync(p));
 const NO_SYSTEMD_NOTIFY = 'systemd-notify is not installed (Debian: apt-get install systemd)';

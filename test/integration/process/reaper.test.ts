@@ -1,16 +1,17 @@
-// Reaping orphans as a child subreaper without taking the exits of Node's own children.
+// Reaping orphans as a child subreaper without taking the exits of the children corral spawned
+// (registered in process/children.ts).
 // This file makes its test process a subreaper (node --test runs each file in a process of its own).
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { PIPE_CLOEXEC, pipe } from '../../../src/process/native.js';
+import { isRegisteredChild, registerChild, spawnChild } from '../../../src/process/children.js';
+import { PIPE_CLOEXEC, pipe } from '../../../src/process/native/fd.js';
 import {
   becomeSubreaper,
   childrenOf,
   type ReapedProcess,
   startReaping,
-  trackNodeChildren,
 } from '../../../src/process/reaper.js';
 import { fixture, type TempHome, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -55,7 +56,7 @@ async function makeOrphans(
   extra: string[] = [],
 ): Promise<{ orphans: number[]; release: () => void }> {
   const [readEnd, writeEnd] = pipe(PIPE_CLOEXEC); // blocking: the orphans' `read` waits on it
-  const child = spawn(process.execPath, [fixture('orphans.mjs'), String(count), ...extra], {
+  const child = spawnChild(process.execPath, [fixture('orphans.mjs'), String(count), ...extra], {
     env: testEnv(home),
     stdio: [readEnd, 'pipe', 'inherit'],
   });
@@ -79,20 +80,19 @@ async function makeOrphans(
 }
 
 const subreaper = becomeSubreaper();
-const isOwned = trackNodeChildren();
 const reaped = new Map<number, ReapedProcess>();
-const stopReaping = startReaping(isOwned, (r) => reaped.set(r.pid, r));
+const stopReaping = startReaping((r) => reaped.set(r.pid, r));
 test.after(() => stopReaping());
 
 test('becomeSubreaper makes orphaned grandchildren our children', async (t) => {
-  assert.equal(subreaper, true);
+  assert.deepEqual(subreaper, { ok: true });
   const home = tempHome();
   t.after(() => home.cleanup());
   const { orphans, release } = await makeOrphans(home, 1, ['--sleepers']);
   release();
   assert.equal(ppidOf(orphans[0]), process.pid);
   assert.ok(childrenOf().includes(orphans[0]));
-  assert.equal(isOwned(orphans[0]), false);
+  assert.equal(isRegisteredChild(orphans[0]), false);
   process.kill(orphans[0], 'SIGTERM');
   const r = await waitFor(() => reaped.get(orphans[0]), { what: 'the orphan to be reaped' });
   assert.deepEqual(r, { pid: orphans[0], status: 15, code: null, signal: 'SIGTERM' });
@@ -116,18 +116,18 @@ test('50 Node children and 50 orphans end together: Node sees every exit, the re
   for (const pid of orphans) assert.equal(ppidOf(pid), process.pid, `orphan ${pid} reparented to us`);
   // 50 children of Node's own, each ending (exit 3) when its stdin closes
   for (let i = 0; i < 50; i++) {
-    const child = spawn('/bin/sh', ['-c', 'read line; exit 3'], {
+    const child = spawnChild('/bin/sh', ['-c', 'read line; exit 3'], {
       env: testEnv(home),
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     home.track(child.pid!);
-    assert.equal(isOwned(child.pid!), true);
+    assert.equal(isRegisteredChild(child.pid!), true);
     child.on('exit', (code, signal) => exits.set(child.pid!, { code, signal }));
     children.push(child);
   }
   // an exec'd helper (what a probe does) in the middle of it all must get its result too
   const helper = new Promise<string>((resolve, reject) =>
-    execFile('/bin/sh', ['-c', 'echo helper'], (e, out) => (e ? reject(e) : resolve(out))),
+    registerChild(execFile('/bin/sh', ['-c', 'echo helper'], (e, out) => (e ? reject(e) : resolve(out)))),
   );
   // now everything ends at once
   release();
@@ -153,7 +153,10 @@ test('50 Node children and 50 orphans end together: Node sees every exit, the re
     sleepers.map((pid) => reaped.get(pid)?.signal),
     sleepers.map(() => 'SIGKILL'),
   );
-  for (const c of children) assert.equal(reaped.has(c.pid!), false, `Node child ${c.pid} was not taken`);
+  for (const c of children) {
+    assert.equal(reaped.has(c.pid!), false, `Node child ${c.pid} was not taken`);
+    assert.equal(isRegisteredChild(c.pid!), false, `child ${c.pid} left the registry with its exit`);
+  }
   await waitFor(() => ourZombies().length === 0, { what: 'no zombie left', timeout: 5_000 }).catch(() => {
     assert.deepEqual(ourZombies(), [], 'zombies whose parent is this process');
   });
@@ -163,14 +166,14 @@ test('a service that double-forks: the grandchild is reaped when it dies, no zom
   const home = tempHome();
   t.after(() => home.cleanup());
   // double-fork.mjs starts a child, prints its pid and exits: the child is orphaned
-  const service = spawn(process.execPath, [fixture('double-fork.mjs')], {
+  const service = spawnChild(process.execPath, [fixture('double-fork.mjs')], {
     env: testEnv(home),
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,
   });
   home.track(service.pid!);
   let out = '';
-  service.stdout.setEncoding('utf8').on('data', (d: string) => {
+  service.stdout!.setEncoding('utf8').on('data', (d: string) => {
     out += d;
   });
   const [exit] = await exitOf(service);

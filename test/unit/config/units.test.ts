@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseHostPort, parseUmask } from '../../../src/config/kinds.js';
-import {
-  MAX_DURATION_MS,
-  parseDuration,
-  parseSignal,
-  toDurationMs,
-  toSignal,
-  toSizeBytes,
-} from '../../../src/config/units.js';
+import { MAX_DURATION_MS, parseDuration, toDurationMs, toSizeBytes } from '../../../src/config/units.js';
 import { CorralError } from '../../../src/errors.js';
 
 test('durations', () => {
@@ -79,28 +72,6 @@ test('sizes are 1024-based', () => {
     [null, null],
   ];
   for (const [input, expected] of table) assert.equal(toSizeBytes(input), expected, `size ${String(input)}`);
-});
-
-test('signals are normalized to SIGNAME', () => {
-  const table: [unknown, string | null][] = [
-    ['SIGTERM', 'SIGTERM'],
-    ['TERM', 'SIGTERM'],
-    ['term', 'SIGTERM'],
-    ['sigint', 'SIGINT'],
-    ['SIGKILL', 'SIGKILL'],
-    [15, 'SIGTERM'],
-    ['9', 'SIGKILL'],
-    ['SIGTREM', null],
-    ['', null],
-    [999, null],
-    [null, null],
-  ];
-  for (const [input, expected] of table) assert.equal(toSignal(input), expected, `signal ${String(input)}`);
-  assert.equal(parseSignal('hup'), 'SIGHUP');
-  assert.throws(
-    () => parseSignal('NOPE'),
-    (e: unknown) => e instanceof CorralError && e.code === 'BAD_SIGNAL',
-  );
 });
 
 test('host:port', () => {
