@@ -79,16 +79,20 @@ export function detectFormat(file: string, text: string): ConfigFormat {
   return isMap(contents) && isMap(contents.get('services', true)) ? 'yaml' : 'procfile';
 }
 
-/** The project a config file describes; throws a ConfigError listing every problem in it. */
-export function loadProject(file: string, opts: LoadOptions = {}): ProjectSpec {
+/** A config file's absolute path and text; CONFIG_NOT_FOUND when it cannot be read. */
+function readConfig(file: string): { path: string; text: string } {
   const path = resolve(file);
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    return { path, text: readFileSync(path, 'utf8') };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new CorralError('CONFIG_NOT_FOUND', `Cannot read ${file}: ${code}`, { file: path });
   }
+}
+
+/** The project a config file describes; throws a ConfigError listing every problem in it. */
+export function loadProject(file: string, opts: LoadOptions = {}): ProjectSpec {
+  const { path, text } = readConfig(file);
   return load(text, detectFormat(path, text), context(file, path, dirname(path), opts));
 }
 
@@ -97,14 +101,7 @@ export function loadProject(file: string, opts: LoadOptions = {}): ProjectSpec {
  * the rest: enough to stop a project whose file no longer validates (a cwd since removed).
  */
 export function projectNameOf(file: string, env: EnvSource = process.env): string {
-  const path = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new CorralError('CONFIG_NOT_FOUND', `Cannot read ${file}: ${code}`, { file: path });
-  }
+  const { path, text } = readConfig(file);
   if (detectFormat(path, text) === 'yaml') {
     const contents = parseDocument(text).contents;
     const name = isMap(contents) ? contents.get('name') : undefined;

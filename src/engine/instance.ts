@@ -450,31 +450,14 @@ export class Instance {
     if (this.stopAbandoned) {
       // a stop that had given up waiting: the process is gone now, and stays stopped
       this.stopAbandoned = false;
-      this.lastExit = { code, signal: raw.signal, reason: 'stopped-by-user', at: now };
-      this.host.emit({
-        type: 'exited',
-        ...this.eventBase(),
-        pid,
-        code,
-        signal: raw.signal,
-        reason: 'stopped-by-user',
-      });
+      this.recordExit(pid, { code, signal: raw.signal, reason: 'stopped-by-user', at: now }, null);
       this.setState(ProcessState.Stopped, null);
       return;
     }
     const clean = raw.signal === null && raw.code !== null && this.spec.successCodes.includes(raw.code);
     const reason: ExitReason = this.killReason ?? (opts.unknown ? 'unknown' : clean ? 'exited' : 'crashed');
     const suspect = this.suspectReady(now);
-    this.lastExit = { code, signal: raw.signal, reason, at: now };
-    this.host.emit({
-      type: 'exited',
-      ...this.eventBase(),
-      pid,
-      code,
-      signal: raw.signal,
-      reason,
-      message: suspect,
-    });
+    this.recordExit(pid, { code, signal: raw.signal, reason, at: now }, suspect);
     // a leader that died may leave members of its group behind: they go too
     if (pid !== null && opts.groupSafe !== false) this.host.process.signalGroup(pid, 'SIGKILL');
     const decided = decide(
@@ -508,6 +491,13 @@ export class Instance {
       return;
     }
     this.scheduleRestart(decision.delayMs, decision.message);
+  }
+
+  /** Keeps how the process ended and says so in an `exited` event. */
+  private recordExit(pid: number | null, exit: ExitStatus, message: string | null): void {
+    this.lastExit = exit;
+    const { code, signal, reason } = exit;
+    this.host.emit({ type: 'exited', ...this.eventBase(), pid, code, signal, reason, message });
   }
 
   /** A process that dies right after an http/tcp ready check passed: the check may have reached another process. */

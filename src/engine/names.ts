@@ -1,5 +1,6 @@
 // How processes are named and addressed: `shop/web:1`, `shop/web`, `web:1`, `web`.
 import { CorralError } from '../errors.js';
+import type { Instance } from './instance.js';
 
 export interface Address {
   project: string | null;
@@ -30,4 +31,44 @@ export function instanceName(project: string, service: string, index: number): s
 /** The file-system-safe stem of one process's log file: web.log, or web.1.log with instances. */
 export function logStem(service: string, index: number, instances: number): string {
   return instances > 1 ? `${service}.${index}` : service;
+}
+
+/** What resolving needs of the loaded projects: each one's services and their instances. */
+type Loaded = ReadonlyMap<string, { services: ReadonlyMap<string, { instances: Instance[] }> }>;
+
+/** The processes a user's name means; throws SERVICE_NOT_FOUND or AMBIGUOUS_NAME saying what is known. */
+export function resolveAddress(projects: Loaded, text: string): Instance[] {
+  const address = parseAddress(text);
+  const matches: Array<{ project: string; instances: Instance[] }> = [];
+  for (const [name, p] of projects) {
+    if (address.project !== null && address.project !== name) continue;
+    const svc = p.services.get(address.service);
+    if (svc) matches.push({ project: name, instances: svc.instances });
+  }
+  if (matches.length === 0) {
+    throw new CorralError('SERVICE_NOT_FOUND', `No service named "${text}"${knownNames(projects)}`);
+  }
+  if (matches.length > 1) {
+    const names = matches.map((m) => `${m.project}/${address.service}`).join(', ');
+    throw new CorralError('AMBIGUOUS_NAME', `"${text}" is a service of several projects: ${names}`);
+  }
+  const { project, instances } = matches[0];
+  if (address.instance === null) return instances;
+  const one = instances.filter((i) => i.index === address.instance);
+  if (one.length === 0) {
+    throw new CorralError(
+      'SERVICE_NOT_FOUND',
+      `Service ${project}/${address.service} has no instance ${address.instance} (it has ${instances.length})`,
+    );
+  }
+  return one;
+}
+
+/** " (known: shop/web, …)", or how to load a project when none is. */
+function knownNames(projects: Loaded): string {
+  const names: string[] = [];
+  for (const [project, p] of projects)
+    for (const service of p.services.keys()) names.push(`${project}/${service}`);
+  if (names.length === 0) return ' (no project is loaded: run corral up)';
+  return ` (known: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})`;
 }

@@ -6,7 +6,7 @@ import { CorralError } from '../errors.js';
 import type { EngineHost } from './host.js';
 import { Instance } from './instance.js';
 import { MemoryGuard } from './memory.js';
-import { type Address, parseAddress } from './names.js';
+import { resolveAddress } from './names.js';
 import { blocker, stopWaves, withDependencies } from './order.js';
 import type { LiveProcess, ProcessRecord } from './record.js';
 import { ProcessState } from './states.js';
@@ -196,28 +196,7 @@ export class Supervisor extends EventEmitter {
 
   /** Finds the processes a user's name means; throws NOT_FOUND or AMBIGUOUS_NAME. */
   resolve(text: string): Instance[] {
-    const address = parseAddress(text);
-    const matches = this.matchServices(address);
-    if (matches.length === 0) {
-      throw new CorralError('SERVICE_NOT_FOUND', `No service named "${text}"${this.knownNamesHint()}`);
-    }
-    const projects = new Set(matches.map((m) => m.spec.project));
-    if (projects.size > 1) {
-      throw new CorralError(
-        'AMBIGUOUS_NAME',
-        `"${text}" is a service of several projects: ${[...projects].map((p) => `${p}/${address.service}`).join(', ')}`,
-      );
-    }
-    const instances = matches.flatMap((m) => m.instances);
-    if (address.instance === null) return instances;
-    const one = instances.filter((i) => i.index === address.instance);
-    if (one.length === 0) {
-      throw new CorralError(
-        'SERVICE_NOT_FOUND',
-        `Service ${matches[0].spec.project}/${address.service} has no instance ${address.instance} (it has ${instances.length})`,
-      );
-    }
-    return one;
+    return resolveAddress(this.projects, text);
   }
 
   /** Starts processes; their dependencies come first when they are not running yet. */
@@ -339,24 +318,6 @@ export class Supervisor extends EventEmitter {
 
   private instance(spec: ServiceSpec, index: number): Instance {
     return new Instance(spec, index, this.host, this.changed);
-  }
-
-  private matchServices(address: Address): ServiceEntry[] {
-    const out: ServiceEntry[] = [];
-    for (const [name, p] of this.projects) {
-      if (address.project !== null && address.project !== name) continue;
-      const svc = p.services.get(address.service);
-      if (svc) out.push(svc);
-    }
-    return out;
-  }
-
-  private knownNamesHint(): string {
-    const names = this.list()
-      .map((i) => `${i.project}/${i.service}`)
-      .filter((n, idx, all) => all.indexOf(n) === idx);
-    if (names.length === 0) return ' (no project is loaded: run corral up)';
-    return ` (known: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})`;
   }
 }
 
