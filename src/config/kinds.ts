@@ -1,8 +1,8 @@
 // Kinds of values the schema checks by the `unit` keyword, each with the words its problems use.
 import { isIP } from 'node:net';
+import { parseListenSpec } from '../listen-spec.js';
 import { SIGNAL_EXPECTED, signalNames, toSignal } from '../signals.js';
 import { didYouMean } from './problems.js';
-import { parseListenSpec } from './sockets.js';
 import { DURATION_EXPECTED, SIZE_EXPECTED, toDurationMs, toSizeBytes } from './units.js';
 
 /** Names of projects and services: no '/' or ':', which address `shop/web:0`. */

@@ -1,6 +1,5 @@
 // How processes are named and addressed: `shop/web:1`, `shop/web`, `web:1`, `web`.
 import { CorralError } from '../errors.js';
-import type { Instance } from './instance.js';
 
 export interface Address {
   project: string | null;
@@ -34,12 +33,12 @@ export function logStem(service: string, index: number, instances: number): stri
 }
 
 /** What resolving needs of the loaded projects: each one's services and their instances. */
-type Loaded = ReadonlyMap<string, { services: ReadonlyMap<string, { instances: Instance[] }> }>;
+type Loaded<T> = ReadonlyMap<string, { services: ReadonlyMap<string, { instances: T[] }> }>;
 
 /** The processes a user's name means; throws SERVICE_NOT_FOUND or AMBIGUOUS_NAME saying what is known. */
-export function resolveAddress(projects: Loaded, text: string): Instance[] {
+export function resolveAddress<T extends { index: number }>(projects: Loaded<T>, text: string): T[] {
   const address = parseAddress(text);
-  const matches: Array<{ project: string; instances: Instance[] }> = [];
+  const matches: Array<{ project: string; instances: T[] }> = [];
   for (const [name, p] of projects) {
     if (address.project !== null && address.project !== name) continue;
     const svc = p.services.get(address.service);
@@ -65,7 +64,7 @@ export function resolveAddress(projects: Loaded, text: string): Instance[] {
 }
 
 /** " (known: shop/web, …)", or how to load a project when none is. */
-function knownNames(projects: Loaded): string {
+function knownNames(projects: Loaded<unknown>): string {
   const names: string[] = [];
   for (const [project, p] of projects)
     for (const service of p.services.keys()) names.push(`${project}/${service}`);

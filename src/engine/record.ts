@@ -1,5 +1,4 @@
 // What state.json keeps of one process, so that the next daemon can take up where this one left off.
-import type { Instance } from './instance.js';
 import type { ExitStatus, ProcessState } from './states.js';
 
 export interface ProcessRecord {
@@ -31,8 +30,27 @@ export interface LiveProcess {
   startTime: number;
 }
 
+/** What a record is made of: the instance's own fields. */
+export interface Recordable {
+  name: string;
+  project: string;
+  service: string;
+  index: number;
+  state: ProcessState;
+  pid: number | null;
+  startTime: number | null;
+  startedAt: number | null;
+  restarts: number;
+  streak: number;
+  nextStartAt: number | null;
+  lastExit: ExitStatus | null;
+  waiting: boolean;
+  message: string | null;
+  healthFailures: number;
+}
+
 /** The record of an instance; `bootId` is this boot's id while a process runs. */
-export function recordOf(inst: Instance, bootId: string | null): ProcessRecord {
+export function recordOf(inst: Recordable, bootId: string | null): ProcessRecord {
   return {
     name: inst.name,
     project: inst.project,

@@ -11,8 +11,8 @@
 // environment variable between fork and exec, so the command runs through a tiny shell that
 // does it and then execs the program in its own place (same pid): see wrapArgv() in wrapper.ts.
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { type ListenSpec, parseListenSpec } from '../config/sockets.js';
 import { CorralError } from '../errors.js';
+import { type ListenSpec, parseListenSpec } from '../listen-spec.js';
 import { close, setNonBlocking } from './native/fd.js';
 import { EAGAIN, SystemCallError } from './native/koffi.js';
 import { pidfdGetfd, pidfdOpen } from './native/pidfd.js';

@@ -6,10 +6,10 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseListenSpec } from '../../../src/config/sockets.js';
 import type { ServiceSpec } from '../../../src/config/types.js';
 import { SocketRegistry } from '../../../src/daemon/sockets.js';
 import { isCorralError } from '../../../src/errors.js';
+import { parseListenSpec } from '../../../src/listen-spec.js';
 import {
   bindListeners,
   closeListeners,

@@ -1,7 +1,7 @@
 // The `sockets:` entries of a service: tcp://HOST:PORT or unix:///path[?mode=0660][&name=NAME],
 // read at config time by the same parser the daemon binds with (process/listen-sockets.ts).
 import { isIPv4, isIPv6 } from 'node:net';
-import { CorralError } from '../errors.js';
+import { CorralError } from './errors.js';
 
 /** mode of a unix socket file when the spec has no ?mode= (systemd's SocketMode= default) */
 export const UNIX_SOCKET_MODE = 0o666;
