@@ -215,9 +215,24 @@ export class Supervisor extends EventEmitter {
     this.startWaiting();
   }
 
+  /** Stops processes together, dependents before what they depend on within each project. */
   async stop(instances: readonly Instance[]): Promise<void> {
     for (const inst of instances) inst.waiting = false;
-    await Promise.all(instances.map((i) => i.stop()));
+    const byProject = new Map<string, Instance[]>();
+    for (const inst of instances) byProject.set(inst.project, [...(byProject.get(inst.project) ?? []), inst]);
+    await Promise.all(
+      [...byProject].map(async ([project, chosen]) => {
+        const entry = this.projects.get(project);
+        const specs = [...new Set(chosen.map((i) => i.service))].flatMap((name) => {
+          const svc = entry?.services.get(name);
+          return svc ? [svc.spec] : [];
+        });
+        for (const wave of stopWaves(specs)) {
+          const names = new Set(wave.map((s) => s.name));
+          await Promise.all(chosen.filter((i) => names.has(i.service)).map((i) => i.stop()));
+        }
+      }),
+    );
   }
 
   async restart(instances: readonly Instance[]): Promise<void> {

@@ -298,6 +298,27 @@ services:
     await sup.removeProject('p');
     assert.deepEqual(w.trace(['stopped']), ['stopped:web:0', 'stopped:api:0', 'stopped:db:0']);
   });
+
+  test('stopping some services of a project stops dependents first, all at once otherwise', async () => {
+    const { w, sup } = world();
+    w.backend.tempers.set('api', 'ignores-term');
+    sup.apply(
+      project(`
+name: p
+services:
+  db: { command: [db] }
+  api: { command: [api], depends_on: { db: started }, stop: { timeout: 2s } }
+  cache: { command: [cache] }
+`),
+    );
+    await w.clock.settle(0);
+    const stopping = sup.stop([...sup.resolve('db'), ...sup.resolve('api'), ...sup.resolve('cache')]);
+    await w.clock.settle(0);
+    assert.deepEqual(w.trace(['stopped']), ['stopped:cache:0'], 'db waits for api, which holds out');
+    await w.clock.settle(2_000);
+    await stopping;
+    assert.deepEqual(w.trace(['stopped']), ['stopped:cache:0', 'stopped:api:0', 'stopped:db:0']);
+  });
 });
 
 describe('dependencies', () => {
