@@ -44,6 +44,8 @@ export const DEFAULTS = {
     readyPreflightTimeoutMs: 500,
     /** every how often the trees of services with max_memory are measured */
     memorySampleMs: 1_000,
+    /** `up --watch` applies the file once saves have been quiet this long (one apply per burst) */
+    watchSettleMs: 150,
     /** how long a stop waits for the group to be gone after SIGKILL (a process in disk wait can outlive it) */
     killWaitMs: 1_000,
     /** first delay before a stalled log channel is tried again; it doubles up to logMaxRetryMs */

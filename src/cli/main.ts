@@ -46,7 +46,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .command('up')
     .description('apply a config file to the daemon: create, change and remove services to match it')
     .argument('[service...]', 'only these services (and what they depend on)')
-    .option('-f, --file <file>', 'config file (default: corral.yaml, then Procfile)')
+    .option('-f, --file <file>', 'config file (default: corral.yaml or corral.yml, then Procfile)')
     .option('--wait', 'wait until every service is ready (the default on a terminal)')
     .option('--no-wait', 'return once the config is applied')
     .option('--watch', 'apply again when the file changes')
@@ -74,7 +74,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .command('run')
     .description('run a project in the foreground without a daemon; Ctrl-C stops it')
     .argument('[service...]', 'only these services (and what they depend on)')
-    .option('-f, --file <file>', 'config file (default: corral.yaml, then Procfile)')
+    .option('-f, --file <file>', 'config file (default: corral.yaml or corral.yml, then Procfile)')
     .option('--exit-with <service>', 'exit when this service ends, with its exit code')
     .action(
       act(async (ctx, services: string[], opts: { file?: string; exitWith?: string }) =>
@@ -147,7 +147,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
   program
     .command('check')
     .description('validate a config file; changes nothing')
-    .option('-f, --file <file>', 'config file (default: corral.yaml, then Procfile)')
+    .option('-f, --file <file>', 'config file (default: corral.yaml or corral.yml, then Procfile)')
     .option('--json', 'print the normalized definition as JSON')
     .action(
       act(async (ctx, opts: { file?: string; json?: boolean }) =>

@@ -10,6 +10,8 @@ export interface TakenOver {
   exited: Promise<void>;
   /** stops watching (the daemon leaves, keeping services) */
   unwatch: (() => void) | null;
+  /** false when the exit cannot be watched (no pidfd could be had) */
+  watched: boolean;
   /** what could not be taken over, in words */
   problems: string[];
 }
@@ -34,6 +36,7 @@ export function takeOver(
     }
   }
   let unwatch: (() => void) | null = null;
+  let watched = true;
   const exited = new Promise<void>((resolve) => {
     try {
       unwatch =
@@ -43,8 +46,9 @@ export function takeOver(
         }) ?? null;
     } catch (e) {
       // alive, but its end cannot be seen: keep it (killing a live service would be worse) and say so
+      watched = false;
       problems.push(`its exit cannot be watched (${(e as Error).message}); corral will not see it end`);
     }
   });
-  return { exited, unwatch, problems };
+  return { exited, unwatch, watched, problems };
 }

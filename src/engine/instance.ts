@@ -63,6 +63,8 @@ export class Instance {
   private stopAbandoned = false;
   /** a start waiting for the check that nothing else answers on the ready target */
   private preflight = false;
+  /** an adopted process whose exit cannot be watched (no pidfd): a stop looks whether it is gone */
+  private unwatched = false;
   /** the exit event of a process being stopped waits until the stop knows whether it had to kill */
   private heldExit: ExitStatus | null = null;
   private backoffTimer: Timer | null = null;
@@ -109,8 +111,7 @@ export class Instance {
       this.state === ProcessState.Starting ||
       this.state === ProcessState.Running ||
       this.state === ProcessState.Stopping ||
-      this.state === ProcessState.Backoff ||
-      this.preflight
+      this.state === ProcessState.Backoff
     );
   }
 
@@ -119,7 +120,7 @@ export class Instance {
    * is kept and carried out once the stop ends.
    */
   start(): void {
-    if (this.state === ProcessState.Starting || this.state === ProcessState.Running || this.preflight) return;
+    if (this.state === ProcessState.Starting || this.state === ProcessState.Running) return;
     if (this.state === ProcessState.Stopping) {
       this.startAfterStop = true;
       this.message = 'stopping; starts again once stopped';
@@ -131,13 +132,18 @@ export class Instance {
     this.stopAbandoned = false;
     // a first start checks that nothing else answers where its ready check looks
     const generation = ++this.generation;
-    this.preflight = checkNothingAnswers(this.host, this.spec, this.name, (problem) => {
+    const where = checkNothingAnswers(this.host, this.spec, this.name, (problem) => {
       if (this.generation !== generation || !this.preflight) return;
       this.preflight = false;
       if (problem === null) this.spawn();
       else this.failToStart(problem);
     });
-    if (!this.preflight) this.spawn();
+    if (where === null) {
+      this.spawn();
+      return;
+    }
+    this.preflight = true;
+    this.setState(ProcessState.Starting, `checking that nothing else answers on ${where}`);
   }
 
   /** Stops the process: stop.signal to its group, SIGKILL after stop.timeout. Resolves once it is gone. */
@@ -164,10 +170,9 @@ export class Instance {
     }
     this.stopping = this.stopProcess().finally(() => {
       this.stopping = null;
-      if (this.startAfterStop) {
-        this.startAfterStop = false;
-        this.start();
-      }
+      // not after a stop that gave up: the old process may still be there
+      if (this.startAfterStop && !this.stopAbandoned) this.start();
+      this.startAfterStop = false;
     });
     return this.stopping;
   }
@@ -234,10 +239,12 @@ export class Instance {
     this.pid = live.pid;
     this.startTime = live.startTime;
     this.host.output.reattach(this.outputKey);
+    this.unwatched = false;
     const taken = takeOver(this.host, this.spec, live, () =>
       this.onExit(generation, { code: null, signal: null }, { unknown: true }),
     );
     this.exited = taken.exited;
+    this.unwatched = !taken.watched;
     this.unwatch = taken.unwatch;
     const problems = taken.problems.join('; ') || null;
     const note = problems ? `; ${problems}` : '';
@@ -525,7 +532,18 @@ export class Instance {
     this.heldExit = null;
     this.setState(ProcessState.Stopping, null);
     this.host.emit({ type: 'stopping', ...this.eventBase() });
-    const { gone, killed, why } = await stopAndWait(this.host, pid, this.spec, this.exited);
+    const startTime = this.startTime;
+    const stop = await stopAndWait(this.host, pid, this.spec, this.exited);
+    const { killed, why } = stop;
+    let { gone } = stop;
+    if (!gone && this.unwatched && startTime !== null) {
+      const id = { pid, startTime, bootId: this.host.process.bootId() };
+      if (!this.host.process.isSameProcess(id)) {
+        // its exit could not be watched, but it is gone: its status is lost
+        this.onExit(this.generation, { code: null, signal: null }, { unknown: true });
+        gone = true;
+      }
+    }
     if (!gone) {
       this.stopAbandoned = true;
       const message = `could not stop pid ${pid}: ${why}`;

@@ -47,6 +47,8 @@ function instanceMeets(inst: Instance, condition: DependencyCondition): 'yes' | 
   switch (condition) {
     case 'started':
       if (s === ProcessState.Failed) return 'never';
+      // starting with no pid yet: still checking that its ready target is free
+      if (s === ProcessState.Starting && inst.pid === null) return 'no';
       return s === ProcessState.Stopped ? 'no' : 'yes';
     case 'ready':
       if (s === ProcessState.Running) return 'yes';

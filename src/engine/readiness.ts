@@ -90,17 +90,17 @@ function readyAttemptTimeoutMs(intervalMs: number, timeoutMs: number): number {
 /**
  * Before a first start: if something already answers where the ready check looks, the check would
  * pass for that other process (a service crash-looping on EADDRINUSE would look ready). Calls
- * `done(null)` when nothing answers, else `done(why)`. Returns false (and never calls `done`) when
- * there is nothing to check.
+ * `done(null)` when nothing answers, else `done(why)`. Returns where it looks, or null (and never
+ * calls `done`) when there is nothing to check.
  */
 export function checkNothingAnswers(
   host: Pick<EngineHost, 'check'>,
   spec: ServiceSpec,
   name: string,
   done: (problem: string | null) => void,
-): boolean {
+): string | null {
   const target = untrustedReadyTarget(spec);
-  if (target === null) return false;
+  if (target === null) return null;
   void host.check(target.check, spec, target.timeoutMs).then((error) => {
     done(
       error !== null
@@ -108,7 +108,7 @@ export function checkNothingAnswers(
         : `${target.where} already answers before ${name} started: another process is listening there, so the ready check cannot tell when this one is ready. Stop that process or change the port, then start ${spec.name} again`,
     );
   });
-  return true;
+  return target.where;
 }
 
 /**

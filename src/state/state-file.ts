@@ -142,7 +142,7 @@ export function readState(stateFile: string, projectsFile: string, now = new Dat
 function setAside(file: string, why: string, now: Date): string {
   const aside = `${file}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
   renameSync(file, aside);
-  return `${file} cannot be trusted (${why}); moved to ${aside}`;
+  return `${file} cannot be trusted (${why.replace(/\s+/g, ' ')}); moved to ${aside}`;
 }
 
 function validate(text: string): StateFile | string {

@@ -22,7 +22,8 @@ export async function control(
   const all = await client.act(action, names);
   if (opts.json) ctx.json(all);
   else report(ctx, all);
-  return action === 'start' && all.some((s) => s.state === 'failed') ? 1 : 0;
+  // failed after start: it could not start; after stop or restart: it could not be stopped
+  return all.some((s) => s.state === 'failed') ? 1 : 0;
 }
 
 export async function kill(ctx: CliContext, name: string, opts: { signal: string }): Promise<number> {

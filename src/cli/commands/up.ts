@@ -88,7 +88,7 @@ function watchAndApply(
             ctx.note('not applied; waiting for the next change');
           }
         });
-      }, WATCH_SETTLE_MS);
+      }, DEFAULTS.internal.watchSettleMs);
     };
     // the directory, not the file: an editor that saves by rename replaces the file's inode
     const watcher = watch(dirname(file), (_event, name) => {
@@ -103,9 +103,6 @@ function watchAndApply(
     process.once('SIGTERM', stop);
   });
 }
-
-/** How long after the last write to the file `up --watch` applies it, ms. */
-const WATCH_SETTLE_MS = 150;
 
 /** The services `up` starts: the named ones and their dependencies, or every autostart one. */
 function targetServices(spec: ProjectSpec, names: string[]): Set<string> {

@@ -179,6 +179,30 @@ services:
     assert.equal(w.eventsOf('failed')[0]?.reason, 'spawn-failed');
   });
 
+  test('while the ready target is checked the process is starting with no pid, and started-dependents wait', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project(`
+name: p
+services:
+  api:
+    command: [api]
+    ready: { tcp: 127.0.0.1:7009 }
+  sidecar:
+    command: [sidecar]
+    depends_on: { api: started }
+`),
+    );
+    const api = only(sup, 'api');
+    assert.equal(api.state, 'starting');
+    assert.equal(api.pid, null);
+    assert.equal(api.message, 'checking that nothing else answers on 127.0.0.1:7009');
+    assert.equal(only(sup, 'sidecar').message, 'waiting for api to start');
+    await w.clock.settle(0);
+    assert.equal(w.backend.spawnsOf('api').length, 1);
+    assert.equal(w.backend.spawnsOf('sidecar').length, 1, 'started once api has a process');
+  });
+
   test('a process that dies right after its ready check passed is said to be suspect', async () => {
     const { w, sup } = world();
     sup.apply(
@@ -267,6 +291,21 @@ describe('stopping', () => {
     await w.clock.settle(10_000);
     assert.equal(stuck.state, 'stopped');
     assert.equal(w.backend.spawnsOf('stuck').length, 1);
+  });
+
+  test('a start asked for during a stop that gives up is not carried out: the old process may still be there', async () => {
+    const { w, sup } = world();
+    w.backend.tempers.set('stuck', 'unkillable');
+    sup.apply(project('name: p\nservices:\n  stuck:\n    command: [stuck]\n    stop: { timeout: 1s }\n'));
+    await w.clock.settle(0);
+    const stuck = only(sup, 'stuck');
+    void sup.stop([stuck]);
+    await w.clock.settle(0);
+    sup.start([stuck]);
+    await w.clock.settle(30_000);
+    assert.equal(stuck.state, 'failed');
+    assert.match(stuck.message ?? '', /could not stop pid/);
+    assert.equal(w.backend.spawnsOf('stuck').length, 1, 'no second process next to the first');
   });
 
   test('stopping an exited process says so in an event', async () => {
@@ -456,6 +495,39 @@ describe('adoption', () => {
     assert.match(w.eventsOf('adopted')[0].message ?? '', /EMFILE/);
     assert.equal(w.eventsOf('exited').length, 0);
     assert.equal(w.backend.processes.length, 0);
+  });
+
+  test('a stop of an adopted process whose exit cannot be watched ends stopped once it is gone', async () => {
+    const { w, sup } = world();
+    w.unwatchable.set(4242, 'pidfd_open: EMFILE: too many open files');
+    sup.restore(spec, [record()], () => ({ pid: 4242, startTime: 1 }));
+    await w.clock.settle(0);
+    const api = only(sup, 'api');
+    let done = false;
+    void sup.stop([api]).then(() => {
+      done = true;
+    });
+    await w.clock.settle(30_000);
+    assert.ok(done);
+    assert.equal(api.state, 'stopped', String(api.message));
+    assert.equal(api.lastExit?.code, null, 'its status is lost');
+    assert.deepEqual(w.trace(['stopping', 'exited', 'stopped']), [
+      'stopping:api:0',
+      'exited:api:0',
+      'stopped:api:0',
+    ]);
+  });
+
+  test('while an unwatched adopted process is still alive, its stop says it could not stop it', async () => {
+    const { w, sup } = world();
+    w.unwatchable.set(4242, 'pidfd_open: EMFILE: too many open files');
+    w.backend.adoptedAlive.add(4242);
+    sup.restore(spec, [record()], () => ({ pid: 4242, startTime: 1 }));
+    await w.clock.settle(0);
+    void sup.stop([only(sup, 'api')]);
+    await w.clock.settle(30_000);
+    assert.equal(only(sup, 'api').state, 'failed');
+    assert.match(only(sup, 'api').message ?? '', /could not stop pid 4242/);
   });
 
   test('a process that died while no daemon ran is handled once, without signalling its old group', async () => {
