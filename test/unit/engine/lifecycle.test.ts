@@ -3,11 +3,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Supervisor } from '../../../src/engine/supervisor.js';
-import { FakeWorld, project } from './fake-host.js';
+import { FakeWorld, project, type Temper } from './fake-host.js';
 
 function world(): { w: FakeWorld; sup: Supervisor } {
   const w = new FakeWorld();
   return { w, sup: new Supervisor(w.host()) };
+}
+
+/** A world with one service `name` (command [name]) started; `extra` is more YAML of the service. */
+async function oneService(name: string, extra = '', temper?: Temper) {
+  const { w, sup } = world();
+  if (temper) w.backend.tempers.set(name, temper);
+  sup.apply(project(`name: p\nservices:\n  ${name}:\n    command: [${name}]\n${extra}`));
+  await w.clock.settle(0);
+  return { w, sup, inst: only(sup, name) };
 }
 
 function only(sup: Supervisor, name: string) {
@@ -83,9 +92,7 @@ services:
   });
 
   test('a backoff is cancelled by a stop, and nothing starts when it would have run out', async () => {
-    const { w, sup } = world();
-    sup.apply(project('name: p\nservices:\n  s:\n    command: [s]\n    backoff: { free: 0, initial: 5s }\n'));
-    await w.clock.settle(0);
+    const { w, sup } = await oneService('s', '    backoff: { free: 0, initial: 5s }\n');
     w.backend.latest('s').exit({ code: 2, signal: null });
     await w.clock.settle(0);
     assert.equal(only(sup, 's').state, 'backoff');
@@ -242,11 +249,7 @@ describe('stopping', () => {
   });
 
   test('a start while stopping is carried out once the stop ends', async () => {
-    const { w, sup } = world();
-    w.backend.tempers.set('slow', 'ignores-term');
-    sup.apply(project('name: p\nservices:\n  slow:\n    command: [slow]\n    stop: { timeout: 2s }\n'));
-    await w.clock.settle(0);
-    const slow = only(sup, 'slow');
+    const { w, sup, inst: slow } = await oneService('slow', '    stop: { timeout: 2s }\n', 'ignores-term');
     const stopped = sup.stop([slow]);
     await w.clock.settle(0);
     assert.equal(slow.state, 'stopping');
@@ -271,11 +274,7 @@ describe('stopping', () => {
   });
 
   test('a stop that never sees the exit gives up after its bound and says so', async () => {
-    const { w, sup } = world();
-    w.backend.tempers.set('stuck', 'unkillable');
-    sup.apply(project('name: p\nservices:\n  stuck:\n    command: [stuck]\n    stop: { timeout: 1s }\n'));
-    await w.clock.settle(0);
-    const stuck = only(sup, 'stuck');
+    const { w, sup, inst: stuck } = await oneService('stuck', '    stop: { timeout: 1s }\n', 'unkillable');
     let done = false;
     void sup.stop([stuck]).then(() => {
       done = true;
@@ -294,11 +293,7 @@ describe('stopping', () => {
   });
 
   test('a start asked for during a stop that gives up is not carried out: the old process may still be there', async () => {
-    const { w, sup } = world();
-    w.backend.tempers.set('stuck', 'unkillable');
-    sup.apply(project('name: p\nservices:\n  stuck:\n    command: [stuck]\n    stop: { timeout: 1s }\n'));
-    await w.clock.settle(0);
-    const stuck = only(sup, 'stuck');
+    const { w, sup, inst: stuck } = await oneService('stuck', '    stop: { timeout: 1s }\n', 'unkillable');
     void sup.stop([stuck]);
     await w.clock.settle(0);
     sup.start([stuck]);
@@ -309,9 +304,7 @@ describe('stopping', () => {
   });
 
   test('stopping an exited process says so in an event', async () => {
-    const { w, sup } = world();
-    sup.apply(project('name: p\nservices:\n  job:\n    command: [job]\n    restart: never\n'));
-    await w.clock.settle(0);
+    const { w, sup } = await oneService('job', '    restart: never\n');
     w.backend.latest('job').exit({ code: 0, signal: null });
     await w.clock.settle(0);
     assert.equal(only(sup, 'job').state, 'exited');
