@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   PROJECT_NOT_FOUND: { status: 404, exit: 2, message: 'No such project' },
   AMBIGUOUS_NAME: { status: 409, exit: 2, message: 'The name matches services of several projects' },
   NOT_RUNNING: { status: 409, exit: 1, message: 'The service is not running' },
+  STOP_FAILED: { status: 409, exit: 1, message: 'A process could not be stopped' },
   DAEMON_RUNNING: { status: 409, exit: 1, message: 'A daemon is already running for this home' },
   DAEMON_UNREACHABLE: { status: 503, exit: 3, message: 'No daemon is reachable' },
   HOME_UNUSABLE: { status: 500, exit: 1, message: 'The home directory cannot be used' },

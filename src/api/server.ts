@@ -54,10 +54,10 @@ export interface ApiContext {
   followLogs(name: string, onChunk: (name: string, text: string) => void): () => void;
   events(sinceMs: number | null): CorralEvent[];
   onEvent(fn: (event: CorralEvent) => void): () => void;
-  /** resolves once the services are stopped (or at once when kept) */
-  stopServices(keepServices: boolean): Promise<void>;
-  /** closes the daemon and exits; called once the shutdown answer is sent */
-  finish(keepServices: boolean): void;
+  /** resolves once the services are stopped (or at once when kept), naming those still alive */
+  stopServices(keepServices: boolean): Promise<{ stillAlive: string[] }>;
+  /** closes the daemon and exits with `code`; called once the shutdown answer is sent or abandoned */
+  finish(keepServices: boolean, code: number): void;
 }
 
 const following = (v: string | undefined): boolean => v === '1' || v === 'true';
@@ -202,9 +202,21 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
     { schema: { body: ShutdownBody } },
     async (req, reply) => {
       const keep = req.body?.keep_services ?? false;
-      await ctx.stopServices(keep);
-      reply.raw.once('finish', () => ctx.finish(keep));
-      return { stopped: true, keep_services: keep };
+      // the daemon leaves once the answer is out, or once the client has gone (`daemon stop
+      // --timeout` gives up waiting): a shutdown asked for always ends the daemon
+      let code: number | null = null;
+      let clientGone = false;
+      const leave = (): void => {
+        if (code !== null) ctx.finish(keep, code);
+      };
+      reply.raw.once('close', () => {
+        clientGone = true;
+        leave();
+      });
+      const { stillAlive } = await ctx.stopServices(keep);
+      code = stillAlive.length > 0 ? 1 : 0;
+      if (clientGone) leave();
+      return { stopped: stillAlive.length === 0, keep_services: keep, still_running: stillAlive };
     },
   );
 

@@ -70,7 +70,10 @@ export class CorralClient {
   }
 
   /** Answered once the services are stopped (or left running); `signal` gives up waiting. */
-  shutdown(keepServices: boolean, signal?: AbortSignal): Promise<unknown> {
+  shutdown(
+    keepServices: boolean,
+    signal?: AbortSignal,
+  ): Promise<{ stopped: boolean; keep_services: boolean; still_running: string[] }> {
     return this.request('POST', '/v1/daemon/shutdown', { keep_services: keepServices }, signal);
   }
 

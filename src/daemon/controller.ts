@@ -53,10 +53,10 @@ export interface ControllerOptions {
   usage?: UsageSampler;
   /** the set of projects changed: persist it */
   projectsChanged(): void;
-  /** stops the services unless kept; resolves once they are gone */
-  stopServices(keepServices: boolean): Promise<unknown>;
-  /** closes the daemon and exits; called once the shutdown answer is sent */
-  finish(keepServices: boolean): void;
+  /** stops the services unless kept; resolves once they are gone, naming those still alive */
+  stopServices(keepServices: boolean): Promise<{ stillAlive: string[] }>;
+  /** closes the daemon and exits with `code` */
+  finish(keepServices: boolean, code: number): void;
 }
 
 export class Controller implements ApiContext {
@@ -187,13 +187,13 @@ export class Controller implements ApiContext {
   }
 
   /** Stops the services (unless kept); resolves once they are gone. */
-  async stopServices(keepServices: boolean): Promise<void> {
-    await this.o.stopServices(keepServices);
+  stopServices(keepServices: boolean): Promise<{ stillAlive: string[] }> {
+    return this.o.stopServices(keepServices);
   }
 
   /** Closes the daemon and exits (after the shutdown answer went out). */
-  finish(keepServices: boolean): void {
-    this.o.finish(keepServices);
+  finish(keepServices: boolean, code: number): void {
+    this.o.finish(keepServices, code);
   }
 
   /** A second file naming a project already loaded from another file is refused; nothing changes. */

@@ -122,7 +122,7 @@ export class Daemon {
         this.stateWriter.schedule();
       },
       stopServices: (keep) => this.stopServices(keep),
-      finish: (keep) => void this.finish({ keepServices: keep, exit: true }),
+      finish: (keep, code) => void this.finish({ keepServices: keep, exit: true, code }),
     });
   }
 

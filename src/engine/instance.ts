@@ -16,7 +16,7 @@ import { decide, exitCode } from './policy.js';
 import { checkNothingAnswers, waitUntilReady } from './readiness.js';
 import { type LiveProcess, type ProcessRecord, recordOf } from './record.js';
 import { type CorralEvent, type ExitReason, type ExitStatus, ProcessState } from './states.js';
-import { stopAndWait } from './stopping.js';
+import { type StopOutcome, stopAndWait } from './stopping.js';
 
 export type { ProcessRecord } from './record.js';
 
@@ -121,6 +121,12 @@ export class Instance {
    */
   start(): void {
     if (this.state === ProcessState.Starting || this.state === ProcessState.Running) return;
+    if (this.stopAbandoned) {
+      // a second process next to one that may still run would be worse than none
+      this.message = `pid ${this.pid} could not be stopped and may still run; not started again (stop it first)`;
+      this.changed(this);
+      return;
+    }
     if (this.state === ProcessState.Stopping) {
       this.startAfterStop = true;
       this.message = 'stopping; starts again once stopped';
@@ -129,7 +135,6 @@ export class Instance {
     }
     this.cancelBackoff();
     this.streak = 0;
-    this.stopAbandoned = false;
     // a first start checks that nothing else answers where its ready check looks
     const generation = ++this.generation;
     const where = checkNothingAnswers(this.host, this.spec, this.name, (problem) => {
@@ -161,11 +166,13 @@ export class Instance {
       this.settle(ProcessState.Stopped, 'stopped while waiting to restart');
       return Promise.resolve();
     }
-    if (this.state === ProcessState.Failed || this.state === ProcessState.Exited) {
+    if (this.stopAbandoned && this.pid !== null) {
+      // a stop that gave up before: try again
+    } else if (this.state === ProcessState.Failed || this.state === ProcessState.Exited) {
       this.settle(ProcessState.Stopped, null);
       return Promise.resolve();
     }
-    if (this.state !== ProcessState.Starting && this.state !== ProcessState.Running) {
+    if (this.state !== ProcessState.Starting && this.state !== ProcessState.Running && !this.stopAbandoned) {
       return Promise.resolve();
     }
     this.stopping = this.stopProcess().finally(() => {
@@ -213,7 +220,7 @@ export class Instance {
       // it ended while no daemon was watching: its status is lost, its last output is not
       this.host.output.reattach(this.outputKey);
       this.pid = rec.pid;
-      if (rec.state !== ProcessState.Stopping) {
+      if (!stopWasUnderWay(rec)) {
         this.state = rec.state;
         this.onExit(++this.generation, { code: null, signal: null }, { unknown: true, groupSafe: false });
         return;
@@ -224,8 +231,11 @@ export class Instance {
       this.lastExit = { code: null, signal: null, reason: 'unknown', at: now };
       this.host.emit({ type: 'exited', ...this.eventBase(), pid: rec.pid, reason: 'unknown' });
       this.setState(ProcessState.Stopped, null);
+      this.host.emit({ type: 'stopped', ...this.eventBase(), pid: rec.pid, reason: 'unknown' });
       return;
     }
+    // a first start that was checking its ready target: start it again
+    if (rec.state === ProcessState.Starting) this.waiting = true;
     if (rec.state === ProcessState.Backoff && rec.next_start_at !== null) {
       this.scheduleRestart(Math.max(0, rec.next_start_at - now), rec.message);
       return;
@@ -245,6 +255,11 @@ export class Instance {
     );
     this.exited = taken.exited;
     this.unwatched = !taken.watched;
+    try {
+      this.notifySocket(); // the process still has its NOTIFY_SOCKET path: listen there again
+    } catch (e) {
+      taken.problems.push(`its notify socket could not be opened again (${(e as Error).message})`);
+    }
     this.unwatch = taken.unwatch;
     const problems = taken.problems.join('; ') || null;
     const note = problems ? `; ${problems}` : '';
@@ -256,7 +271,7 @@ export class Instance {
       this.setState(ProcessState.Running, problems);
       this.startHealth(rec.health_failures ?? 0); // the failure count carries over
     }
-    if (rec.state === ProcessState.Stopping) void this.stop();
+    if (stopWasUnderWay(rec)) void this.stop();
   }
 
   /** Lets go of what the instance holds (its notify socket) once it is removed for good. */
@@ -267,6 +282,7 @@ export class Instance {
 
   /** Stops watching an adopted process without touching it (the daemon leaves, keeping services). */
   detach(): void {
+    this.preflight = false;
     this.unwatch?.();
     this.unwatch = null;
     this.stopHealth();
@@ -284,10 +300,12 @@ export class Instance {
     this.stopHealth();
     this.killReason = reason;
     this.killCause = cause;
-    void this.host.process.stopGroup(this.pid, {
-      signal: this.spec.stop.signal,
-      timeoutMs: this.spec.stop.timeoutMs,
-      exited: this.exited,
+    const pid = this.pid;
+    const startTime = this.startTime;
+    void stopAndWait(this.host, pid, this.spec, this.exited).then((outcome) => {
+      // the exit came and went to the policy: nothing left to do
+      if (this.pid !== pid || this.stopAbandoned) return;
+      if (!this.confirmGone(outcome, pid, startTime)) this.abandon(pid, outcome.why);
     });
   }
 
@@ -459,6 +477,14 @@ export class Instance {
       this.stopAbandoned = false;
       this.recordExit(pid, { code, signal: raw.signal, reason: 'stopped-by-user', at: now }, null);
       this.setState(ProcessState.Stopped, null);
+      this.host.emit({
+        type: 'stopped',
+        ...this.eventBase(),
+        pid,
+        code,
+        signal: raw.signal,
+        reason: 'stopped-by-user',
+      });
       return;
     }
     const clean = raw.signal === null && raw.code !== null && this.spec.successCodes.includes(raw.code);
@@ -533,24 +559,13 @@ export class Instance {
     this.setState(ProcessState.Stopping, null);
     this.host.emit({ type: 'stopping', ...this.eventBase() });
     const startTime = this.startTime;
-    const stop = await stopAndWait(this.host, pid, this.spec, this.exited);
-    const { killed, why } = stop;
-    let { gone } = stop;
-    if (!gone && this.unwatched && startTime !== null) {
-      const id = { pid, startTime, bootId: this.host.process.bootId() };
-      if (!this.host.process.isSameProcess(id)) {
-        // its exit could not be watched, but it is gone: its status is lost
-        this.onExit(this.generation, { code: null, signal: null }, { unknown: true });
-        gone = true;
-      }
-    }
-    if (!gone) {
-      this.stopAbandoned = true;
-      const message = `could not stop pid ${pid}: ${why}`;
-      this.setState(ProcessState.Failed, message);
-      this.host.emit({ type: 'failed', ...this.eventBase(), pid, message });
+    const outcome = await stopAndWait(this.host, pid, this.spec, this.exited);
+    const { killed } = outcome;
+    if (!this.confirmGone(outcome, pid, startTime)) {
+      this.abandon(pid, outcome.why);
       return;
     }
+    this.stopAbandoned = false;
     const reason: ExitReason = killed ? 'killed-after-timeout' : 'stopped-by-user';
     const exit = this.heldExit ?? this.lastExit;
     this.heldExit = null;
@@ -560,6 +575,26 @@ export class Instance {
     this.host.emit({ type: 'exited', ...this.eventBase(), pid, code, signal, reason });
     this.setState(ProcessState.Stopped, killed ? `killed after ${this.spec.stop.timeoutMs} ms` : null);
     this.host.emit({ type: 'stopped', ...this.eventBase(), pid, code, signal, reason });
+  }
+
+  /**
+   * Whether a stopped process is gone: its exit was seen, or (an adopted process whose exit cannot
+   * be watched) it is no longer there; then its exit is taken as seen, with its status lost.
+   */
+  private confirmGone(outcome: StopOutcome, pid: number, startTime: number | null): boolean {
+    if (outcome.gone) return true;
+    if (!this.unwatched || startTime === null) return false;
+    if (this.host.process.isSameProcess({ pid, startTime, bootId: this.host.process.bootId() })) return false;
+    this.onExit(this.generation, { code: null, signal: null }, { unknown: true });
+    return true;
+  }
+
+  /** A process that outlived its SIGKILL: `failed`, pid kept, not started again until it is stopped. */
+  private abandon(pid: number, why: string | null): void {
+    this.stopAbandoned = true;
+    const message = `could not stop pid ${pid}: ${why}`;
+    this.setState(ProcessState.Failed, message);
+    this.host.emit({ type: 'failed', ...this.eventBase(), pid, reason: this.killReason, message });
   }
 
   /** A state reached by a user's stop with no process to stop: said as an event too. */
@@ -583,4 +618,9 @@ export class Instance {
   private eventBase(): Pick<CorralEvent, 'project' | 'service' | 'instance' | 'pid'> {
     return { project: this.project, service: this.service, instance: this.index, pid: this.pid };
   }
+}
+
+/** A record of a process being stopped: `stopping`, or `failed` with a pid (a stop that gave up). */
+function stopWasUnderWay(rec: ProcessRecord): boolean {
+  return rec.state === ProcessState.Stopping || (rec.state === ProcessState.Failed && rec.pid !== null);
 }

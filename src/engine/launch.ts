@@ -85,14 +85,21 @@ export function prepareLaunch(
       return { error: `could not listen: ${(e as Error).message}` };
     }
   }
-  const notify = notifySocket();
-  const output = host.output.prepare({
-    project: spec.project,
-    service: spec.name,
-    index,
-    instances: spec.instances,
-    logs: spec.logs,
-  });
+  let notify: string | null;
+  let output: ReturnType<EngineHost['output']['prepare']>;
+  try {
+    notify = notifySocket();
+    output = host.output.prepare({
+      project: spec.project,
+      service: spec.name,
+      index,
+      instances: spec.instances,
+      logs: spec.logs,
+    });
+  } catch (e) {
+    // a full disk, too many open files, an unwritable run dir: the start fails, the daemon goes on
+    return { error: `could not prepare its start: ${(e as Error).message}` };
+  }
   const request = launchRequest({
     spec,
     index,

@@ -164,6 +164,16 @@ export class Supervisor extends EventEmitter {
     const entry = this.projects.get(name);
     if (!entry) throw new CorralError('PROJECT_NOT_FOUND', `No project named "${name}" is loaded`);
     await this.stopProject(entry);
+    // a process that outlived its SIGKILL keeps its project loaded: forgetting it would lose it
+    const alive = [...entry.services.values()].flatMap((s) => s.instances).filter((i) => i.pid !== null);
+    if (alive.length > 0) {
+      const names = alive.map((i) => `${i.name} (pid ${i.pid})`);
+      throw new CorralError(
+        'STOP_FAILED',
+        `${name} was not removed: ${names.join(', ')} could not be stopped and may still run (${alive[0].message ?? 'still alive'}). Stop it by hand, then run corral down again`,
+        { project: name, still_running: alive.map((i) => i.name) },
+      );
+    }
     this.projects.delete(name);
     for (const svc of entry.services.values()) this.forget(svc.instances);
   }
@@ -222,11 +232,8 @@ export class Supervisor extends EventEmitter {
     for (const inst of instances) byProject.set(inst.project, [...(byProject.get(inst.project) ?? []), inst]);
     await Promise.all(
       [...byProject].map(async ([project, chosen]) => {
-        const entry = this.projects.get(project);
-        const specs = [...new Set(chosen.map((i) => i.service))].flatMap((name) => {
-          const svc = entry?.services.get(name);
-          return svc ? [svc.spec] : [];
-        });
+        // waves of the whole project, so an order through services not named is kept too
+        const specs = [...(this.projects.get(project)?.services.values() ?? [])].map((s) => s.spec);
         for (const wave of stopWaves(specs)) {
           const names = new Set(wave.map((s) => s.name));
           await Promise.all(chosen.filter((i) => names.has(i.service)).map((i) => i.stop()));

@@ -12,7 +12,11 @@ import { spawnService } from './spawn.js';
 function spawn(req: LaunchRequest): Launched | { error: string } {
   // the mode belongs to the socket, shared with every process that has it: a service expects
   // the blocking sockets systemd would give it
-  for (const fd of req.stdio.slice(3) as number[]) setNonBlocking(fd, false);
+  try {
+    for (const fd of req.stdio.slice(3) as number[]) setNonBlocking(fd, false);
+  } catch (e) {
+    return { error: `could not pass its listening sockets: ${(e as Error).message}` };
+  }
   const result = spawnService(req);
   if ('error' in result) return { error: result.error };
   const { child, pid, startTime } = result;

@@ -58,7 +58,7 @@ describe('the API', () => {
       projectsChanged: () => {
         saved += 1;
       },
-      stopServices: async () => {},
+      stopServices: async () => ({ stillAlive: [] }),
       finish: () => {},
     });
     app = buildApi(controller, logger);

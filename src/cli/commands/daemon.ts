@@ -66,8 +66,15 @@ export async function daemonStop(ctx: CliContext, opts: DaemonStopOptions): Prom
     }
     throw e;
   }
-  if (!(await askToExit(client, pid, Boolean(opts.keepServices), timeoutMs))) {
+  const outcome = await askToExit(client, pid, Boolean(opts.keepServices), timeoutMs);
+  if (!outcome.gone) {
     ctx.note(stillRunning(pid, timeoutMs));
+    return 1;
+  }
+  if (outcome.stillRunning.length > 0) {
+    ctx.note(
+      `Daemon ${pid} stopped, but these could not be stopped and may still run: ${outcome.stillRunning.join(', ')} (see daemon.log; kill them by hand)`,
+    );
     return 1;
   }
   ctx.note(`Daemon ${pid} stopped${opts.keepServices ? '; services left running' : ''}.`);
@@ -83,18 +90,27 @@ async function askToExit(
   pid: number,
   keep: boolean,
   timeoutMs: number,
-): Promise<boolean> {
+): Promise<{ gone: boolean; stillRunning: string[] }> {
   const exited = waitForExit(pid, timeoutMs); // the pidfd is taken before the request is sent
   const abort = new AbortController();
   let refusal: unknown = null;
-  client.shutdown(keep, abort.signal).catch((e: unknown) => {
-    // the daemon may exit before its answer is read; anything else is a refusal worth telling
-    if (!abort.signal.aborted && !(isCorralError(e) && e.code === 'DAEMON_UNREACHABLE')) refusal = e;
-  });
+  const answered = client.shutdown(keep, abort.signal).then(
+    (answer) => answer,
+    (e: unknown) => {
+      // the daemon may exit before its answer is read; anything else is a refusal worth telling
+      if (!abort.signal.aborted && !(isCorralError(e) && e.code === 'DAEMON_UNREACHABLE')) refusal = e;
+      return null;
+    },
+  );
   const gone = await exited;
-  abort.abort();
-  if (!gone && refusal !== null) throw refusal;
-  return gone;
+  if (!gone) {
+    abort.abort();
+    if (refusal !== null) throw refusal;
+    return { gone, stillRunning: [] };
+  }
+  // the daemon has exited, so its connection is closed: the answer (if it got out) is here now
+  const answer = await answered;
+  return { gone, stillRunning: answer?.still_running ?? [] };
 }
 
 /** What to say, and to do, when a daemon asked to stop is still there after `timeoutMs`. */
@@ -113,7 +129,7 @@ export async function daemonRestart(ctx: CliContext, opts: { idleTimeout?: strin
   try {
     const client = await ctx.connect();
     oldPid = (await client.health()).pid;
-    if (!(await askToExit(client, oldPid, true, DEFAULTS.daemonStopTimeoutMs))) {
+    if (!(await askToExit(client, oldPid, true, DEFAULTS.daemonStopTimeoutMs)).gone) {
       throw new CorralError('DAEMON_RUNNING', stillRunning(oldPid, DEFAULTS.daemonStopTimeoutMs));
     }
     await ctx.close();

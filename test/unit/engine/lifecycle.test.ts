@@ -303,6 +303,46 @@ describe('stopping', () => {
     assert.equal(w.backend.spawnsOf('stuck').length, 1, 'no second process next to the first');
   });
 
+  test('after a stop that gave up, restart and apply start no second process; a later stop tries again', async () => {
+    const { w, sup, inst: stuck } = await oneService('stuck', '    stop: { timeout: 1s }\n', 'unkillable');
+    const restarting = sup.restart([stuck]);
+    await w.clock.settle(30_000);
+    await restarting;
+    assert.equal(stuck.state, 'failed');
+    sup.apply(project('name: p\nservices:\n  stuck:\n    command: [stuck]\n    stop: { timeout: 1s }\n'));
+    sup.start([stuck]);
+    await w.clock.settle(30_000);
+    assert.equal(w.backend.spawnsOf('stuck').length, 1, 'never two at once');
+    assert.match(stuck.message ?? '', /could not be stopped and may still run; not started again/);
+    assert.equal(stuck.record().pid, w.backend.latest('stuck').pid, 'the next daemon still knows the pid');
+    // it can be killed now: a stop tries again, and then it may start
+    w.backend.latest('stuck').temper = 'obeys';
+    await sup.stop([stuck]);
+    await w.clock.settle(0);
+    assert.equal(stuck.state, 'stopped');
+    sup.start([stuck]);
+    await w.clock.settle(0);
+    assert.equal(w.backend.spawnsOf('stuck').length, 2);
+  });
+
+  test("corral's own kill that never sees the exit is reported, not stuck", async () => {
+    const {
+      w,
+      sup,
+      inst: api,
+    } = await oneService(
+      'api',
+      '    ready: { tcp: 127.0.0.1:7010, timeout: 1s }\n    stop: { timeout: 1s }\n',
+      'unkillable',
+    );
+    await w.clock.settle(30_000);
+    assert.equal(api.state, 'failed');
+    assert.match(api.message ?? '', /could not stop pid \d+/);
+    assert.equal(w.eventsOf('failed')[0].reason, 'ready-timeout');
+    assert.equal(w.backend.spawnsOf('api').length, 1);
+    void sup;
+  });
+
   test('stopping an exited process says so in an event', async () => {
     const { w, sup } = await oneService('job', '    restart: never\n');
     w.backend.latest('job').exit({ code: 0, signal: null });
@@ -329,6 +369,28 @@ services:
     await w.clock.settle(0);
     await sup.removeProject('p');
     assert.deepEqual(w.trace(['stopped']), ['stopped:web:0', 'stopped:api:0', 'stopped:db:0']);
+  });
+
+  test('a stop of some services keeps an order that runs through services not named', async () => {
+    const { w, sup } = world();
+    w.backend.tempers.set('api', 'ignores-term');
+    sup.apply(
+      project(`
+name: p
+services:
+  db: { command: [db] }
+  cache: { command: [cache], depends_on: { db: started } }
+  api: { command: [api], depends_on: { cache: started }, stop: { timeout: 2s } }
+`),
+    );
+    await w.clock.settle(0);
+    const stopping = sup.stop([...sup.resolve('api'), ...sup.resolve('db')]);
+    await w.clock.settle(1_000);
+    assert.deepEqual(w.trace(['stopped']), [], 'db waits for api, through cache');
+    await w.clock.settle(1_000);
+    await stopping;
+    assert.deepEqual(w.trace(['stopped']), ['stopped:api:0', 'stopped:db:0']);
+    assert.equal(only(sup, 'cache').state, 'running');
   });
 
   test('stopping some services of a project stops dependents first, all at once otherwise', async () => {
@@ -535,6 +597,31 @@ describe('adoption', () => {
       [],
       'the old pid may be someone else by now: no signal to its group',
     );
+  });
+
+  test('a stop that had given up is tried again by the next daemon, and a dead one is not restarted', async () => {
+    const { w, sup } = world();
+    const failedRec = { ...record(), state: 'failed' as const, message: 'could not stop pid 4242: …' };
+    sup.restore(spec, [failedRec], () => ({ pid: 4242, startTime: 1 }));
+    await w.clock.settle(0);
+    assert.deepEqual(w.trace(['adopted', 'stopping']), ['adopted:api:0', 'stopping:api:0']);
+    const w2 = new FakeWorld();
+    const sup2 = new Supervisor(w2.host());
+    sup2.restore(spec, [failedRec], () => null);
+    await w2.clock.settle(0);
+    assert.equal(only(sup2, 'api').state, 'stopped');
+    assert.equal(w2.backend.processes.length, 0, 'not restarted');
+    void w;
+  });
+
+  test('a process checking its ready target when the daemon died is started by the next one', async () => {
+    const { w, sup } = world();
+    const spec2 = project(
+      'name: p\nservices:\n  api:\n    command: [api]\n    ready: { tcp: 127.0.0.1:7011 }\n',
+    );
+    sup.restore(spec2, [{ ...record(), state: 'starting', pid: null }], () => null);
+    await w.clock.settle(0);
+    assert.equal(w.backend.spawnsOf('api').length, 1);
   });
 
   test('a process that was being stopped and died meanwhile ends stopped', async () => {
