@@ -14,6 +14,7 @@ import type {
 } from '../../../src/engine/host.js';
 import type { OutputKey, OutputRouter } from '../../../src/engine/output.js';
 import type { CorralEvent } from '../../../src/engine/states.js';
+import type { NotifyMessage } from '../../../src/process/notify-socket.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
 /** How a fake process answers a signal. */
@@ -183,6 +184,8 @@ export class FakeWorld {
   /** watchPid callbacks of adopted processes, by pid; throws for pids in `unwatchable` */
   readonly watched = new Map<number, () => void>();
   readonly unwatchable = new Map<number, string>();
+  /** notify sockets opened, by process name; each takes datagrams through `notify(name, fields)` */
+  readonly notifySockets = new Map<string, (m: NotifyMessage) => void>();
 
   host(): EngineHost {
     return {
@@ -205,6 +208,11 @@ export class FakeWorld {
           message: null,
           ...e,
         });
+      },
+      openNotify: (key, onMessage) => {
+        const name = `${key.project}/${key.service}:${key.index}`;
+        this.notifySockets.set(name, onMessage);
+        return { path: `/run/notify/${name}`, close: () => this.notifySockets.delete(name) };
       },
       watchPid: (id, onExit) => {
         const why = this.unwatchable.get(id.pid);

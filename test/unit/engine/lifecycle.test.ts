@@ -614,6 +614,21 @@ describe('adoption', () => {
     void w;
   });
 
+  test('an adopted notify service that was starting listens on its notify socket again, and READY=1 counts', async () => {
+    const { w, sup } = world();
+    const notifySpec = project(
+      'name: p\nservices:\n  api:\n    command: [api]\n    ready: { notify: true }\n',
+    );
+    sup.restore(notifySpec, [{ ...record(), state: 'starting' }], () => ({ pid: 4242, startTime: 1 }));
+    await w.clock.settle(0);
+    const listen = w.notifySockets.get('p/api:0');
+    assert.ok(listen, 'the notify socket is open again');
+    listen({ pid: 4242, uid: 0, gid: 0, fields: { READY: '1', STATUS: 'serving' } });
+    await w.clock.settle(0);
+    assert.equal(only(sup, 'api').state, 'running');
+    assert.equal(only(sup, 'api').statusText, 'serving');
+  });
+
   test('a process checking its ready target when the daemon died is started by the next one', async () => {
     const { w, sup } = world();
     const spec2 = project(
