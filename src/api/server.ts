@@ -51,7 +51,13 @@ export interface ApiContext {
   signal(name: string, signal: NodeJS.Signals): SignalResult;
   /** resolves the name first (404 before anything is read) */
   tailLogs(name: string, lines: number, sinceMs: number | null): Promise<LogEntry[]>;
-  followLogs(name: string, onChunk: (name: string, text: string) => void): () => void;
+  /** the tail as it was when following began, then every chunk after it; resolves to the unsubscribe */
+  followLogs(
+    name: string,
+    tail: { lines: number; sinceMs: number | null },
+    onLine: (entry: LogEntry) => void,
+    onChunk: (name: string, text: string) => void,
+  ): Promise<() => void>;
   events(sinceMs: number | null): CorralEvent[];
   onEvent(fn: (event: CorralEvent) => void): () => void;
   /** resolves once the services are stopped (or at once when kept), naming those still alive */
@@ -174,11 +180,20 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
           : follow
             ? DEFAULTS.logsFollowTailLines
             : DEFAULTS.logsTailLines;
-      const entries = await ctx.tailLogs(req.params.name, tail, sinceMs);
-      if (!follow) return { entries };
-      const raw = startStream(req, reply);
-      for (const e of entries) sendEvent(raw, 'line', e);
-      const stop = ctx.followLogs(req.params.name, (name, text) => sendEvent(raw, 'chunk', { name, text }));
+      if (!follow) return { entries: await ctx.tailLogs(req.params.name, tail, sinceMs) };
+      const lines: LogEntry[] = [];
+      const chunks: Array<{ name: string; text: string }> = [];
+      let raw: ServerResponse | null = null;
+      // nothing is written before the tail is read: a 404 still answers as one
+      const stop = await ctx.followLogs(
+        req.params.name,
+        { lines: tail, sinceMs },
+        (e) => lines.push(e),
+        (name, text) => (raw ? sendEvent(raw, 'chunk', { name, text }) : chunks.push({ name, text })),
+      );
+      raw = startStream(req, reply);
+      for (const e of lines) sendEvent(raw, 'line', e);
+      for (const c of chunks) sendEvent(raw, 'chunk', c);
       req.raw.on('close', stop);
     },
   );

@@ -2,6 +2,7 @@
 // supervisor on the API's behalf. It maps the engine's instances to the wire shapes of
 // api/schemas.ts, loads posted configs, and answers for logs and events.
 
+import { statSync } from 'node:fs';
 import type {
   Action,
   ApplyBody,
@@ -165,14 +166,52 @@ export class Controller implements ApiContext {
     return out;
   }
 
-  /** Calls onChunk with what each process a name means writes from now on; returns the unsubscribe. */
-  followLogs(name: string, onChunk: (name: string, text: string) => void): () => void {
-    const stops = this.o.supervisor
-      .resolve(name)
-      .map((inst) => this.o.logs.subscribe(inst.outputKey, (c) => onChunk(inst.name, c.toString('utf8'))));
-    return () => {
-      for (const stop of stops) stop();
+  /**
+   * Follows what the processes a name means write: first the tail (`lines` back, or since
+   * `sinceMs`) as the files were when following began, then every chunk written after it, none
+   * missed and none twice. Returns the unsubscribe.
+   */
+  async followLogs(
+    name: string,
+    tail: { lines: number; sinceMs: number | null },
+    onLine: (entry: LogEntry) => void,
+    onChunk: (name: string, text: string) => void,
+  ): Promise<() => void> {
+    let live = false;
+    const held: Array<[string, string]> = [];
+    const follows = this.o.supervisor.resolve(name).map((inst) => {
+      const key = inst.outputKey;
+      // in one turn of the loop: what is in the file now is the tail, what comes after is live
+      // ('data' is emitted once the bytes are in the file)
+      this.o.logs.flush(key);
+      const { logPath } = this.o.logs.location(key);
+      const newestBytes = sizeOf(logPath);
+      const stop = this.o.logs.subscribe(key, (c) => {
+        const text = c.toString('utf8');
+        if (live) onChunk(inst.name, text);
+        else held.push([inst.name, text]);
+      });
+      return { inst, logPath, newestBytes, stop };
+    });
+    const stopAll = (): void => {
+      for (const f of follows) f.stop();
     };
+    try {
+      for (const { inst, logPath, newestBytes } of follows) {
+        const keep = inst.outputKey.logs.keep;
+        const found =
+          tail.sinceMs === null
+            ? await readTail(logPath, keep, tail.lines, { newestBytes })
+            : await linesSince(logPath, keep, tail.sinceMs, { newestBytes, limit: tail.lines || undefined });
+        for (const line of found) onLine({ name: inst.name, line });
+      }
+    } catch (e) {
+      stopAll();
+      throw e;
+    }
+    live = true;
+    for (const [n, text] of held.splice(0)) onChunk(n, text);
+    return stopAll;
   }
 
   /** The journal's events, all or since `sinceMs`. */
@@ -250,4 +289,13 @@ function wireStatus(inst: Instance, now: number, outdated: boolean): Omit<Proces
 /** A project's definition as the API lists it. */
 function projectInfo(spec: ProjectSpec): ProjectInfo {
   return { name: spec.name, file: spec.file, dir: spec.dir, services: spec.services };
+}
+
+/** The size of a file now, 0 when it does not exist yet. */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }

@@ -41,8 +41,16 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
-/** The last `lines` lines across the rotated files, oldest first (a partial last line included). */
-export async function readTail(logPath: string, keep: number, lines: number): Promise<string[]> {
+/**
+ * The last `lines` lines across the rotated files, oldest first (a partial last line included).
+ * With `newestBytes`, only that much of the newest file counts (what was there when following began).
+ */
+export async function readTail(
+  logPath: string,
+  keep: number,
+  lines: number,
+  opts: { newestBytes?: number } = {},
+): Promise<string[]> {
   if (lines <= 0) return [];
   const blocks: Buffer[] = []; // newest first
   let newlines = 0;
@@ -60,6 +68,7 @@ export async function readTail(logPath: string, keep: number, lines: number): Pr
     }
     try {
       let pos = (await handle.stat()).size;
+      if (path === logPath && opts.newestBytes !== undefined) pos = Math.min(pos, opts.newestBytes);
       while (pos > 0 && !enough()) {
         const len = Math.min(BLOCK_BYTES, pos);
         pos -= len;
@@ -105,7 +114,7 @@ export async function linesSince(
   logPath: string,
   keep: number,
   sinceMs: number,
-  opts: { limit?: number } = {},
+  opts: { limit?: number; newestBytes?: number } = {},
 ): Promise<string[]> {
   const files = logFiles(logPath, keep);
   // Skip the older files wholesale: start at the newest file that begins before `sinceMs`.
@@ -122,7 +131,9 @@ export async function linesSince(
   for (const path of files.slice(start)) {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      const bytes = await readFile(path);
+      const upTo = path === logPath && opts.newestBytes !== undefined ? opts.newestBytes : bytes.length;
+      text = bytes.subarray(0, upTo).toString('utf8');
     } catch (e) {
       if (missing(e)) continue;
       throw e;

@@ -281,6 +281,35 @@ describe('the API', () => {
     assert.equal((await app.inject({ method: 'DELETE', url: '/v1/projects/talk' })).statusCode, 200);
   });
 
+  test('following logs gives the tail, then every line after it: none missed, none twice', async () => {
+    // a writer as fast as the shell goes: lines arrive while the tail is being read
+    const config = `name: flood\nservices:\n  count:\n    command: ["/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; done"]\n`;
+    assert.equal((await apply(config)).statusCode, 200);
+    await waitFor(() => supervisor.resolve('flood/count')[0].state === 'running', { what: 'count running' });
+    for (let round = 0; round < 5; round++) {
+      const lines: string[] = [];
+      let text = '';
+      const stop = await controller.followLogs(
+        'flood/count',
+        { lines: 5, sinceMs: null },
+        (e) => lines.push(e.line),
+        (_name, t) => {
+          text += t;
+        },
+      );
+      await waitFor(() => text.split('\n').length > 2000, { what: 'two thousand followed lines' });
+      stop();
+      // the tail's last line may have been partial (the chunks then carry the rest of it)
+      const gaps = [`${lines.join('\n')}\n${text}`, `${lines.join('\n')}${text}`].map((all) => {
+        const numbers = all.split('\n').slice(0, -1).map(Number);
+        const at = numbers.findIndex((n, i) => i > 0 && n !== numbers[i - 1] + 1);
+        return at < 0 ? null : `${numbers[at - 1]} then ${numbers[at]}`;
+      });
+      if (gaps.every((g) => g !== null)) assert.fail(`round ${round}: ${gaps[0]}`);
+    }
+    assert.equal((await app.inject({ method: 'DELETE', url: '/v1/projects/flood' })).statusCode, 200);
+  });
+
   test('batch actions resolve every name first: an unknown one is a 404 and nothing is done', async () => {
     const forever = `[${node}, ${fixture('forever.mjs')}]`;
     const config = `name: batch\nservices:\n  a:\n    command: ${forever}\n  b:\n    command: ${forever}\n`;
