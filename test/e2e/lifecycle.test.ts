@@ -274,10 +274,11 @@ ${extra}`;
       { what: 'web restarted with the new definition' },
     );
     c.writeConfig(config('    restart: sometimes\n'));
-    await waitFor(() => /services\.web\.restart: expected one of/.test(watcher.output()), {
-      what: 'the problem shown',
+    // the problem and the verdict are two writes: wait for the second
+    await waitFor(() => /not applied; waiting for the next change/.test(watcher.output()), {
+      what: 'the verdict on the invalid save',
     });
-    assert.match(watcher.output(), /not applied; waiting for the next change/);
+    assert.match(watcher.output(), /services\.web\.restart: expected one of/);
     assert.equal(
       (await psJson(c)).find((p) => p.name === 'watched/web:0')!.pid,
       second.pid,
