@@ -93,7 +93,7 @@ export class Daemon {
       output: this.output,
       baseEnv,
       emit: (event) => this.journal.record(event),
-      watchPid: (id, onExit) => this.pids.watch(id, onExit),
+      watchPid: (id, onExit) => this.pids.watch(id, () => onExit(null)),
       openNotify: (key, onMessage, opts) =>
         openNotifySocket(paths, this.watcher, key, onMessage, opts.otherUser),
       listeners: (spec, holder) => this.sockets.get(spec, holder),

@@ -2,7 +2,7 @@
 // so through the host's pid watch) and take back the listening sockets it holds. What cannot be
 // done is said, never a reason to kill a service that runs.
 import type { ServiceSpec } from '../config/types.js';
-import type { EngineHost } from './host.js';
+import type { EngineHost, RawExit } from './host.js';
 import type { LiveProcess } from './record.js';
 
 export interface TakenOver {
@@ -21,7 +21,7 @@ export function takeOver(
   host: EngineHost,
   spec: ServiceSpec,
   live: LiveProcess,
-  onExit: () => void,
+  onExit: (status: RawExit | null) => void,
 ): TakenOver {
   const id = { pid: live.pid, startTime: live.startTime, bootId: host.process.bootId() };
   const problems: string[] = [];
@@ -40,8 +40,8 @@ export function takeOver(
   const exited = new Promise<void>((resolve) => {
     try {
       unwatch =
-        host.watchPid?.(id, () => {
-          onExit();
+        host.watchPid?.(id, (status) => {
+          onExit(status);
           resolve();
         }) ?? null;
     } catch (e) {

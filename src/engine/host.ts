@@ -97,10 +97,16 @@ export interface EngineHost {
   baseEnv: Record<string, string>;
   emit(event: Partial<CorralEvent> & Pick<CorralEvent, 'type'>): void;
   /**
-   * Calls onExit once an adopted process (not a child of ours) has exited; only daemons adopt.
-   * Throws when its exit cannot be watched (the process is alive, but no pidfd could be had).
+   * Calls onExit once an adopted process (not a child of ours) has exited, with its status when
+   * it can be known (null: lost); only daemons adopt. Throws when its exit cannot be watched
+   * (the process is alive, but no pidfd could be had).
    */
-  watchPid?(id: ProcessIdentity, onExit: () => void): () => void;
+  watchPid?(id: ProcessIdentity, onExit: (status: RawExit | null) => void): () => void;
+  /**
+   * How a process that ended while no daemon watched it ended, when that can still be known
+   * (null: lost). Asked once, at recovery, for a recorded process found dead.
+   */
+  exitStatusOf?(id: ProcessIdentity): RawExit | null;
   /**
    * An sd_notify socket for a process (`ready: { notify: true }`): its path goes into the
    * process's NOTIFY_SOCKET, each datagram to onMessage. Without it, notify readiness means

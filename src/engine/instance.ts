@@ -220,18 +220,27 @@ export class Instance {
       // it ended while no daemon was watching: its status is lost, its last output is not
       this.host.output.reattach(this.outputKey);
       this.pid = rec.pid;
+      const status =
+        rec.start_time !== null && rec.boot_id !== null
+          ? (this.host.exitStatusOf?.({ pid: rec.pid, startTime: rec.start_time, bootId: rec.boot_id }) ??
+            null)
+          : null;
       if (!stopWasUnderWay(rec)) {
         this.state = rec.state;
-        this.onExit(++this.generation, { code: null, signal: null }, { unknown: true, groupSafe: false });
+        const raw = status ?? { code: null, signal: null };
+        this.onExit(++this.generation, raw, { unknown: status === null, groupSafe: false });
         return;
       }
       // it was being stopped, and it is gone: the stop is over
       this.host.output.flush(this.outputKey);
       this.pid = null;
-      this.lastExit = { code: null, signal: null, reason: 'unknown', at: now };
-      this.host.emit({ type: 'exited', ...this.eventBase(), pid: rec.pid, reason: 'unknown' });
+      const code = status ? exitCode(status.code, status.signal) : null;
+      const signal = status?.signal ?? null;
+      const reason = status ? 'stopped-by-user' : 'unknown';
+      this.lastExit = { code, signal, reason, at: now };
+      this.host.emit({ type: 'exited', ...this.eventBase(), pid: rec.pid, code, signal, reason });
       this.setState(ProcessState.Stopped, null);
-      this.host.emit({ type: 'stopped', ...this.eventBase(), pid: rec.pid, reason: 'unknown' });
+      this.host.emit({ type: 'stopped', ...this.eventBase(), pid: rec.pid, code, signal, reason });
       return;
     }
     // a first start that was checking its ready target: start it again
@@ -250,8 +259,8 @@ export class Instance {
     this.startTime = live.startTime;
     this.host.output.reattach(this.outputKey);
     this.unwatched = false;
-    const taken = takeOver(this.host, this.spec, live, () =>
-      this.onExit(generation, { code: null, signal: null }, { unknown: true }),
+    const taken = takeOver(this.host, this.spec, live, (status) =>
+      this.onExit(generation, status ?? { code: null, signal: null }, { unknown: status === null }),
     );
     this.exited = taken.exited;
     this.unwatched = !taken.watched;

@@ -182,7 +182,9 @@ export class FakeWorld {
   readonly output = new FakeOutput();
   readonly events: CorralEvent[] = [];
   /** watchPid callbacks of adopted processes, by pid; throws for pids in `unwatchable` */
-  readonly watched = new Map<number, () => void>();
+  readonly watched = new Map<number, (status: RawExit | null) => void>();
+  /** what exitStatusOf says of processes that ended while no daemon ran, by pid */
+  readonly deadStatuses = new Map<number, RawExit>();
   readonly unwatchable = new Map<number, string>();
   /** notify sockets opened, by process name; each takes datagrams through `notify(name, fields)` */
   readonly notifySockets = new Map<string, (m: NotifyMessage) => void>();
@@ -214,6 +216,7 @@ export class FakeWorld {
         this.notifySockets.set(name, onMessage);
         return { path: `/run/notify/${name}`, close: () => this.notifySockets.delete(name) };
       },
+      exitStatusOf: (id) => this.deadStatuses.get(id.pid) ?? null,
       watchPid: (id, onExit) => {
         const why = this.unwatchable.get(id.pid);
         if (why !== undefined) throw new Error(why);

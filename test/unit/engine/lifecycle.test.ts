@@ -531,11 +531,54 @@ describe('adoption', () => {
     assert.equal(api.pid, 4242);
     assert.equal(api.restarts, 2);
     assert.equal(w.backend.processes.length, 0, 'nothing spawned');
-    w.watched.get(4242)?.();
+    w.watched.get(4242)?.(null);
     await w.clock.settle(0);
     assert.equal(w.eventsOf('exited')[0].reason, 'unknown');
     assert.equal(w.backend.processes.length, 1, 'restarted by the policy');
     assert.equal(api.restarts, 3);
+  });
+
+  test('an adopted process that exits is handled with its real status when the host knows it', async () => {
+    const { w, sup } = world();
+    const onFailure = project('name: p\nservices:\n  api: { command: [api], restart: on-failure }\n');
+    sup.restore(onFailure, [record()], () => ({ pid: 4242, startTime: 1 }));
+    w.watched.get(4242)?.({ code: 0, signal: null });
+    await w.clock.settle(0);
+    const api = only(sup, 'api');
+    assert.deepEqual(
+      { code: api.lastExit?.code, reason: api.lastExit?.reason, state: api.state },
+      { code: 0, reason: 'exited', state: 'exited' },
+      'a clean exit is not restarted by on-failure',
+    );
+    assert.equal(w.backend.processes.length, 0);
+  });
+
+  test('processes that ended while no daemon ran are handled with their real statuses', async () => {
+    const { w, sup } = world();
+    const two = project(`
+name: p
+services:
+  a: { command: [a], restart: on-failure }
+  b: { command: [b], restart: on-failure }
+  c: { command: [c], restart: on-failure }
+`);
+    const rec = (name: string, pid: number) => ({ ...record(), name: `p/${name}:0`, service: name, pid });
+    w.deadStatuses.set(1, { code: 42, signal: null });
+    w.deadStatuses.set(2, { code: null, signal: 'SIGSEGV' });
+    w.deadStatuses.set(3, { code: 0, signal: null });
+    sup.restore(two, [rec('a', 1), rec('b', 2), rec('c', 3)], () => null);
+    await w.clock.settle(0);
+    const exits = w.eventsOf('exited').map((e) => [e.service, e.code, e.signal, e.reason]);
+    assert.deepEqual(exits, [
+      ['a', 42, null, 'crashed'],
+      ['b', 139, 'SIGSEGV', 'crashed'],
+      ['c', 0, null, 'exited'],
+    ]);
+    assert.deepEqual(
+      w.backend.processes.map((p) => p.request.argv[0]),
+      ['a', 'b'],
+      'on-failure restarts the two that failed, not the clean one',
+    );
   });
 
   test('an adopted process whose exit cannot be watched is kept, not killed, and the reason is said', async () => {
