@@ -304,11 +304,29 @@ export class Supervisor extends EventEmitter {
 
   /** Restarts a changed service one instance at a time, each waiting for the previous to be ready. */
   private async rollOut(svc: ServiceEntry): Promise<void> {
-    for (const inst of svc.instances) {
+    const spec = svc.spec;
+    for (const [i, inst] of svc.instances.entries()) {
+      if (svc.spec !== spec) return; // a newer definition took over, with its own rollout
       await inst.stop();
-      inst.update(svc.spec);
+      if (svc.spec !== spec) return;
+      inst.update(spec);
       inst.start();
       await this.settled(inst);
+      if (inst.state === ProcessState.Running || svc.spec !== spec) continue;
+      // the new definition does not come up: the rest keep running the one they have
+      const rest = svc.instances.slice(i + 1).filter((r) => r.spec !== spec);
+      const why = `${inst.name} did not become ready on the new definition (${inst.state}${inst.message ? `: ${inst.message}` : ''})`;
+      for (const r of rest) {
+        r.message = `rolling restart stopped: ${why}; still on the previous definition`;
+        this.emit('change', r);
+      }
+      this.host.emit({
+        type: 'failed',
+        project: inst.project,
+        service: inst.service,
+        message: `rolling restart stopped: ${why}; ${rest.length} of ${svc.instances.length} instances left on the previous definition`,
+      });
+      return;
     }
   }
 

@@ -113,6 +113,8 @@ function targetServices(spec: ProjectSpec, names: string[]): Set<string> {
 type Verdict = { done: true } | { done: false; failed: string | null };
 
 function judge(s: ProcessStatus): Verdict {
+  if (s.outdated && s.message?.startsWith('rolling restart stopped'))
+    return { done: false, failed: s.message };
   if (s.state === 'running') return s.outdated ? { done: false, failed: null } : { done: true };
   if (s.state === 'exited' && s.last_exit?.reason === 'exited') return { done: true };
   if (s.state === 'exited' || s.state === 'failed') {

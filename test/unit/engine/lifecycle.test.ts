@@ -502,6 +502,42 @@ services:
   });
 });
 
+describe('rolling restart that fails', () => {
+  test('an instance that does not come up on the new definition stops the rollout; the rest keep the old one', async () => {
+    const yaml = (version: string, port: number) => `
+name: p
+services:
+  web:
+    command: [web, "${version}"]
+    instances: 3
+    ready: { http: "http://127.0.0.1:${port}/", timeout: 1s }
+    backoff: { free: 0, initial: 10s }
+`;
+    const { w, sup } = world();
+    w.checks.answers.set('http://127.0.0.1:7012/', null);
+    sup.apply(project(yaml('v1', 7012)));
+    await w.clock.settle(1_000);
+    sup.apply(project(yaml('v2', 7013))); // v2 never answers its ready check
+    await w.clock.settle(5_000);
+    const [first, ...rest] = sup.resolve('web');
+    assert.equal(first.spec.command[1], 'v2');
+    assert.notEqual(first.state, 'running');
+    for (const r of rest) {
+      assert.equal(r.state, 'running');
+      assert.equal(r.spec.command[1], 'v1', 'still on the previous definition');
+      assert.match(
+        r.message ?? '',
+        /^rolling restart stopped: p\/web:0 did not become ready on the new definition/,
+      );
+    }
+    assert.equal(w.backend.spawnsOf('web v2').length, 1, 'only the first instance tried the new definition');
+    assert.match(
+      w.eventsOf('failed').at(-1)?.message ?? '',
+      /2 of 3 instances left on the previous definition/,
+    );
+  });
+});
+
 describe('adoption', () => {
   const spec = project('name: p\nservices:\n  api: { command: [api] }\n');
   const record = (state: 'running' | 'stopping' = 'running') => ({
