@@ -13,7 +13,7 @@ export function openNotifySocket(
   key: OutputKey,
   onMessage: (m: NotifyMessage) => void,
   otherUser: boolean,
-): { path: string; close(): void } {
+): { path: string; close(): void; drain(): void } {
   const stem = logStem(key.service, key.index, key.instances);
   let path = join(home.runDir, 'notify', key.project, `${stem}.sock`);
   // a file path has room for 107 bytes, and a process running as another user cannot reach a
@@ -24,11 +24,13 @@ export function openNotifySocket(
     path = `@corral-${tag}/${key.project}/${stem}`.slice(0, 100);
   }
   const socket = createNotifySocket(path);
-  watcher.add(socket.fd, () => {
+  const drain = (): void => {
     for (const m of socket.drain()) onMessage(m);
-  });
+  };
+  watcher.add(socket.fd, drain);
   return {
     path: socket.path,
+    drain,
     close: () => {
       watcher.remove(socket.fd);
       socket.close();

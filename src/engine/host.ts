@@ -75,6 +75,8 @@ export interface ProcessBackend {
   isSameProcess(id: ProcessIdentity): boolean;
   /** the session of a live process, or null once it is gone */
   sessionOf(pid: number): number | null;
+  /** the process group, session and start time of a live process, or null once it is gone */
+  describe(pid: number): { group: number; session: number; startTime: number } | null;
   /** the real uid of a live process, or null once it is gone */
   uidOf(pid: number): number | null;
 }
@@ -116,7 +118,7 @@ export interface EngineHost {
     key: OutputKey,
     onMessage: (m: NotifyMessage) => void,
     opts: { otherUser: boolean },
-  ): { path: string; close(): void };
+  ): { path: string; close(): void; drain?(): void };
   /**
    * The listening sockets of a service with `sockets:`, bound once and kept across restarts;
    * `holder` is an adopted process to take them back from. Throws when they cannot be bound.

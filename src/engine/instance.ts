@@ -9,6 +9,7 @@ import { takeOver } from './adopt.js';
 import { watchHealth } from './health.js';
 import type { EngineHost, Launched, RawExit } from './host.js';
 import { prepareLaunch } from './launch.js';
+import { followMain, type MainProcess } from './main-pid.js';
 import { instanceName } from './names.js';
 import { readNotify, speaksForService } from './notify.js';
 import type { OutputKey } from './output.js';
@@ -44,8 +45,10 @@ export class Instance {
   waiting = false;
   /** the last STATUS= of sd_notify */
   statusText: string | null = null;
-  /** the pid a service named with sd_notify MAINPID= (recorded; the process corral started still counts) */
+  /** the pid a service named with sd_notify MAINPID= */
   mainPid: number | null = null;
+  /** the service's process group (and session): the pid corral started; signals go to it */
+  group: number | null = null;
   /** 'none' (no check), 'starting' (none answered yet), 'healthy', 'unhealthy' */
   health: 'none' | 'starting' | 'healthy' | 'unhealthy' = 'none';
   /** consecutive failed health checks */
@@ -78,7 +81,9 @@ export class Instance {
   /** epoch ms the current process became ready by an http/tcp check, to tell a check another process answered */
   private readyByProbeAt: number | null = null;
   private cancelHealth: (() => void) | null = null;
-  private notify: { path: string; close(): void } | null = null;
+  private notify: { path: string; close(): void; drain?(): void } | null = null;
+  /** the main process the service named (MAINPID=), while it is followed */
+  private main: MainProcess | null = null;
   private readonly host: EngineHost;
   private readonly changed: ChangeListener;
 
@@ -186,8 +191,8 @@ export class Instance {
 
   /** Sends a signal to the process group; false when nothing runs. */
   signal(sig: NodeJS.Signals): boolean {
-    if (this.pid === null) return false;
-    return this.host.process.signalGroup(this.pid, sig);
+    if (this.group === null) return false;
+    return this.host.process.signalGroup(this.group, sig);
   }
 
   /** Takes a new definition; the caller restarts the process if it must. */
@@ -257,6 +262,7 @@ export class Instance {
     const generation = ++this.generation;
     this.pid = live.pid;
     this.startTime = live.startTime;
+    this.group = rec.group ?? live.pid;
     this.host.output.reattach(this.outputKey);
     this.unwatched = false;
     const taken = takeOver(this.host, this.spec, live, (status) =>
@@ -311,7 +317,7 @@ export class Instance {
     this.killCause = cause;
     const pid = this.pid;
     const startTime = this.startTime;
-    void stopAndWait(this.host, pid, this.spec, this.exited).then((outcome) => {
+    void stopAndWait(this.host, this.group ?? pid, this.spec, this.exited).then((outcome) => {
       // the exit came and went to the policy: nothing left to do
       if (this.pid !== pid || this.stopAbandoned) return;
       if (!this.confirmGone(outcome, pid, startTime)) this.abandon(pid, outcome.why);
@@ -335,7 +341,7 @@ export class Instance {
   private onNotify(m: NotifyMessage): void {
     if (this.pid === null || !speaksForService(m, this.pid, this.host.process)) return;
     const asked = readNotify(m.fields);
-    if (asked.mainPid !== undefined && asked.mainPid !== this.pid) this.mainPid = asked.mainPid;
+    if (asked.mainPid !== undefined && asked.mainPid !== this.pid) this.follow(asked.mainPid);
     if (asked.extendMs !== undefined) this.extendReady?.(asked.extendMs);
     if (asked.status !== undefined) this.statusText = asked.status;
     if (asked.stopping && this.state === ProcessState.Running)
@@ -369,6 +375,7 @@ export class Instance {
   private launched(proc: Launched): void {
     const generation = ++this.generation;
     this.pid = proc.pid;
+    this.group = proc.pid;
     this.startTime = proc.startTime;
     this.startedAt = this.host.clock.now();
     this.nextStartAt = null;
@@ -376,7 +383,7 @@ export class Instance {
     this.killCause = null;
     this.readyByProbeAt = null;
     if (proc.child) this.host.output.attach(this.outputKey, proc.child);
-    this.exited = proc.exited.then((raw) => this.onExit(generation, raw, {}));
+    this.exited = proc.exited.then((raw) => this.onLeaderExit(generation, proc.pid, raw));
     // events go out before the state changes, because a change can start dependents
     this.host.emit({ type: 'spawned', ...this.eventBase() });
     this.setState(ProcessState.Starting, null);
@@ -471,10 +478,14 @@ export class Instance {
     this.cancelReady = null;
     const now = this.host.clock.now();
     const pid = this.pid;
+    const group = this.group;
     const runMs = this.startedAt === null ? 0 : now - this.startedAt;
     const code = exitCode(raw.code, raw.signal);
     this.pid = null;
+    this.group = null;
     this.startTime = null;
+    this.main?.unwatch();
+    this.main = null;
     if (this.state === ProcessState.Stopping) {
       // stopProcess() tells the rest once it knows whether the stop had to kill
       this.lastExit = { code, signal: raw.signal, reason: 'stopped-by-user', at: now };
@@ -501,7 +512,7 @@ export class Instance {
     const suspect = this.suspectReady(now);
     this.recordExit(pid, { code, signal: raw.signal, reason, at: now }, suspect);
     // a leader that died may leave members of its group behind: they go too
-    if (pid !== null && opts.groupSafe !== false) this.host.process.signalGroup(pid, 'SIGKILL');
+    if (group !== null && opts.groupSafe !== false) this.host.process.signalGroup(group, 'SIGKILL');
     const decided = decide(
       this.spec,
       { code: raw.code, signal: raw.signal, reason, runMs },
@@ -550,6 +561,44 @@ export class Instance {
     return `it exited ${now - at} ms after its ready check passed: another process may be answering that check`;
   }
 
+  /**
+   * The process corral started ended. With a main process followed (MAINPID=) that is not the
+   * end of the service: the main process is now the one that counts.
+   */
+  private onLeaderExit(generation: number, leader: number, raw: RawExit): void {
+    if (this.generation !== generation || this.group !== leader) return;
+    // what it said before it ended (READY=1, MAINPID=) counts first, as systemd reads it first
+    this.notify?.drain?.();
+    if (this.generation !== generation || this.group !== leader) return;
+    if (this.main === null || this.pid === this.main.pid) {
+      this.onExit(generation, raw, {});
+      return;
+    }
+    this.pid = this.main.pid;
+    this.startTime = this.main.startTime;
+    this.changed(this);
+  }
+
+  /** Follows the main process a service named; its exit counts from now on. */
+  private follow(pid: number): void {
+    this.mainPid = pid;
+    if (this.group === null || (this.state !== ProcessState.Starting && this.state !== ProcessState.Running))
+      return;
+    const generation = this.generation;
+    const followed = followMain(this.host, this.group, pid, (status) => {
+      if (this.generation !== generation || this.main?.pid !== pid) return;
+      this.onExit(generation, status ?? { code: null, signal: null }, { unknown: status === null });
+    });
+    if (typeof followed === 'string') {
+      this.message = followed;
+      this.changed(this);
+      return;
+    }
+    this.main?.unwatch();
+    this.main = followed;
+    this.exited = followed.exited; // a stop now waits for the main process
+  }
+
   private scheduleRestart(delayMs: number, message: string | null): void {
     this.nextStartAt = this.host.clock.now() + delayMs;
     this.setState(ProcessState.Backoff, message);
@@ -568,7 +617,7 @@ export class Instance {
     this.setState(ProcessState.Stopping, null);
     this.host.emit({ type: 'stopping', ...this.eventBase() });
     const startTime = this.startTime;
-    const outcome = await stopAndWait(this.host, pid, this.spec, this.exited);
+    const outcome = await stopAndWait(this.host, this.group ?? pid, this.spec, this.exited);
     const { killed } = outcome;
     if (!this.confirmGone(outcome, pid, startTime)) {
       this.abandon(pid, outcome.why);

@@ -22,6 +22,8 @@ export interface ProcessRecord {
   message: string | null;
   /** consecutive failed health checks (absent in state files of corral 0.1.0) */
   health_failures?: number;
+  /** the process group (and session) of the service when `pid` is a main process it named (MAINPID=) */
+  group?: number | null;
 }
 
 /** A live process a record stands for, as the daemon found it. */
@@ -47,6 +49,7 @@ export interface Recordable {
   waiting: boolean;
   message: string | null;
   healthFailures: number;
+  group: number | null;
 }
 
 /** The record of an instance; `bootId` is this boot's id while a process runs. */
@@ -68,5 +71,6 @@ export function recordOf(inst: Recordable, bootId: string | null): ProcessRecord
     waiting: inst.waiting,
     message: inst.message,
     health_failures: inst.healthFailures,
+    group: inst.group !== inst.pid ? inst.group : null,
   };
 }

@@ -57,5 +57,10 @@ export const systemBackend: ProcessBackend = {
   bootId,
   isSameProcess: sameProcess,
   sessionOf: (pid) => readProcStat(pid)?.session ?? null,
+  describe: (pid) => {
+    const stat = readProcStat(pid);
+    if (stat === null || stat.state === 'Z') return null;
+    return { group: stat.pgrp, session: stat.session, startTime: stat.startTimeTicks };
+  },
   uidOf,
 };

@@ -22,6 +22,8 @@ export type Temper = 'obeys' | 'ignores-term' | 'unkillable';
 
 export interface FakeProcess {
   pid: number;
+  /** its process group: its own pid when spawned, its parent's when forked */
+  group: number;
   request: LaunchRequest;
   alive: boolean;
   temper: Temper;
@@ -50,8 +52,10 @@ export class FakeBackend implements ProcessBackend {
     const exited = new Promise<RawExit>((resolve) => {
       settle = resolve;
     });
+    const pid = this.nextPid++;
     const proc: FakeProcess = {
-      pid: this.nextPid++,
+      pid,
+      group: pid,
       request: req,
       alive: true,
       temper: this.tempers.get(command) ?? 'obeys',
@@ -67,13 +71,17 @@ export class FakeBackend implements ProcessBackend {
   }
 
   signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
-    const proc = this.byPid(pgid);
-    if (!proc?.alive) return false;
-    proc.signals.push(signal);
-    const dies = signal === 'SIGKILL' ? proc.temper !== 'unkillable' : proc.temper === 'obeys';
-    if (dies) queueMicrotask(() => proc.exit({ code: null, signal }));
-    return true;
+    const members = this.processes.filter((p) => p.alive && p.group === pgid);
+    for (const proc of members) {
+      proc.signals.push(signal);
+      const dies = signal === 'SIGKILL' ? proc.temper !== 'unkillable' : proc.temper === 'obeys';
+      if (dies) queueMicrotask(() => proc.exit({ code: null, signal }));
+    }
+    return members.length > 0;
   }
+
+  /** Where the exit of a process that is not a spawned child is told (the world's pid watches). */
+  reportExit: (pid: number, how: RawExit) => void = () => {};
 
   async stopGroup(
     pgid: number,
@@ -100,7 +108,33 @@ export class FakeBackend implements ProcessBackend {
   }
 
   sessionOf(pid: number): number | null {
-    return this.byPid(pid)?.alive ? pid : null;
+    const proc = this.byPid(pid);
+    return proc?.alive ? proc.group : null;
+  }
+
+  describe(pid: number): { group: number; session: number; startTime: number } | null {
+    const proc = this.byPid(pid);
+    return proc?.alive ? { group: proc.group, session: proc.group, startTime: pid * 10 } : null;
+  }
+
+  /** A child `parent` forks into its own group (not spawned by corral): its exit is not a child's. */
+  fork(parent: FakeProcess): FakeProcess {
+    const pid = this.nextPid++;
+    const child: FakeProcess = {
+      pid,
+      group: parent.group,
+      request: { ...parent.request, argv: [`${parent.request.argv[0]}-child`] },
+      alive: true,
+      temper: parent.temper,
+      signals: [],
+      exit: (how) => {
+        if (!child.alive) return;
+        child.alive = false;
+        this.reportExit(pid, how);
+      },
+    };
+    this.processes.push(child);
+    return child;
   }
 
   uidOf(): number | null {
@@ -190,6 +224,7 @@ export class FakeWorld {
   readonly notifySockets = new Map<string, (m: NotifyMessage) => void>();
 
   host(): EngineHost {
+    this.backend.reportExit = (pid, how) => this.watched.get(pid)?.(how);
     return {
       clock: this.clock,
       process: this.backend,

@@ -502,6 +502,88 @@ services:
   });
 });
 
+describe('MAINPID', () => {
+  const yaml =
+    'name: p\nservices:\n  svc:\n    command: [launcher]\n    ready: { notify: true }\n    restart: on-failure\n';
+
+  test("a main process named with MAINPID= is followed: the launcher's exit is not the end, the main's is", async () => {
+    const { w, sup } = world();
+    sup.apply(project(yaml));
+    await w.clock.settle(0);
+    const launcher = w.backend.latest('launcher');
+    const server = w.backend.fork(launcher);
+    w.notifySockets.get('p/svc:0')?.({
+      pid: launcher.pid,
+      uid: 0,
+      gid: 0,
+      fields: { READY: '1', MAINPID: String(server.pid) },
+    });
+    await w.clock.settle(0);
+    const svc = only(sup, 'svc');
+    assert.equal(svc.state, 'running');
+    launcher.exit({ code: 0, signal: null }); // the launcher is done: the server goes on
+    await w.clock.settle(0);
+    assert.equal(svc.state, 'running');
+    assert.equal(svc.pid, server.pid, 'ps shows the main process');
+    assert.equal(w.eventsOf('exited').length, 0);
+    server.exit({ code: 3, signal: null }); // now the service has ended, with the main's status
+    await w.clock.settle(0);
+    const exited = w.eventsOf('exited');
+    assert.equal(exited.length, 1);
+    assert.deepEqual([exited[0].pid, exited[0].code, exited[0].reason], [server.pid, 3, 'crashed']);
+    assert.equal(w.backend.spawnsOf('launcher').length, 2, 'on-failure restarts it');
+  });
+
+  test('a stop of a service with a followed main process reaches it through the group and waits for it', async () => {
+    const { w, sup } = world();
+    sup.apply(project(yaml));
+    await w.clock.settle(0);
+    const launcher = w.backend.latest('launcher');
+    const server = w.backend.fork(launcher);
+    w.notifySockets.get('p/svc:0')?.({
+      pid: launcher.pid,
+      uid: 0,
+      gid: 0,
+      fields: { READY: '1', MAINPID: String(server.pid) },
+    });
+    launcher.exit({ code: 0, signal: null });
+    await w.clock.settle(0);
+    const stopping = sup.stop([only(sup, 'svc')]);
+    await w.clock.settle(0);
+    await stopping;
+    assert.equal(server.alive, false);
+    assert.deepEqual(server.signals, ['SIGTERM']);
+    assert.equal(only(sup, 'svc').state, 'stopped');
+    assert.deepEqual(w.trace(['stopping', 'exited', 'stopped']), [
+      'stopping:svc:0',
+      'exited:svc:0',
+      'stopped:svc:0',
+    ]);
+    assert.equal(w.backend.spawnsOf('launcher').length, 1);
+  });
+
+  test("a MAINPID outside the service's group is recorded, not followed, and says so", async () => {
+    const { w, sup } = world();
+    sup.apply(project(yaml));
+    await w.clock.settle(0);
+    const launcher = w.backend.latest('launcher');
+    const stranger = w.backend.fork(launcher);
+    stranger.group = stranger.pid; // it left the group (setsid)
+    w.notifySockets.get('p/svc:0')?.({
+      pid: launcher.pid,
+      uid: 0,
+      gid: 0,
+      fields: { MAINPID: String(stranger.pid) },
+    });
+    await w.clock.settle(0);
+    assert.match(
+      only(sup, 'svc').message ?? '',
+      /is not in the service's process group .*recorded, not followed/,
+    );
+    assert.equal(only(sup, 'svc').mainPid, stranger.pid);
+  });
+});
+
 describe('rolling restart that fails', () => {
   test('an instance that does not come up on the new definition stops the rollout; the rest keep the old one', async () => {
     const yaml = (version: string, port: number) => `
