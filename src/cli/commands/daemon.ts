@@ -7,6 +7,7 @@ import { keepRunningWhenClosed } from '../closed-output.js';
 import { type CliContext, startDaemon } from '../context.js';
 import { waitForExit } from '../daemon-exit.js';
 import { formatDuration } from '../format.js';
+import { homeAccessProblem } from '../home-access.js';
 
 export interface DaemonStartOptions {
   foreground?: boolean;
@@ -167,6 +168,9 @@ export async function daemonStatus(ctx: CliContext, opts: { json?: boolean }): P
     return 0;
   } catch (e) {
     if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
+    // a home of another user: whether its daemon runs is not ours to know
+    const problem = homeAccessProblem(ctx.home);
+    if (problem !== null) throw new CorralError('DAEMON_UNREACHABLE', problem);
     if (opts.json) ctx.json({ running: false, home: ctx.home });
     else ctx.print(`not running (home ${ctx.home})`);
     return 3;
