@@ -105,9 +105,19 @@ describe('another user cannot reach the daemon', { skip: whyNoOtherUser() ?? fal
     assert.doesNotMatch(status.stdout, /not running/, 'a daemon that runs is not reported as not running');
     assert.match(status.stderr, /belongs to uid 0 \(root\)/);
 
-    // nothing changed: the same daemon answers its owner
+    for (const args of [
+      ['daemon', 'stop'],
+      ['down', '--all'],
+    ]) {
+      const r = await asNobody([CLI, ...args, '--home', home]);
+      assert.equal(r.code, 3, `${args.join(' ')} as nobody: exit 3\n${r.stderr}`);
+      assert.match(r.stderr, /only the home's owner can reach its daemon/);
+    }
+
+    // nothing changed: the same daemon answers its owner, the service still runs
     assert.equal(readFileSync(join(home, 'daemon.pid'), 'utf8').trim(), daemonPid);
     assert.equal((await clientOf(c).health()).pid, Number(daemonPid));
+    assert.equal((await clientOf(c).services())[0].state, 'running');
   });
 });
 
