@@ -89,6 +89,18 @@ export const LogsQuery = Type.Object(
 );
 export type LogsQuery = Static<typeof LogsQuery>;
 
+export const ProjectsQuery = Type.Object(
+  {
+    secrets: Type.Optional(
+      Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')], {
+        description: 'show environment values whose names look secret (masked as *** otherwise)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ProjectsQuery = Static<typeof ProjectsQuery>;
+
 export const EventsQuery = Type.Object(
   {
     since: Type.Optional(Type.String()),

@@ -30,6 +30,7 @@ import {
   type ProcessStatus,
   type ProjectInfo,
   ProjectParams,
+  ProjectsQuery,
   ShutdownBody,
   SignalBody,
   type SignalResult,
@@ -43,7 +44,8 @@ export interface ApiContext {
   statuses(): ProcessStatus[];
   /** the processes a name means; throws SERVICE_NOT_FOUND or AMBIGUOUS_NAME */
   status(name: string): ProcessStatus[];
-  projects(): ProjectInfo[];
+  /** every loaded project; environment values whose names look secret are masked unless `showSecrets` */
+  projects(showSecrets: boolean): ProjectInfo[];
   apply(body: ApplyBody): Promise<ApplyResult>;
   removeProject(name: string): Promise<void>;
   /** resolves every name before acting on any */
@@ -66,7 +68,8 @@ export interface ApiContext {
   finish(keepServices: boolean, code: number): void;
 }
 
-const following = (v: string | undefined): boolean => v === '1' || v === 'true';
+/** A yes/no query parameter (`follow`, `secrets`): `1` or `true` is yes; absent is no. */
+const isYes = (v: string | undefined): boolean => v === '1' || v === 'true';
 
 /** Builds the fastify app; the caller listens (on the unix socket, or inject() in tests). */
 export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
@@ -128,7 +131,11 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
     ctx.status(req.params.name),
   );
 
-  app.get('/v1/projects', async () => ctx.projects());
+  app.get<{ Querystring: ProjectsQuery }>(
+    '/v1/projects',
+    { schema: { querystring: ProjectsQuery } },
+    async (req) => ctx.projects(isYes(req.query.secrets)),
+  );
 
   app.post<{ Body: ApplyBody }>(
     '/v1/projects',
@@ -173,7 +180,7 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
     { schema: { params: NameParams, querystring: LogsQuery } },
     async (req, reply) => {
       const sinceMs = req.query.since === undefined ? null : parseSince(req.query.since, Date.now());
-      const follow = following(req.query.follow);
+      const follow = isYes(req.query.follow);
       const tail =
         req.query.tail !== undefined
           ? Number(req.query.tail)
@@ -204,7 +211,7 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
     async (req, reply) => {
       const sinceMs = req.query.since === undefined ? null : parseSince(req.query.since, Date.now());
       const past = ctx.events(sinceMs);
-      if (!following(req.query.follow)) return past;
+      if (!isYes(req.query.follow)) return past;
       const raw = startStream(req, reply);
       for (const e of past) sendEvent(raw, 'event', e);
       const off = ctx.onEvent((e) => sendEvent(raw, 'event', e));

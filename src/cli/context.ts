@@ -6,6 +6,7 @@ import { CorralClient } from '../client/client.js';
 import { homePaths, prepareHome, resolveHome } from '../daemon/home.js';
 import { DEFAULTS } from '../defaults.js';
 import { CorralError, isCorralError } from '../errors.js';
+import { assertHomeAccess } from './home-access.js';
 
 export interface Output {
   out: NodeJS.WritableStream & { isTTY?: boolean };
@@ -96,6 +97,7 @@ const CLI_MAIN = fileURLToPath(new URL('./bin.js', import.meta.url));
  */
 export function startDaemon(home: string, extraArgs: string[] = []): Promise<number> {
   const paths = homePaths(home);
+  assertHomeAccess(home);
   prepareHome(paths);
   const logFd = openSync(paths.daemonLog, 'a', 0o600);
   // a small young generation keeps the daemon's RSS down; it allocates little once running

@@ -170,8 +170,9 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description("a service's definition and the status of each of its processes")
     .argument('<service>')
     .option('--json', 'print JSON')
+    .option('--show-secrets', 'show environment values whose names look secret (masked as *** otherwise)')
     .action(
-      act(async (ctx, name: string, opts: { json?: boolean }) =>
+      act(async (ctx, name: string, opts: { json?: boolean; showSecrets?: boolean }) =>
         (await import('./commands/inspect.js')).inspect(ctx, name, opts),
       ),
     );

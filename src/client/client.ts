@@ -36,8 +36,8 @@ export class CorralClient {
     return this.request('GET', `/v1/services/${encodeURIComponent(name)}`);
   }
 
-  projects(): Promise<ProjectInfo[]> {
-    return this.request('GET', '/v1/projects');
+  projects(opts: { secrets?: boolean } = {}): Promise<ProjectInfo[]> {
+    return this.request('GET', opts.secrets ? '/v1/projects?secrets=1' : '/v1/projects');
   }
 
   apply(body: ApplyBody): Promise<ApplyResult> {

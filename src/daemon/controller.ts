@@ -14,6 +14,7 @@ import type {
   ProjectInfo,
   SignalResult,
 } from '../api/schemas.js';
+import { maskProject } from '../api/secrets.js';
 import type { ApiContext } from '../api/server.js';
 import type { Clock } from '../clock.js';
 import { loadProject, loadProjectFromText } from '../config/index.js';
@@ -93,9 +94,10 @@ export class Controller implements ApiContext {
     return this.toStatuses(this.o.supervisor.resolve(name));
   }
 
-  /** Every loaded project's definition. */
-  projects(): ProjectInfo[] {
-    return [...this.o.supervisor.projects.values()].map((p) => projectInfo(p.spec));
+  /** Every loaded project's definition; secret-looking environment values masked unless asked for. */
+  projects(showSecrets = false): ProjectInfo[] {
+    const all = [...this.o.supervisor.projects.values()].map((p) => projectInfo(p.spec));
+    return showSecrets ? all : all.map(maskProject);
   }
 
   /** Loads a posted config and makes its project match it. */

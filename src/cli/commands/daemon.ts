@@ -1,4 +1,5 @@
 // corral daemon start | stop | restart | status.
+import { existsSync } from 'node:fs';
 import type { CorralClient } from '../../client/client.js';
 import { parseDuration } from '../../config/units.js';
 import { DEFAULTS } from '../../defaults.js';
@@ -7,6 +8,9 @@ import { keepRunningWhenClosed } from '../closed-output.js';
 import { type CliContext, startDaemon } from '../context.js';
 import { waitForExit } from '../daemon-exit.js';
 import { formatDuration } from '../format.js';
+import { assertHomeAccess, homeAccessProblem } from '../home-access.js';
+import { homeOnDisk } from '../offline-services.js';
+import { describeOfflineStop, stopWithoutDaemon } from '../offline-stop.js';
 
 export interface DaemonStartOptions {
   foreground?: boolean;
@@ -60,10 +64,8 @@ export async function daemonStop(ctx: CliContext, opts: DaemonStopOptions): Prom
     client = await ctx.connect();
     pid = (await client.health()).pid;
   } catch (e) {
-    if (isCorralError(e) && e.code === 'DAEMON_UNREACHABLE') {
-      ctx.note('No daemon is running.');
-      return 0;
-    }
+    if (isCorralError(e) && e.code === 'DAEMON_UNREACHABLE')
+      return stopWithoutAnyDaemon(ctx, Boolean(opts.keepServices));
     throw e;
   }
   const outcome = await askToExit(client, pid, Boolean(opts.keepServices), timeoutMs);
@@ -79,6 +81,36 @@ export async function daemonStop(ctx: CliContext, opts: DaemonStopOptions): Prom
   }
   ctx.note(`Daemon ${pid} stopped${opts.keepServices ? '; services left running' : ''}.`);
   return 0;
+}
+
+/**
+ * daemon stop while no daemon runs: the services of the home that still run are stopped from here
+ * (kept in the state files, recorded as stopped), or with --keep-services named and left running.
+ */
+async function stopWithoutAnyDaemon(ctx: CliContext, keepServices: boolean): Promise<number> {
+  assertHomeAccess(ctx.home);
+  if (!existsSync(ctx.paths.dir)) {
+    ctx.note('No daemon is running.');
+    return 0;
+  }
+  if (keepServices) {
+    const live = homeOnDisk(ctx.paths).live;
+    if (live.length === 0) ctx.note('No daemon is running.');
+    else
+      ctx.note(
+        `No daemon is running. These services of ${ctx.home} run on without one: ${live.map((l) => `${l.name} (pid ${l.pid})`).join(', ')}. ` +
+          'The next daemon adopts them (corral daemon start); corral daemon stop without --keep-services stops them.',
+      );
+    return 0;
+  }
+  const r = await stopWithoutDaemon(ctx.paths, { projects: null, forget: false, by: 'corral daemon stop' });
+  const { lines, ok } = describeOfflineStop(r);
+  for (const line of lines) ctx.note(line);
+  const n = r.stopped.length;
+  if (n === 0 && ok) ctx.note('No daemon is running.');
+  else if (n > 0)
+    ctx.note(`No daemon was running: stopped ${n} process${n === 1 ? '' : 'es'} of ${ctx.home}.`);
+  return ok ? 0 : 1;
 }
 
 /**
@@ -167,6 +199,9 @@ export async function daemonStatus(ctx: CliContext, opts: { json?: boolean }): P
     return 0;
   } catch (e) {
     if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
+    // a home of another user: whether its daemon runs is not ours to know
+    const problem = homeAccessProblem(ctx.home);
+    if (problem !== null) throw new CorralError('DAEMON_UNREACHABLE', problem);
     if (opts.json) ctx.json({ running: false, home: ctx.home });
     else ctx.print(`not running (home ${ctx.home})`);
     return 3;

@@ -1,8 +1,12 @@
-// corral down: stop a project's services in reverse dependency order and forget the project.
+// corral down: stop a project's services in reverse dependency order and forget the project
+// (from the CLI itself when no daemon runs: see offline-stop.ts).
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findConfigFile, loadProject, projectNameOf } from '../../config/index.js';
 import { CorralError, isCorralError } from '../../errors.js';
 import type { CliContext } from '../context.js';
+import { assertHomeAccess } from '../home-access.js';
+import { describeOfflineStop, stopWithoutDaemon } from '../offline-stop.js';
 
 export async function down(
   ctx: CliContext,
@@ -13,10 +17,7 @@ export async function down(
   try {
     client = await ctx.connect();
   } catch (e) {
-    if (isCorralError(e) && e.code === 'DAEMON_UNREACHABLE') {
-      ctx.note('No daemon is running: nothing to stop.');
-      return 0;
-    }
+    if (isCorralError(e) && e.code === 'DAEMON_UNREACHABLE') return downWithoutDaemon(ctx, project, opts);
     throw e;
   }
   let names: string[];
@@ -37,6 +38,45 @@ export async function down(
     }
   }
   return 0;
+}
+
+/**
+ * down while no daemon runs: what still runs of the project (or of every project) is stopped from
+ * here, in reverse dependency order, and the project is removed from the state files.
+ */
+async function downWithoutDaemon(
+  ctx: CliContext,
+  project: string | undefined,
+  opts: { file?: string; all?: boolean },
+): Promise<number> {
+  assertHomeAccess(ctx.home);
+  const names = opts.all
+    ? null
+    : [project ?? projectOfFile(resolve(opts.file ?? findConfigFile(process.cwd())))];
+  if (!existsSync(ctx.paths.dir)) {
+    ctx.note('No daemon is running: nothing to stop.');
+    return 0;
+  }
+  const r = await stopWithoutDaemon(ctx.paths, { projects: names, forget: true, by: 'corral down' });
+  if (project !== undefined && r.unknown.includes(project)) {
+    throw new CorralError('PROJECT_NOT_FOUND', `No project named "${project}" is loaded`);
+  }
+  const { lines, ok } = describeOfflineStop(r);
+  for (const line of lines) ctx.note(line);
+  for (const name of r.unknown) ctx.note(`${name}: not loaded, nothing to stop`);
+  for (const name of r.removed) {
+    const n = r.stopped.filter((s) => s.svc.project === name).length;
+    ctx.note(
+      `${name}: ${n > 0 ? `stopped ${n} running process${n === 1 ? '' : 'es'} (no daemon was running)` : 'nothing was running'}; removed`,
+    );
+  }
+  if (opts.all && r.removed.length === 0 && ok)
+    ctx.note('No daemon is running, and no project is loaded: nothing to stop.');
+  if (!ok) {
+    const kept = [...new Set(r.failed.map((f) => f.svc.project))];
+    ctx.note(`${kept.join(', ')} not removed: stop what still runs by hand, then run corral down again.`);
+  }
+  return ok ? 0 : 1;
 }
 
 /** The project a file names; a file that no longer validates still names one (to stop it). */

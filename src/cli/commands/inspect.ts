@@ -3,12 +3,17 @@ import { parseAddress } from '../../engine/names.js';
 import type { CliContext } from '../context.js';
 import { formatDuration } from '../format.js';
 
-export async function inspect(ctx: CliContext, name: string, opts: { json?: boolean }): Promise<number> {
+/** Prints one service: environment values whose names look secret show as *** unless `showSecrets`. */
+export async function inspect(
+  ctx: CliContext,
+  name: string,
+  opts: { json?: boolean; showSecrets?: boolean },
+): Promise<number> {
   const client = await ctx.daemon();
   const statuses = await client.service(name);
   const address = parseAddress(name);
   const project = statuses[0]?.project;
-  const spec = (await client.projects())
+  const spec = (await client.projects({ secrets: opts.showSecrets === true }))
     .find((p) => p.name === project)
     ?.services.find((s) => s.name === address.service);
   if (opts.json) {
@@ -19,6 +24,9 @@ export async function inspect(ctx: CliContext, name: string, opts: { json?: bool
     ctx.print(`${spec.project}/${spec.name}`);
     ctx.print(`  command     ${JSON.stringify(spec.command)}`);
     ctx.print(`  cwd         ${spec.cwd}`);
+    const env = Object.entries(spec.env);
+    ctx.print(`  env         ${env.length === 0 ? '-' : `${env[0][0]}=${env[0][1]}`}`);
+    for (const [key, value] of env.slice(1)) ctx.print(`              ${key}=${value}`);
     ctx.print(`  instances   ${spec.instances}`);
     ctx.print(`  restart     ${spec.restart} (success codes ${spec.successCodes.join(', ')})`);
     ctx.print(
