@@ -57,6 +57,11 @@ export const DEFAULTS = {
     journalMaxBytes: 10 * 1024 * 1024,
     /** how long telling systemd (NOTIFY_SOCKET) may block when its socket is full */
     sdNotifySendTimeoutMs: 1_000,
+    /**
+     * the FIFO keeper is replaced to hold a new service's pidfd at most this often (a keeper is a
+     * fork of the daemon: a crash loop must not make one per restart)
+     */
+    keeperPidfdRefreshMs: 50,
   },
 } as const;
 

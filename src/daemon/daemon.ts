@@ -14,6 +14,7 @@ import { DaemonOutput } from '../logs/router.js';
 import { runCheck } from '../probes/check.js';
 import { systemBackend } from '../process/backend.js';
 import { EpollLoop } from '../process/event-loop.js';
+import { exitStatusOf } from '../process/exit-status.js';
 import { PidWatcher } from '../process/pidwatch.js';
 import { becomeSubreaper, startReaping } from '../process/reaper.js';
 import { UsageSampler } from '../process/usage.js';
@@ -83,17 +84,29 @@ export class Daemon {
       if (v !== undefined && !PRIVATE_ENV.includes(k)) baseEnv[k] = v;
     // how the next daemon proves a process is this home's (see recover.ts)
     baseEnv.CORRAL_HOME = paths.dir;
-    this.keeper = new FifoKeeper(paths.dir, baseEnv, logger);
+    // the keeper holds each live service's pidfd too: how it ends is known even with no daemon
+    this.keeper = new FifoKeeper(paths.dir, baseEnv, logger, () => this.pids.list());
     this.output = new DaemonOutput(this.hub, paths.logsDir, paths.runDir, this.keeper);
-    this.pids = new PidWatcher(this.watcher);
+    this.pids = new PidWatcher(this.watcher, {
+      onHeld: () => this.keeper.pidfdsChanged(),
+      lost: (id) => this.keeper.inheritedStatus(id),
+    });
     this.supervisor = new Supervisor({
       clock: systemClock,
-      process: systemBackend,
+      process: {
+        ...systemBackend,
+        spawn: (req) => {
+          const launched = systemBackend.spawn(req);
+          if (!('error' in launched)) this.pids.hold(launched);
+          return launched;
+        },
+      },
       check: runCheck,
       output: this.output,
       baseEnv,
       emit: (event) => this.journal.record(event),
-      watchPid: (id, onExit) => this.pids.watch(id, () => onExit(null)),
+      watchPid: (id, onExit) => this.pids.watch(id, onExit),
+      exitStatusOf: (id) => this.keeper.inheritedStatus(id) ?? exitStatusOf(null, id),
       openNotify: (key, onMessage, opts) =>
         openNotifySocket(paths, this.watcher, key, onMessage, opts.otherUser),
       listeners: (spec, holder) => this.sockets.get(spec, holder),
