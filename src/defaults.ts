@@ -62,6 +62,11 @@ export const DEFAULTS = {
      * fork of the daemon: a crash loop must not make one per restart)
      */
     keeperPidfdRefreshMs: 50,
+    /**
+     * the daemon holds a pidfd per service it started (for the keeper) only up to this share of
+     * its open-file limit: log FIFOs and sockets need the rest
+     */
+    heldPidfdsShareOfFdLimit: 0.25,
   },
 } as const;
 

@@ -2,6 +2,7 @@
 // shutdown (stop the services, close the socket, drain the logs, write the state, in that order).
 // What the API asks for is the controller's; systemd and the idle timer have files of their own.
 import { chmodSync, closeSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { release } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from '../api/server.js';
@@ -14,7 +15,7 @@ import { DaemonOutput } from '../logs/router.js';
 import { runCheck } from '../probes/check.js';
 import { systemBackend } from '../process/backend.js';
 import { EpollLoop } from '../process/event-loop.js';
-import { exitStatusOf } from '../process/exit-status.js';
+import { exitStatusOf, kernelKeepsExitStatus } from '../process/exit-status.js';
 import { PidWatcher } from '../process/pidwatch.js';
 import { becomeSubreaper, startReaping } from '../process/reaper.js';
 import { UsageSampler } from '../process/usage.js';
@@ -90,6 +91,7 @@ export class Daemon {
     this.pids = new PidWatcher(this.watcher, {
       onHeld: () => this.keeper.pidfdsChanged(),
       lost: (id) => this.keeper.inheritedStatus(id),
+      warn: (message) => logger.warn({ component: 'exits' }, message),
     });
     this.supervisor = new Supervisor({
       clock: systemClock,
@@ -154,6 +156,10 @@ export class Daemon {
     const subreaper = becomeSubreaper();
     if (subreaper.ok) startReaping((r) => logger.debug({ reaped: r }, 'reaped an orphan'));
     else logger.warn(`${subreaper.reason}; orphans of services go to PID 1 instead`);
+    if (!kernelKeepsExitStatus())
+      logger.warn(
+        `Linux ${release()} keeps no exit status of a reaped process for its pidfds (6.15 and later do): a service that ends while no daemon runs is recorded as "unknown" unless the next daemon finds it still unreaped`,
+      );
     const daemon = new Daemon(paths, logger, systemd);
     daemon.lockFd = lockFd;
     daemon.recover();

@@ -50,7 +50,10 @@ export class FifoKeeper {
   private readonly logger: Logger;
   private readonly pidfds: () => HeldPidfd[];
   private readonly clock: Clock;
-  /** the keepers to retire at the next refresh: null until the first one has looked for them */
+  /**
+   * the keepers to retire at the next refresh (our own child, while it lives): null until the
+   * first refresh has looked for those of earlier daemons in /proc
+   */
   private known: number[] | null = null;
   private lastRefresh = Number.NEGATIVE_INFINITY;
   private later: Timer | null = null;
@@ -149,6 +152,10 @@ export class FifoKeeper {
           env,
         });
         child.on('error', (err) => this.logger.error({ err }, 'cannot start the FIFO keeper'));
+        // once reaped, its pid may name another process: never signal it again
+        child.once('exit', () => {
+          this.known = this.known?.filter((pid) => pid !== child.pid) ?? null;
+        });
         child.unref();
         this.current = child.pid ?? null;
       } finally {

@@ -5,7 +5,8 @@
 //   is only held, so that the FIFO keeper can hold it too and the next daemon can read the
 //   status of a service that ends while no daemon runs. libuv tells us of their exits itself.
 // Nothing else is kept per process: the fd, its identity and its pidfs inode.
-import { closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, readFileSync } from 'node:fs';
+import { DEFAULTS } from '../defaults.js';
 import type { RawExit } from '../engine/host.js';
 import type { EpollLoop } from './event-loop.js';
 import { exitStatusOf, kernelKeepsExitStatus } from './exit-status.js';
@@ -29,6 +30,10 @@ export interface PidWatcherOptions {
   lost?: (id: ProcessIdentity) => RawExit | null;
   /** hold pidfds of children; by default, where the kernel keeps statuses for them */
   holdChildren?: boolean;
+  /** at most this many children's pidfds; by default a share of the fd limit (logs and sockets come first) */
+  maxChildren?: number;
+  /** told once when a child is left without a pidfd because the share is used up */
+  warn?: (message: string) => void;
 }
 
 export class PidWatcher {
@@ -42,12 +47,16 @@ export class PidWatcher {
   private readonly held = new Map<number, HeldPidfd>();
   private readonly opts: PidWatcherOptions;
   private readonly holdChildren: boolean;
+  private readonly maxChildren: number;
+  private warned = false;
 
   /** Uses the daemon's one epoll set (`watcher`), which it does not close. */
   constructor(watcher: EpollLoop, opts: PidWatcherOptions = {}) {
     this.watcher = watcher;
     this.opts = opts;
     this.holdChildren = opts.holdChildren ?? kernelKeepsExitStatus();
+    this.maxChildren =
+      opts.maxChildren ?? Math.floor(openFileLimit() * DEFAULTS.internal.heldPidfdsShareOfFdLimit);
   }
 
   /**
@@ -84,6 +93,14 @@ export class PidWatcher {
    */
   hold(child: { pid: number; startTime: number; exited: Promise<unknown> }): void {
     if (!this.holdChildren) return;
+    if (this.children.size >= this.maxChildren) {
+      if (!this.warned)
+        this.opts.warn?.(
+          `${this.maxChildren} pidfds held, the share of the open-file limit they may take: services started from now on end as "unknown" if they end while no daemon runs (raise the limit: ulimit -n)`,
+        );
+      this.warned = true;
+      return;
+    }
     let fd: number;
     try {
       fd = pidfdOpen(child.pid);
@@ -145,5 +162,16 @@ export class PidWatcher {
     if (!this.children.delete(fd)) return;
     this.held.delete(fd);
     closeSync(fd);
+  }
+}
+
+/** This process's soft limit on open files (/proc/self/limits); 1024 when it cannot be read. */
+function openFileLimit(): number {
+  try {
+    const line = /^Max open files\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
+    if (!line) return 1024;
+    return line[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(line[1]);
+  } catch {
+    return 1024;
   }
 }

@@ -198,3 +198,31 @@ test('PidWatcher.hold: one pidfd per live child, listed for the keeper, closed o
   await waitFor(() => watcher.list().length === 0, { what: 'the pidfd to be let go' });
   assert.equal(pidfds(), before);
 });
+
+test('PidWatcher.hold: past its share of the fd limit a child gets no pidfd, and that is said once', {
+  skip: !keeps && 'Linux < 6.15',
+}, async (t) => {
+  const home = tempHome();
+  const loop = new EpollLoop(
+    () => {},
+    (e) => assert.fail(e),
+  );
+  const warnings: string[] = [];
+  const watcher = new PidWatcher(loop, { maxChildren: 1, warn: (m) => warnings.push(m) });
+  t.after(async () => {
+    watcher.close();
+    await loop.close();
+    home.cleanup();
+  });
+  const children = [0, 1, 2].map(() => startFixture(home, 'exit-with.mjs', ['0', '60000']));
+  for (const c of children) watcher.hold({ pid: c.pid, startTime: c.startTime, exited: c.exited });
+  assert.deepEqual(
+    watcher.list().map((p) => p.pid),
+    [children[0].pid],
+  );
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0],
+    /^1 pidfds held, the share of the open-file limit they may take: services started from now on end as "unknown"/,
+  );
+});
