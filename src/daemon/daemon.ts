@@ -289,6 +289,8 @@ export class Daemon {
     this.supervisor.close();
     this.systemd.close();
     this.idle?.cancel();
+    // the keeper holds every pidfd before the daemon closes its own (detaching closes some)
+    this.keeper.freeze();
     if (keepServices) this.supervisor.detachAll();
     await this.app?.close();
     this.pids.close();

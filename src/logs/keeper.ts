@@ -59,6 +59,7 @@ export class FifoKeeper {
   private later: Timer | null = null;
   /** the pidfds the keepers of the daemon before hold, by `pid:start-time`; read once, on demand */
   private inherited: Map<string, KeptPidfd> | null = null;
+  private frozen = false;
 
   /** `pidfds`: the pidfds of live services to hold along with the FIFOs. */
   constructor(
@@ -77,7 +78,7 @@ export class FifoKeeper {
 
   /** A pidfd was added: the keeper is replaced soon (next turn, or once the minimum interval has passed). */
   pidfdsChanged(): void {
-    if (this.pending || this.later) return;
+    if (this.pending || this.later || this.frozen) return;
     const wait = this.lastRefresh + DEFAULTS.internal.keeperPidfdRefreshMs - this.clock.now();
     if (wait <= 0) {
       this.schedule();
@@ -171,6 +172,16 @@ export class FifoKeeper {
     this.inherited = null; // the keepers it was read from are gone
   }
 
+  /**
+   * The daemon is leaving: a replacement still due is made now, while every pidfd is open, and
+   * none after (one then would hold the FIFOs without the pidfds the daemon is closing).
+   */
+  freeze(): void {
+    if (this.frozen) return;
+    if (this.pending || this.later) this.refresh();
+    this.frozen = true;
+  }
+
   /** Kills the keeper (when the daemon stops its services: nothing is left to keep). */
   stop(): void {
     this.fifos.clear();
@@ -182,7 +193,7 @@ export class FifoKeeper {
   }
 
   private schedule(): void {
-    if (this.pending) return;
+    if (this.pending || this.frozen) return;
     this.pending = true;
     setImmediate(() => {
       if (this.pending) this.refresh();
