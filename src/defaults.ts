@@ -63,10 +63,10 @@ export const DEFAULTS = {
      */
     keeperPidfdRefreshMs: 50,
     /**
-     * the daemon holds a pidfd per service it started (for the keeper) only up to this share of
-     * its open-file limit: log FIFOs and sockets need the rest
+     * the daemon holds a pidfd per service it starts (for the keeper) only while less than this
+     * share of its open-file limit is in use: log FIFOs and sockets come first
      */
-    heldPidfdsShareOfFdLimit: 0.25,
+    heldPidfdsFdCeiling: 0.5,
   },
 } as const;
 

@@ -30,9 +30,13 @@ export interface PidWatcherOptions {
   lost?: (id: ProcessIdentity) => RawExit | null;
   /** hold pidfds of children; by default, where the kernel keeps statuses for them */
   holdChildren?: boolean;
-  /** at most this many children's pidfds; by default a share of the fd limit (logs and sockets come first) */
-  maxChildren?: number;
-  /** told once when a child is left without a pidfd because the share is used up */
+  /**
+   * a child's pidfd is kept only when its number is below this: fds are numbered lowest-free, so
+   * past it the fd table is that full, and log FIFOs and sockets come first. By default half the
+   * open-file limit.
+   */
+  fdCeiling?: number;
+  /** told once when a child is left without a pidfd because the fd table is that full */
   warn?: (message: string) => void;
 }
 
@@ -47,7 +51,7 @@ export class PidWatcher {
   private readonly held = new Map<number, HeldPidfd>();
   private readonly opts: PidWatcherOptions;
   private readonly holdChildren: boolean;
-  private readonly maxChildren: number;
+  private readonly fdCeiling: number;
   private warned = false;
 
   /** Uses the daemon's one epoll set (`watcher`), which it does not close. */
@@ -55,8 +59,7 @@ export class PidWatcher {
     this.watcher = watcher;
     this.opts = opts;
     this.holdChildren = opts.holdChildren ?? kernelKeepsExitStatus();
-    this.maxChildren =
-      opts.maxChildren ?? Math.floor(openFileLimit() * DEFAULTS.internal.heldPidfdsShareOfFdLimit);
+    this.fdCeiling = opts.fdCeiling ?? Math.floor(openFileLimit() * DEFAULTS.internal.heldPidfdsFdCeiling);
   }
 
   /**
@@ -93,19 +96,20 @@ export class PidWatcher {
    */
   hold(child: { pid: number; startTime: number; exited: Promise<unknown> }): void {
     if (!this.holdChildren) return;
-    if (this.children.size >= this.maxChildren) {
-      if (!this.warned)
-        this.opts.warn?.(
-          `${this.maxChildren} pidfds held, the share of the open-file limit they may take: services started from now on end as "unknown" if they end while no daemon runs (raise the limit: ulimit -n)`,
-        );
-      this.warned = true;
-      return;
-    }
     let fd: number;
     try {
       fd = pidfdOpen(child.pid);
     } catch {
       return; // gone already (libuv has its status), or no fd to spare
+    }
+    if (fd >= this.fdCeiling) {
+      closeSync(fd);
+      if (!this.warned)
+        this.opts.warn?.(
+          `${this.fdCeiling} fds or more open, half the open-file limit: services started while it is so get no pidfd, and end as "unknown" if they end while no daemon runs (raise the limit: ulimit -n)`,
+        );
+      this.warned = true;
+      return;
     }
     this.children.add(fd);
     this.keep(fd, { pid: child.pid, startTime: child.startTime });

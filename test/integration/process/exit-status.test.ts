@@ -199,7 +199,7 @@ test('PidWatcher.hold: one pidfd per live child, listed for the keeper, closed o
   assert.equal(pidfds(), before);
 });
 
-test('PidWatcher.hold: past its share of the fd limit a child gets no pidfd, and that is said once', {
+test('PidWatcher.hold: with the fd table filled past its ceiling a child gets no pidfd, and that is said once', {
   skip: !keeps && 'Linux < 6.15',
 }, async (t) => {
   const home = tempHome();
@@ -208,13 +208,17 @@ test('PidWatcher.hold: past its share of the fd limit a child gets no pidfd, and
     (e) => assert.fail(e),
   );
   const warnings: string[] = [];
-  const watcher = new PidWatcher(loop, { maxChildren: 1, warn: (m) => warnings.push(m) });
+  const children = [0, 1, 2].map(() => startFixture(home, 'exit-with.mjs', ['0', '60000']));
+  // fds are numbered lowest-free: with the ceiling just past the next free number, the first
+  // child's pidfd fits, the next ones do not
+  const probe = openSync('/dev/null', 'r');
+  closeSync(probe);
+  const watcher = new PidWatcher(loop, { fdCeiling: probe + 1, warn: (m) => warnings.push(m) });
   t.after(async () => {
     watcher.close();
     await loop.close();
     home.cleanup();
   });
-  const children = [0, 1, 2].map(() => startFixture(home, 'exit-with.mjs', ['0', '60000']));
   for (const c of children) watcher.hold({ pid: c.pid, startTime: c.startTime, exited: c.exited });
   assert.deepEqual(
     watcher.list().map((p) => p.pid),
@@ -223,6 +227,8 @@ test('PidWatcher.hold: past its share of the fd limit a child gets no pidfd, and
   assert.equal(warnings.length, 1);
   assert.match(
     warnings[0],
-    /^1 pidfds held, the share of the open-file limit they may take: services started from now on end as "unknown"/,
+    new RegExp(
+      `^${probe + 1} fds or more open, half the open-file limit: services started while it is so get no pidfd, and end as "unknown"`,
+    ),
   );
 });
