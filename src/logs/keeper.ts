@@ -13,8 +13,8 @@
 // It holds the pidfd of every live service too (where the kernel keeps a reaped process's status
 // for its pidfds, Linux 6.15 and later): a service that ends while no daemon runs is reaped by
 // someone else, and its status is then only kept for a pidfd opened before. Its environment says
-// which of its fds is whose (CORRAL_KEEPER_PIDFDS: `fd:pid:start-time:pidfs-inode`, comma
-// separated), and the next daemon reads each status through /proc/KEEPER/fd/N (ptrace-read
+// which of its fds is whose (CORRAL_KEEPER_PIDFDS_0, _1, …: `fd:pid:start-time:pidfs-inode`,
+// comma separated), and the next daemon reads each status through /proc/KEEPER/fd/N (ptrace-read
 // access to a process of its own uid: no root, no CAP_SYS_PTRACE, whatever Yama says). A spawn
 // replaces the keeper as well, at most once every internal.keeperPidfdRefreshMs.
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
