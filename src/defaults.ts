@@ -57,6 +57,16 @@ export const DEFAULTS = {
     journalMaxBytes: 10 * 1024 * 1024,
     /** how long telling systemd (NOTIFY_SOCKET) may block when its socket is full */
     sdNotifySendTimeoutMs: 1_000,
+    /**
+     * the FIFO keeper is replaced to hold a new service's pidfd at most this often (a keeper is a
+     * fork of the daemon: a crash loop must not make one per restart)
+     */
+    keeperPidfdRefreshMs: 50,
+    /**
+     * the daemon holds a pidfd per service it starts (for the keeper) only while less than this
+     * share of its open-file limit is in use: log FIFOs and sockets come first
+     */
+    heldPidfdsFdCeiling: 0.5,
   },
 } as const;
 

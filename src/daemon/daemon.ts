@@ -2,6 +2,7 @@
 // shutdown (stop the services, close the socket, drain the logs, write the state, in that order).
 // What the API asks for is the controller's; systemd and the idle timer have files of their own.
 import { chmodSync, closeSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { release } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApi } from '../api/server.js';
@@ -14,6 +15,7 @@ import { DaemonOutput } from '../logs/router.js';
 import { runCheck } from '../probes/check.js';
 import { systemBackend } from '../process/backend.js';
 import { EpollLoop } from '../process/event-loop.js';
+import { exitStatusOf, kernelKeepsExitStatus } from '../process/exit-status.js';
 import { PidWatcher } from '../process/pidwatch.js';
 import { becomeSubreaper, startReaping } from '../process/reaper.js';
 import { UsageSampler } from '../process/usage.js';
@@ -83,17 +85,30 @@ export class Daemon {
       if (v !== undefined && !PRIVATE_ENV.includes(k)) baseEnv[k] = v;
     // how the next daemon proves a process is this home's (see recover.ts)
     baseEnv.CORRAL_HOME = paths.dir;
-    this.keeper = new FifoKeeper(paths.dir, baseEnv, logger);
+    // the keeper holds each live service's pidfd too: how it ends is known even with no daemon
+    this.keeper = new FifoKeeper(paths.dir, baseEnv, logger, () => this.pids.list());
     this.output = new DaemonOutput(this.hub, paths.logsDir, paths.runDir, this.keeper);
-    this.pids = new PidWatcher(this.watcher);
+    this.pids = new PidWatcher(this.watcher, {
+      onHeld: () => this.keeper.pidfdsChanged(),
+      lost: (id) => this.keeper.inheritedStatus(id),
+      warn: (message) => logger.warn({ component: 'exits' }, message),
+    });
     this.supervisor = new Supervisor({
       clock: systemClock,
-      process: systemBackend,
+      process: {
+        ...systemBackend,
+        spawn: (req) => {
+          const launched = systemBackend.spawn(req);
+          if (!('error' in launched)) this.pids.hold(launched);
+          return launched;
+        },
+      },
       check: runCheck,
       output: this.output,
       baseEnv,
       emit: (event) => this.journal.record(event),
-      watchPid: (id, onExit) => this.pids.watch(id, () => onExit(null)),
+      watchPid: (id, onExit) => this.pids.watch(id, onExit),
+      exitStatusOf: (id) => this.keeper.inheritedStatus(id) ?? exitStatusOf(null, id),
       openNotify: (key, onMessage, opts) =>
         openNotifySocket(paths, this.watcher, key, onMessage, opts.otherUser),
       listeners: (spec, holder) => this.sockets.get(spec, holder),
@@ -141,6 +156,10 @@ export class Daemon {
     const subreaper = becomeSubreaper();
     if (subreaper.ok) startReaping((r) => logger.debug({ reaped: r }, 'reaped an orphan'));
     else logger.warn(`${subreaper.reason}; orphans of services go to PID 1 instead`);
+    if (!kernelKeepsExitStatus())
+      logger.warn(
+        `Linux ${release()} keeps no exit status of a reaped process for its pidfds (6.15 and later do): a service that ends while no daemon runs is recorded as "unknown" unless the next daemon finds it still unreaped`,
+      );
     const daemon = new Daemon(paths, logger, systemd);
     daemon.lockFd = lockFd;
     daemon.recover();
@@ -270,6 +289,8 @@ export class Daemon {
     this.supervisor.close();
     this.systemd.close();
     this.idle?.cancel();
+    // the keeper holds every pidfd before the daemon closes its own (detaching closes some)
+    this.keeper.freeze();
     if (keepServices) this.supervisor.detachAll();
     await this.app?.close();
     this.pids.close();

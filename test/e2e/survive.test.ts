@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { kernelKeepsExitStatus } from '../../src/process/exit-status.js';
 import { type CliEnv, homeFor, psJson, upProject, waitForState } from '../helpers/cli.js';
 import { type DaemonEvent, daemonEvents, type ServiceRow, waitUntil } from '../helpers/daemon-api.js';
 import { fixture, pidsMarkedWith } from '../helpers/home.js';
@@ -204,7 +205,7 @@ services:
     const list = await daemonEvents(c);
     const exits = list.filter((e) => e.service === 'web' && e.type === 'exited' && e.pid === web.pid);
     assert.equal(exits.length, 1);
-    assert.equal(exits[0].reason, 'unknown');
+    if (kernelKeepsExitStatus()) assert.deepEqual([exits[0].signal, exits[0].reason], ['SIGKILL', 'crashed']);
     assert.equal(
       list.filter((e) => e.service === 'web' && e.type === 'spawned').length,
       2,
