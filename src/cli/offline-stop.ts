@@ -219,7 +219,7 @@ async function stopOne(
 function exitOf(id: ProcessIdentity, pids: PidWatcher): Promise<void> {
   return new Promise((resolve) => {
     try {
-      pids.watch(id, resolve);
+      pids.watch(id, () => resolve());
     } catch {
       // no pidfd (Linux < 5.3): look again at growing intervals; stopGroup's deadline bounds the wait
       const deadline = Date.now() + DEFAULTS.internal.stopExitWaitMs * 4;
