@@ -34,6 +34,8 @@ export class DaemonOutput implements OutputRouter {
    * moves its bytes with splice alone, never through user space */
   private readonly relays = new Map<string, { channel: LogChannel; relay: (chunk: Buffer) => void }>();
   private readonly keeper: FifoKeeper;
+  /** the process of each open channel, by channel id (what a log failure is reported against) */
+  private readonly keys = new Map<string, Omit<OutputKey, 'logs'>>();
 
   constructor(hub: LogHub, logsDir: string, runDir: string, keeper: FifoKeeper) {
     this.hub = hub;
@@ -76,6 +78,12 @@ export class DaemonOutput implements OutputRouter {
     this.unwire(id);
     this.hub.close(id, { drain: true, remove: true });
     this.keeper.release(this.location(key).fifoPath);
+    this.keys.delete(id);
+  }
+
+  /** The process whose channel is `id` (project, service, instance), if one was opened. */
+  processOf(id: string): Omit<OutputKey, 'logs'> | undefined {
+    return this.keys.get(id);
   }
 
   /** A relay on the channel while someone follows it, none otherwise. */
@@ -102,6 +110,13 @@ export class DaemonOutput implements OutputRouter {
   /** Opens (or re-opens after a daemon restart) the channel of a process. */
   channel(key: OutputKey): ReturnType<LogHub['open']> {
     const loc = this.location(key);
+    // known before the channel opens: an open that fails is reported against this process
+    this.keys.set(loc.id, {
+      project: key.project,
+      service: key.service,
+      index: key.index,
+      instances: key.instances,
+    });
     let channel = this.hub.get(loc.id);
     if (!channel) {
       this.keeper.hold(loc.fifoPath);
