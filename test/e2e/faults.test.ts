@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
+  chownSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -270,6 +272,70 @@ services:
     assert.equal(daemonLogLines(c, /^Could not open the log file/).length, 1, 'one error in daemon.log');
     assertDaemonUp(c, daemon);
     assert.equal((await psJson(c)).find((r) => r.name === 'unw/web:0')!.pid, rows[0].pid);
+  });
+
+  test('a log directory made unwritable while the daemon runs (as an unprivileged user): rotation fails once, clearly; the service runs; all resumes', {
+    skip: isRoot ? false : 'needs root to run the daemon as nobody (root bypasses permissions)',
+  }, async (t) => {
+    const c = homeFor(t);
+    // the daemon runs as nobody, whose home it is; root would write into a 0500 directory anyway
+    chmodSync(c.home.dir, 0o755);
+    mkdirSync(homeDir(c), { recursive: true });
+    for (const dir of [homeDir(c), c.projectDir]) chownSync(dir, 65534, 65534);
+    const asNobody = (args: string[]): { code: number | null; stderr: string } => {
+      const r = spawnSync(
+        'setpriv',
+        ['--reuid=nobody', '--regid=nogroup', '--clear-groups', node, CLI, ...args],
+        { cwd: c.projectDir, env: c.env, encoding: 'utf8' },
+      );
+      return { code: r.status, stderr: r.stderr };
+    };
+    c.writeConfig(`
+name: perm
+services:
+  web:
+    command: [${node}, ${fixture('tick.mjs')}, "5", "100"]
+    logs: { max_size: 16KB, keep: 100 }
+`);
+    const up = asNobody(['up', '--wait']);
+    assert.equal(up.code, 0, up.stderr);
+    const daemon = daemonPid(c);
+    assert.equal(statSync(`/proc/${daemon}`).uid, 65534, 'the daemon runs as nobody');
+    const dir = join(homeDir(c), 'logs', 'perm');
+    const log = join(dir, 'web.log');
+    await waitFor(() => existsSync(`${log}.1`), { what: 'a first rotation' });
+    const pid = (await psJson(c))[0].pid!;
+    chmodSync(dir, 0o500);
+    const failed = await waitForEvent(c, (e) => e.type === 'log-failed', {
+      what: 'the failed rotation to be reported',
+    });
+    assert.equal(
+      failed.message,
+      `Could not rotate the log file ${log}: permission denied (EACCES). The output waits in the pipe ` +
+        '(the process blocks once it is full) and is written once the file can be written again ' +
+        '(retried after 1.0 s, then at most every 30 s).',
+    );
+    assert.equal(failed.service, 'web');
+    assertDaemonUp(c, daemon);
+    assert.ok(!isGone(pid) && !blockedOnPipe(pid), 'the service runs on, its output in the pipe');
+    chmodSync(dir, 0o700);
+    await waitForEvent(c, (e) => e.type === 'log-resumed', { what: 'the log to be written again' });
+    await waitFor(() => readdirSync(dir).filter((n) => n.startsWith('web.log.')).length >= 3, {
+      what: 'more rotations',
+    });
+    // every line once, in order, across the rotated files (oldest first) and the live one
+    const rotated = readdirSync(dir)
+      .filter((n) => /^web\.log\.\d+$/.test(n))
+      .map((n) => Number(n.slice('web.log.'.length)))
+      .sort((a, b) => b - a);
+    const text =
+      rotated.map((n) => readFileSync(`${log}.${n}`, 'latin1')).join('') + readFileSync(log, 'latin1');
+    assertNumbered(text.slice(0, text.lastIndexOf('\n') + 1), 'tick', 'web.log.* and web.log');
+    const events = await daemonEvents(c, 'web');
+    assert.equal(events.filter((e) => e.type === 'log-failed').length, 1, 'reported once');
+    assert.equal(daemonLogLines(c, /^Could not rotate/).length, 1, 'one error in daemon.log');
+    assertDaemonUp(c, daemon);
+    assert.equal((await psJson(c))[0].pid, pid, 'never restarted');
   });
 
   test('EMFILE: a daemon limited to 256 open files with 100 services stays up; each service runs or says why not', async (t) => {
