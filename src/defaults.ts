@@ -58,6 +58,8 @@ export const DEFAULTS = {
     /** lines of events.jsonl and daemon.log a failing write (a full disk) keeps for later, in bytes */
     journalBacklogBytes: 1024 * 1024,
     daemonLogBacklogBytes: 1024 * 1024,
+    /** open files the daemon keeps free (for the API, /proc reads, spawns): a new log channel that would use them is refused */
+    fdReserve: 16,
     /** how long telling systemd (NOTIFY_SOCKET) may block when its socket is full */
     sdNotifySendTimeoutMs: 1_000,
   },
