@@ -55,6 +55,11 @@ export const DEFAULTS = {
     logPumpBudgetBytes: 4 * 1024 * 1024,
     /** events.jsonl is rotated (to events.jsonl.1) past this size */
     journalMaxBytes: 10 * 1024 * 1024,
+    /** lines of events.jsonl and daemon.log a failing write (a full disk) keeps for later, in bytes */
+    journalBacklogBytes: 1024 * 1024,
+    daemonLogBacklogBytes: 1024 * 1024,
+    /** open files the daemon keeps free (for the API, /proc reads, spawns): a new log channel that would use them is refused */
+    fdReserve: 16,
     /** how long telling systemd (NOTIFY_SOCKET) may block when its socket is full */
     sdNotifySendTimeoutMs: 1_000,
     /**

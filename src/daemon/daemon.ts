@@ -9,7 +9,7 @@ import { buildApi } from '../api/server.js';
 import { systemClock } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import { Supervisor } from '../engine/supervisor.js';
-import { LogHub } from '../logs/index.js';
+import { type LogFailure, LogHub, type LogRecovery } from '../logs/hub.js';
 import { FifoKeeper } from '../logs/keeper.js';
 import { DaemonOutput } from '../logs/router.js';
 import { runCheck } from '../probes/check.js';
@@ -88,6 +88,9 @@ export class Daemon {
     // the keeper holds each live service's pidfd too: how it ends is known even with no daemon
     this.keeper = new FifoKeeper(paths.dir, baseEnv, logger, () => this.pids.list());
     this.output = new DaemonOutput(this.hub, paths.logsDir, paths.runDir, this.keeper);
+    // a log file that cannot be written is one event when it begins and one when it ends
+    this.hub.on('failed', (f: LogFailure) => this.recordLogEvent('log-failed', f.id, f.message));
+    this.hub.on('recovered', (r: LogRecovery) => this.recordLogEvent('log-resumed', r.id, r.message));
     this.pids = new PidWatcher(this.watcher, {
       onHeld: () => this.keeper.pidfdsChanged(),
       lost: (id) => this.keeper.inheritedStatus(id),
@@ -149,7 +152,7 @@ export class Daemon {
     prepareHome(paths);
     const logger = pino(
       { level: process.env.CORRAL_LOG_LEVEL ?? 'info', base: { pid: process.pid } },
-      pino.destination({ dest: paths.daemonLog, sync: true, mode: 0o600 }),
+      daemonLogDestination(paths.daemonLog),
     );
     const lockFd = await claimHome(paths);
     // stray children of services (a daemonizing grandchild) are reparented to us and reaped here
@@ -184,6 +187,18 @@ export class Daemon {
       }
     }
     return daemon;
+  }
+
+  /** An event about the log channel `id`, against its process. */
+  private recordLogEvent(type: 'log-failed' | 'log-resumed', id: string, message: string): void {
+    const key = this.output.processOf(id);
+    this.journal.record({
+      type,
+      project: key?.project ?? null,
+      service: key?.service ?? null,
+      instance: key?.index ?? null,
+      message,
+    });
   }
 
   /** One line for systemctl status: how many processes run. */
@@ -317,6 +332,24 @@ export class Daemon {
     this.lockFd = null;
     this.logger.info('daemon stopped');
   }
+}
+
+/**
+ * daemon.log, written synchronously. A write that fails (a full disk) must not throw into the
+ * code that logs: the line is kept and written ahead of the next one, up to
+ * `internal.daemonLogBacklogBytes` (lines past that are dropped).
+ */
+function daemonLogDestination(path: string): ReturnType<typeof pino.destination> {
+  const dest = pino.destination({
+    dest: path,
+    sync: true,
+    mode: 0o600,
+    maxLength: DEFAULTS.internal.daemonLogBacklogBytes,
+  });
+  dest.on('error', () => {
+    // kept in the destination's buffer; written with the next line once there is room
+  });
+  return dest;
 }
 
 /** Whether a process exists (EPERM: it does, as another user's). */

@@ -65,6 +65,8 @@ export const EventType = {
   ConfigApplied: 'config-applied',
   DaemonStarted: 'daemon-started',
   DaemonStopped: 'daemon-stopped',
+  LogFailed: 'log-failed',
+  LogResumed: 'log-resumed',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

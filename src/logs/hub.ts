@@ -2,6 +2,7 @@
 // Errors never throw out of the pump: the channel stops, its bytes stay in the pipe (the
 // writer blocks once the pipe is full: back-pressure, no loss) and a retry comes later.
 import { EventEmitter } from 'node:events';
+import { getSystemErrorMap } from 'node:util';
 import { type Clock, systemClock, type Timer } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import { EpollLoop } from '../process/event-loop.js';
@@ -11,6 +12,26 @@ import { Pump } from './pump.js';
 export interface LogHubLogger {
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
+  /** where the end of a failure is said (optional: a logger without it is not told) */
+  info?(obj: object, msg: string): void;
+}
+
+/** A channel's failure, reported once when it begins (and again only if its cause changes). */
+export interface LogFailure {
+  id: string;
+  logPath: string;
+  error: Error;
+  /** the sentence daemon.log and the event carry */
+  message: string;
+}
+
+/** A failed channel that moves bytes again. */
+export interface LogRecovery {
+  id: string;
+  logPath: string;
+  /** how long it could not write */
+  failedForMs: number;
+  message: string;
 }
 
 export interface LogHubOptions {
@@ -29,11 +50,30 @@ export interface LogHubOptions {
 const consoleLogger: LogHubLogger = {
   warn: (obj, msg) => console.warn(msg, obj),
   error: (obj, msg) => console.error(msg, obj),
+  info: (obj, msg) => console.info(msg, obj),
 };
 
+/** `no space left on device (ENOSPC)` for an errno error; its message for any other. */
+function describeError(error: Error): string {
+  const e = error as Error & { code?: unknown; errno?: unknown };
+  if (typeof e.code !== 'string' || !/^E[A-Z0-9]+$/.test(e.code)) return error.message;
+  const known = typeof e.errno === 'number' ? getSystemErrorMap().get(e.errno) : undefined;
+  return known && known[0] === e.code ? `${known[1]} (${e.code})` : e.code;
+}
+
+/** `1.2 s`, `45 s`, `3 min`. */
+function duration(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
 /**
- * Events: 'stalled' ({id, error}) when a channel stops on an error, 'resumed' ({id}) when a
- * retry has re-opened its log file.
+ * Events: 'stalled' ({id, error}) every time a channel stops on an error; 'resumed' ({id})
+ * every time a retry has re-opened its log file; 'failed' (LogFailure) once when a channel
+ * begins to fail (again only if the cause changes), 'recovered' (LogRecovery) once when it
+ * moves bytes again. daemon.log says the same: one error when the failure begins, one line
+ * when it ends, however many retries (or chunks) fail in between.
  */
 export class LogHub extends EventEmitter {
   private readonly logger: LogHubLogger;
@@ -45,6 +85,8 @@ export class LogHub extends EventEmitter {
   private readonly watched = new Map<number, Channel>();
   /** stalled channels, by when to retry them (the clock's ms) */
   private readonly stalls = new Map<Channel, number>();
+  /** channels failing since they last moved bytes: when it began and the cause reported */
+  private readonly failing = new Map<Channel, { since: number; code: string }>();
   private readonly host: ChannelHost;
   private watcher: EpollLoop | null = null;
   private readonly sharedWatcher: EpollLoop | null;
@@ -115,6 +157,7 @@ export class LogHub extends EventEmitter {
     }
     this.unwatch(channel);
     this.stalls.delete(channel);
+    this.failing.delete(channel);
     this.channels.delete(id);
     channel.closeFds(opts.remove === true);
     if (this.stalls.size === 0) this.clearRetry();
@@ -153,6 +196,21 @@ export class LogHub extends EventEmitter {
     } catch (e) {
       this.onStalled(channel, e instanceof Error ? e : new Error(String(e)), 'pump the log channel');
     }
+    // bytes moved (failures reset): a failure reported before has ended
+    if (channel.failures === 0 && !channel.isStalled) this.onRecovered(channel);
+  }
+
+  private onRecovered(channel: Channel): void {
+    const failure = this.failing.get(channel);
+    if (!failure) return;
+    this.failing.delete(channel);
+    const failedForMs = Math.max(0, this.clock.now() - failure.since);
+    const message =
+      `Writing the log file ${channel.logPath} again, after ${duration(failedForMs)}; ` +
+      'the output that waited in the pipe is in it.';
+    this.logger.info?.({ channel: channel.id, logPath: channel.logPath, failedForMs }, message);
+    const recovery: LogRecovery = { id: channel.id, logPath: channel.logPath, failedForMs, message };
+    this.emit('recovered', recovery);
   }
 
   private watch(channel: Channel): void {
@@ -179,14 +237,21 @@ export class LogHub extends EventEmitter {
     channel.failures++;
     const delay = Math.min(this.retryMs * 2 ** (channel.failures - 1), this.maxRetryMs);
     this.stalls.set(channel, this.clock.now() + delay);
-    const details = { channel: channel.id, logPath: channel.logPath, err: error, retryMs: delay };
-    const msg =
-      `Could not ${action} ${channel.logPath} (${error.message}). The output waits in the pipe ` +
-      `(the process blocks once it is full) and is retried in ${delay} ms.`;
-    if (channel.failures === 1) this.logger.error(details, msg);
-    else this.logger.warn(details, msg);
     this.emit('stalled', { id: channel.id, error });
     this.armRetry();
+    // Reported once per failure, not once per retry or chunk: again only if the cause changes.
+    const code = (error as { code?: unknown }).code;
+    const cause = typeof code === 'string' ? code : error.message;
+    const before = this.failing.get(channel);
+    if (before && before.code === cause) return;
+    this.failing.set(channel, { since: before?.since ?? this.clock.now(), code: cause });
+    const message =
+      `Could not ${action} ${channel.logPath}: ${describeError(error)}. The output waits in the ` +
+      'pipe (the process blocks once it is full) and is written once the file can be written ' +
+      `again (retried after ${duration(delay)}, then at most every ${duration(this.maxRetryMs)}).`;
+    this.logger.error({ channel: channel.id, logPath: channel.logPath, err: error, retryMs: delay }, message);
+    const failure: LogFailure = { id: channel.id, logPath: channel.logPath, error, message };
+    this.emit('failed', failure);
   }
 
   /** One timer for all stalled channels, set for the earliest retry. */

@@ -2,8 +2,9 @@
 // outlives the daemon), which the log hub moves into HOME/logs/PROJECT/SERVICE[.N].log.
 
 import { EventEmitter } from 'node:events';
-import { closeSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULTS } from '../defaults.js';
 import { logStem } from '../engine/names.js';
 import type { OutputKey, OutputRouter, OutputTarget } from '../engine/output.js';
 import type { LogChannel, LogHub } from './index.js';
@@ -25,6 +26,44 @@ export function logLocation(logsDir: string, runDir: string, key: Omit<OutputKey
   };
 }
 
+/** The soft limit on this process's open files (RLIMIT_NOFILE), or Infinity if it cannot be read. */
+function openFileLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+let fileLimit: number | undefined;
+
+/**
+ * Refuses a new log channel (two fds for as long as the process runs: the FIFO and the log
+ * file) that would leave the daemon fewer than `internal.fdReserve` free fds, which the API,
+ * its /proc reads and the next spawns need: with no fd left the daemon could no longer answer.
+ * The fds are counted (a readdir of /proc/self/fd) only when `channels` could bring the daemon
+ * near its limit, counting 4 fds a process (FIFO, log file, pidfd, notify socket) and 64 more.
+ */
+function ensureFileRoom(channels: number): void {
+  fileLimit ??= openFileLimit();
+  const limit = fileLimit;
+  const reserve = DEFAULTS.internal.fdReserve;
+  if ((channels + 1) * 4 + 64 + reserve <= limit) return;
+  let open: number;
+  try {
+    open = readdirSync('/proc/self/fd').length - 1; // less the readdir's own
+  } catch {
+    return; // cannot tell: let the open itself say EMFILE
+  }
+  if (open + 2 + reserve <= limit) return;
+  throw new Error(
+    `the daemon has ${open} files open and may have ${limit} (ulimit -n); a log channel needs 2 more ` +
+      `and ${reserve} are kept free for the API. Raise the daemon's open-file limit (ulimit -n, ` +
+      'LimitNOFILE= under systemd), restart the daemon, then start this service again',
+  );
+}
+
 export class DaemonOutput implements OutputRouter {
   private readonly hub: LogHub;
   private readonly logsDir: string;
@@ -34,6 +73,8 @@ export class DaemonOutput implements OutputRouter {
    * moves its bytes with splice alone, never through user space */
   private readonly relays = new Map<string, { channel: LogChannel; relay: (chunk: Buffer) => void }>();
   private readonly keeper: FifoKeeper;
+  /** the process of each open channel, by channel id (what a log failure is reported against) */
+  private readonly keys = new Map<string, Omit<OutputKey, 'logs'>>();
 
   constructor(hub: LogHub, logsDir: string, runDir: string, keeper: FifoKeeper) {
     this.hub = hub;
@@ -44,6 +85,7 @@ export class DaemonOutput implements OutputRouter {
   }
 
   prepare(key: OutputKey): OutputTarget {
+    if (!this.hub.get(this.location(key).id)) ensureFileRoom(this.keys.size);
     const channel = this.channel(key);
     const fd = channel.childFd();
     return { stdout: fd, stderr: fd, release: () => closeSync(fd) };
@@ -76,6 +118,12 @@ export class DaemonOutput implements OutputRouter {
     this.unwire(id);
     this.hub.close(id, { drain: true, remove: true });
     this.keeper.release(this.location(key).fifoPath);
+    this.keys.delete(id);
+  }
+
+  /** The process whose channel is `id` (project, service, instance), if one was opened. */
+  processOf(id: string): Omit<OutputKey, 'logs'> | undefined {
+    return this.keys.get(id);
   }
 
   /** A relay on the channel while someone follows it, none otherwise. */
@@ -102,6 +150,13 @@ export class DaemonOutput implements OutputRouter {
   /** Opens (or re-opens after a daemon restart) the channel of a process. */
   channel(key: OutputKey): ReturnType<LogHub['open']> {
     const loc = this.location(key);
+    // known before the channel opens: an open that fails is reported against this process
+    this.keys.set(loc.id, {
+      project: key.project,
+      service: key.service,
+      index: key.index,
+      instances: key.instances,
+    });
     let channel = this.hub.get(loc.id);
     if (!channel) {
       this.keeper.hold(loc.fifoPath);

@@ -13,6 +13,10 @@ export class EventJournal extends EventEmitter {
   private size: number;
   private readonly path: string;
   private readonly clock: Clock;
+  /** lines (or the rest of one) a failed write left to write, oldest first */
+  private backlog: Buffer[] = [];
+  private backlogBytes = 0;
+  private failing = false;
 
   /** Appends to the file at `path`; events are stamped with `clock`'s time (default: the system clock). */
   constructor(path: string, clock: Clock = systemClock) {
@@ -72,16 +76,34 @@ export class EventJournal extends EventEmitter {
     this.fd = null;
   }
 
+  /**
+   * Appends a line. A write that fails (a full disk) keeps the line, and whatever part of an
+   * earlier one was not written, and writes them ahead of the next line (up to
+   * `internal.journalBacklogBytes`; past that, new lines are dropped); one 'write-error' per
+   * run of failures. The event still reaches followers either way.
+   */
   private append(line: string): void {
     if (this.fd === null) return;
     const bytes = Buffer.from(line);
+    if (this.backlogBytes + bytes.length <= DEFAULTS.internal.journalBacklogBytes) {
+      this.backlog.push(bytes);
+      this.backlogBytes += bytes.length;
+    }
     try {
-      if (this.size + bytes.length > DEFAULTS.internal.journalMaxBytes) this.rotate();
-      writeSync(this.fd, bytes);
-      this.size += bytes.length;
+      if (this.size + this.backlogBytes > DEFAULTS.internal.journalMaxBytes) this.rotate();
+      while (this.backlog.length > 0) {
+        const head = this.backlog[0];
+        const n = writeSync(this.fd!, head);
+        if (n <= 0) throw new Error(`no byte of ${this.path} could be written`);
+        this.size += n;
+        this.backlogBytes -= n;
+        if (n === head.length) this.backlog.shift();
+        else this.backlog[0] = head.subarray(n);
+      }
+      this.failing = false;
     } catch (e) {
-      // a full disk must not take the daemon down; the event still reaches followers
-      this.emit('write-error', e);
+      if (!this.failing) this.emit('write-error', e);
+      this.failing = true;
     }
   }
 
