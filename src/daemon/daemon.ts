@@ -87,7 +87,9 @@ export class Daemon {
     baseEnv.CORRAL_HOME = paths.dir;
     // the keeper holds each live service's pidfd too: how it ends is known even with no daemon
     this.keeper = new FifoKeeper(paths.dir, baseEnv, logger, () => this.pids.list());
-    this.output = new DaemonOutput(this.hub, paths.logsDir, paths.runDir, this.keeper);
+    this.output = new DaemonOutput(this.hub, paths.logsDir, paths.runDir, this.keeper, {
+      shedFds: (n) => this.pids.shed(n),
+    });
     // a log file that cannot be written is one event when it begins and one when it ends
     this.hub.on('failed', (f: LogFailure) => this.recordLogEvent('log-failed', f.id, f.message));
     this.hub.on('recovered', (r: LogRecovery) => this.recordLogEvent('log-resumed', r.id, r.message));

@@ -45,7 +45,7 @@ let fileLimit: number | undefined;
  * The fds are counted (a readdir of /proc/self/fd) only when `channels` could bring the daemon
  * near its limit, counting 4 fds a process (FIFO, log file, pidfd, notify socket) and 64 more.
  */
-function ensureFileRoom(channels: number): void {
+function ensureFileRoom(channels: number, shed?: (fds: number) => number): void {
   fileLimit ??= openFileLimit();
   const limit = fileLimit;
   const reserve = DEFAULTS.internal.fdReserve;
@@ -57,6 +57,12 @@ function ensureFileRoom(channels: number): void {
     return; // cannot tell: let the open itself say EMFILE
   }
   if (open + 2 + reserve <= limit) return;
+  // fds held only to know exit statuses across the daemon's death go first: output matters more
+  if (shed && shed(open + 2 + reserve - limit) > 0) {
+    const now = readdirSync('/proc/self/fd').length - 1;
+    if (now + 2 + reserve <= limit) return;
+    open = now;
+  }
   throw new Error(
     `the daemon has ${open} files open and may have ${limit} (ulimit -n); a log channel needs 2 more ` +
       `and ${reserve} are kept free for the API. Raise the daemon's open-file limit (ulimit -n, ` +
@@ -76,7 +82,17 @@ export class DaemonOutput implements OutputRouter {
   /** the process of each open channel, by channel id (what a log failure is reported against) */
   private readonly keys = new Map<string, Omit<OutputKey, 'logs'>>();
 
-  constructor(hub: LogHub, logsDir: string, runDir: string, keeper: FifoKeeper) {
+  private readonly shedFds: ((fds: number) => number) | undefined;
+
+  /** `shedFds(n)` lets go of up to n fds the daemon can do without, when fds run short; how many it did. */
+  constructor(
+    hub: LogHub,
+    logsDir: string,
+    runDir: string,
+    keeper: FifoKeeper,
+    opts: { shedFds?: (fds: number) => number } = {},
+  ) {
+    this.shedFds = opts.shedFds;
     this.hub = hub;
     this.keeper = keeper;
     this.logsDir = logsDir;
@@ -85,7 +101,7 @@ export class DaemonOutput implements OutputRouter {
   }
 
   prepare(key: OutputKey): OutputTarget {
-    if (!this.hub.get(this.location(key).id)) ensureFileRoom(this.keys.size);
+    if (!this.hub.get(this.location(key).id)) ensureFileRoom(this.keys.size, this.shedFds);
     const channel = this.channel(key);
     const fd = channel.childFd();
     return { stdout: fd, stderr: fd, release: () => closeSync(fd) };

@@ -51,6 +51,7 @@ export class PidWatcher {
   private readonly held = new Map<number, HeldPidfd>();
   private readonly opts: PidWatcherOptions;
   private readonly holdChildren: boolean;
+  private shedWarned = false;
   private readonly fdCeiling: number;
   private warned = false;
 
@@ -114,6 +115,24 @@ export class PidWatcher {
     this.children.add(fd);
     this.keep(fd, { pid: child.pid, startTime: child.startTime });
     void child.exited.then(() => this.release(fd));
+  }
+
+  /**
+   * Lets go of up to `count` held pidfds of children (the newest first), when fds run short: their
+   * services then end as "unknown" if they end while no daemon runs. Returns how many.
+   */
+  shed(count: number): number {
+    const newest = [...this.children].sort((a, b) => b - a).slice(0, count);
+    for (const fd of newest) this.release(fd);
+    if (newest.length > 0) {
+      if (!this.shedWarned)
+        this.opts.warn?.(
+          `open files run short: ${newest.length} pidfds held only to know exit statuses across the daemon's death were let go, so that log channels can open; those services end as "unknown" if they end while no daemon runs (raise the limit: ulimit -n)`,
+        );
+      this.shedWarned = true;
+      this.opts.onHeld?.();
+    }
+    return newest.length;
   }
 
   /** The pidfds held now, for the keeper. */

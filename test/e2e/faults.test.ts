@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { DEFAULTS } from '../../src/defaults.js';
 import { TIMESTAMP_PREFIX_BYTES } from '../../src/logs/format.js';
+import { kernelKeepsExitStatus } from '../../src/process/exit-status.js';
 import { type CliEnv, cliEnv, homeFor, psJson, waitForState } from '../helpers/cli.js';
 import { type DaemonEvent, daemonEvents, waitForEvent, waitUntil } from '../helpers/daemon-api.js';
 import { CLI, fixture, pidsMarkedWith } from '../helpers/home.js';
@@ -374,6 +375,13 @@ services:
       [],
       '100 services fit under 256 fds',
     );
+    if (kernelKeepsExitStatus()) {
+      // the pidfds held for exit statuses gave way to the log channels, and the log says so once
+      const said = readFileSync(join(homeDir(c), 'daemon.log'), 'utf8').match(
+        /pidfds held only to know exit statuses/g,
+      );
+      assert.equal(said?.length, 1, 'one line in daemon.log about the pidfds let go');
+    }
     for (const i of [0, 50, 99]) {
       const log = join(homeDir(c), 'logs', 'many', `s${i}.log`);
       await waitFor(() => existsSync(log) && readFileSync(log, 'utf8') === `hello ${i}\n`, {
