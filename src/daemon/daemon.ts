@@ -124,7 +124,9 @@ export class Daemon {
         return rss;
       },
     });
-    this.stateWriter = new StateWriter(paths.stateFile, this.supervisor, logger);
+    this.stateWriter = new StateWriter(paths.stateFile, this.supervisor, logger, () =>
+      this.journal.position(),
+    );
     this.supervisor.on('change', () => {
       this.stateWriter.schedule();
       this.systemd.statusChanged(() => this.summary());

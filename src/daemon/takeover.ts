@@ -1,6 +1,7 @@
 // What a starting daemon takes up from its predecessor: the projects on disk (state.json, else
 // projects.json) and the live processes it can prove are this home's.
 import type { Supervisor } from '../engine/supervisor.js';
+import { eventsAfter } from '../state/journal.js';
 import { readState } from '../state/state-file.js';
 import type { HomePaths } from './home.js';
 import { findOwnProcesses, liveProcessFor } from './recover.js';
@@ -19,6 +20,19 @@ export function takeOver(paths: HomePaths, supervisor: Supervisor): TakenOver {
   const found = readState(paths.stateFile, paths.projectsFile);
   const taken: TakenOver = { adopted: [], foundDead: [], problems: found.problems };
   if (found.projects.length === 0) return taken;
+  // the snapshot may lag the journal (it is written off the event loop): restarts recorded after it
+  // were made all the same, and count
+  const later = found.journal ? eventsAfter(paths.eventsFile, found.journal) : null;
+  for (const e of later ?? []) {
+    if (e.type !== 'restart-scheduled') continue;
+    const rec = found.records.find(
+      (r) => r.project === e.project && r.service === e.service && r.instance === e.instance,
+    );
+    if (rec) {
+      rec.restarts += 1;
+      rec.streak += 1;
+    }
+  }
   const own = findOwnProcesses(paths.dir, paths.runDir);
   const before = new Map(found.records.map((r) => [r.name, r]));
   for (const project of found.projects) {

@@ -1,11 +1,54 @@
 // The event journal: every transition, appended to events.jsonl and offered to followers.
 import { EventEmitter } from 'node:events';
-import { closeSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { type Clock, systemClock } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import type { CorralEvent } from '../engine/states.js';
 
 export type EventInput = Partial<CorralEvent> & Pick<CorralEvent, 'type'>;
+
+/** A place in the journal: the inode of the events.jsonl it was in, and the byte offset. */
+export interface JournalPosition {
+  ino: number;
+  offset: number;
+}
+
+/**
+ * The events recorded after `position` (read from events.jsonl, and from events.jsonl.1 when the
+ * journal was rotated since), oldest first; null when the position cannot be found any more.
+ */
+export function eventsAfter(path: string, position: JournalPosition): CorralEvent[] | null {
+  const files: Array<{ file: string; from: number }> = [];
+  const inode = (file: string): number | null => {
+    try {
+      return statSync(file).ino;
+    } catch {
+      return null;
+    }
+  };
+  if (inode(path) === position.ino) files.push({ file: path, from: position.offset });
+  else if (inode(`${path}.1`) === position.ino) {
+    files.push({ file: `${path}.1`, from: position.offset }, { file: path, from: 0 });
+  } else return null;
+  const out: CorralEvent[] = [];
+  for (const { file, from } of files) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      continue;
+    }
+    for (const line of bytes.subarray(from).toString('utf8').split('\n')) {
+      if (line === '') continue;
+      try {
+        out.push(JSON.parse(line) as CorralEvent);
+      } catch {
+        // a torn last line from a crash: skip it
+      }
+    }
+  }
+  return out;
+}
 
 /** Emits 'event' (CorralEvent) for every event recorded. */
 export class EventJournal extends EventEmitter {
@@ -69,6 +112,19 @@ export class EventJournal extends EventEmitter {
       }
     }
     return out;
+  }
+
+  /**
+   * Where the journal stands: the identity of events.jsonl and how many bytes it holds. A state
+   * snapshot keeps it, so that the next daemon can find the events recorded after the snapshot.
+   */
+  position(): JournalPosition | null {
+    if (this.fd === null) return null;
+    try {
+      return { ino: fstatSync(this.fd).ino, offset: this.size };
+    } catch {
+      return null;
+    }
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import type { Supervisor } from '../engine/supervisor.js';
 import { CorralError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './atomic.js';
+import type { JournalPosition } from './journal.js';
 
 export class StateWriter {
   private pending = false;
@@ -21,10 +22,19 @@ export class StateWriter {
   private readonly supervisor: Supervisor;
   private readonly logger: Logger;
 
-  constructor(path: string, supervisor: Supervisor, logger: Logger) {
+  private readonly journalAt: () => JournalPosition | null;
+
+  /** `journalAt` says where the event journal stands, kept with each snapshot. */
+  constructor(
+    path: string,
+    supervisor: Supervisor,
+    logger: Logger,
+    journalAt: () => JournalPosition | null = () => null,
+  ) {
     this.path = path;
     this.supervisor = supervisor;
     this.logger = logger;
+    this.journalAt = journalAt;
   }
 
   /**
@@ -80,6 +90,8 @@ export class StateWriter {
       version: STATE_FILE_VERSION,
       corral: VERSION,
       daemon: { pid: process.pid, written_at: new Date().toISOString() },
+      // the events recorded after this point are not in this snapshot (see takeover.ts)
+      journal: this.journalAt(),
       projects: [...this.supervisor.projects.values()].map((p) => p.spec),
       processes: this.supervisor.list().map((i) => i.record()),
     };
@@ -97,6 +109,8 @@ export interface Recovered {
   records: ProcessRecord[];
   /** what was wrong with state.json or projects.json, each set aside; empty when nothing was */
   problems: string[];
+  /** where the event journal stood when the snapshot was taken (absent in older state files) */
+  journal?: JournalPosition | null;
 }
 
 interface StateFile {
@@ -104,6 +118,7 @@ interface StateFile {
   corral?: string;
   projects: ProjectSpec[];
   processes: ProcessRecord[];
+  journal?: JournalPosition | null;
 }
 
 /**
@@ -132,7 +147,7 @@ export function readState(stateFile: string, projectsFile: string, now = new Dat
         `${stateFile} was written by corral ${why.corral ?? '?'} (state format ${why.version}), newer than this one (format ${STATE_FILE_VERSION}); run that version or later`,
       );
     }
-    return { projects: why.projects, records: why.processes, problems };
+    return { projects: why.projects, records: why.processes, problems, journal: why.journal ?? null };
   }
   problems.push(setAside(stateFile, why, now));
   return fallback();
