@@ -1,6 +1,7 @@
 // Moving bytes out of a log FIFO: peek without consuming (tee into a scratch pipe, then read
-// that), splice into the log file inside the kernel, or discard. One Pump serves every channel
-// of a hub: the daemon is single-threaded, and the scratch pipe is empty between calls.
+// that), splice into a file inside the kernel, or discard; and reading back a staging file.
+// One Pump serves every channel of a hub: the daemon is single-threaded, and the scratch pipe
+// is empty between calls.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { DEFAULTS } from '../defaults.js';
 import { bytesInPipe, getPipeSize, pipe, setPipeSize } from '../process/native/fd.js';
@@ -45,6 +46,26 @@ export class Pump {
       }
     } finally {
       if (got !== teed) this.emptyScratch(); // never let a stale byte into the next peek
+    }
+    return this.peekBuffer.subarray(0, got);
+  }
+
+  /** Bytes a peek or a readAt returns at most. */
+  get bufferBytes(): number {
+    return this.peekBuffer.length;
+  }
+
+  /**
+   * Up to `len` bytes of the file `fd` from `offset` (at most bufferBytes), as a view that the
+   * next peek or readAt overwrites.
+   */
+  readAt(fd: number, offset: number, len: number): Buffer {
+    const want = Math.min(len, this.peekBuffer.length);
+    let got = 0;
+    while (got < want) {
+      const r = readSync(fd, this.peekBuffer, got, want - got, offset + got);
+      if (r <= 0) break;
+      got += r;
     }
     return this.peekBuffer.subarray(0, got);
   }

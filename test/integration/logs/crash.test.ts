@@ -1,13 +1,13 @@
 // The heart of corral's promise: the process that pumps a log channel is SIGKILLed again and
 // again while a writer keeps writing; each new pump re-opens the same FIFO; at the end the log
-// holds every line exactly once, in order, never torn.
+// holds every line exactly once, in order, never torn (with timestamps: each with one prefix).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { LogChannelOptions } from '../../../src/logs/index.js';
-import { logFiles } from '../../../src/logs/index.js';
+import { logFiles, TIMESTAMP_PREFIX_BYTES } from '../../../src/logs/index.js';
 import { mkfifo } from '../../../src/process/native/fd.js';
 import { type TempHome, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -86,6 +86,21 @@ function allText(o: LogChannelOptions): string {
     .join('');
 }
 
+const STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z $/;
+
+/** `text` without the prefix of each line, asserting that every line has one. */
+function unstamped(text: string): string {
+  const lines = text.split('\n');
+  const last = lines.pop();
+  assert.equal(last, '', 'the log ends with a whole line');
+  for (const [i, line] of lines.entries()) {
+    if (!STAMP.test(line.slice(0, TIMESTAMP_PREFIX_BYTES)))
+      assert.fail(`line ${i + 1} has no stamp: ${line.slice(0, 60)}`);
+    lines[i] = line.slice(TIMESTAMP_PREFIX_BYTES);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 async function crashRun(
   t: { after(fn: () => void): void },
   over: Partial<LogChannelOptions>,
@@ -111,7 +126,7 @@ async function crashRun(
   const writer = printLines(home, openSync(o.fifoPath, 'r+'), LINES, [
     '--vary',
     `--pad=${PAD}`,
-    '--batch=4096',
+    `--batch=${o.timestamps ? 65536 : 4096}`,
     '--stay',
   ]);
   const line = (n: number) => variedLine(n, PAD);
@@ -135,7 +150,8 @@ async function crashRun(
   await waitFor(done, { timeout: 60_000, what: 'the last line' });
   await killed(final);
   await killed(writer.child);
-  assertSameText(allText(o), expectedText(1, LINES, line), 'log files');
+  const text = allText(o);
+  assertSameText(o.timestamps ? unstamped(text) : text, expectedText(1, LINES, line), 'log files');
   if (o.maxSizeBytes > 0) {
     for (const f of logFiles(o.logPath, o.keep)) {
       const size = statSync(f).size;
@@ -155,6 +171,18 @@ test('a pump SIGKILLed repeatedly while a writer writes 200,000 lines loses and 
 test('the same with rotation and a data listener: every rotated file whole, every line once', async (t) => {
   // The listener makes the pump peek (tee) before each splice: the path followers use.
   const kills = await crashRun(t, { maxSizeBytes: 1024 * 1024, keep: 1000 }, true);
+  t.diagnostic(`killed mid-stream ${kills} times`);
+  assert.ok(kills >= 5, `the reader was killed mid-stream ${kills} times`);
+});
+
+test('timestamped: a pump SIGKILLed repeatedly while a writer writes 200,000 lines stamps each line once', async (t) => {
+  const kills = await crashRun(t, { timestamps: true });
+  t.diagnostic(`killed mid-stream ${kills} times`);
+  assert.ok(kills >= 5, `the reader was killed mid-stream ${kills} times`);
+});
+
+test('timestamped, with rotation and a data listener: every rotated file whole, every line once', async (t) => {
+  const kills = await crashRun(t, { timestamps: true, maxSizeBytes: 1024 * 1024, keep: 1000 }, true);
   t.diagnostic(`killed mid-stream ${kills} times`);
   assert.ok(kills >= 5, `the reader was killed mid-stream ${kills} times`);
 });
