@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
+import { stampLines } from '../../../src/logs/format.js';
 import { LogHub, linesSince, logFiles, parseTimestamp, readTail } from '../../../src/logs/index.js';
 import { STAGE_DATA_START, stagePath } from '../../../src/logs/stage.js';
 import { tempHome } from '../../helpers/home.js';
@@ -191,6 +192,39 @@ test('linesSince picks lines by their stamp across files; without stamps it retu
   const plain = `${home.dir}/logs/p/plain.log`;
   writeFileSync(plain, 'a\nb\nc\n');
   assert.deepEqual(await linesSince(plain, 3, Date.now()), ['a', 'b', 'c']);
+});
+
+test('stampLines puts one prefix at every line start, and none after a trailing newline', () => {
+  const prefix = Buffer.from('P ');
+  // the plain way: byte by byte
+  const reference = (raw: string, atLineStart: boolean): string => {
+    let out = '';
+    let start = atLineStart;
+    for (const ch of raw) {
+      if (start) out += 'P ';
+      out += ch;
+      start = ch === '\n';
+    }
+    return out;
+  };
+  const samples = ['', '\n', 'a', 'a\n', '\n\n', 'ab\ncd', 'ab\ncd\n', '\nab\n\ncd', 'x'.repeat(5000)];
+  let seed = 7;
+  const next = (): number => {
+    seed = (seed * 48271) % 2147483647;
+    return seed;
+  };
+  for (let k = 0; k < 200; k++) {
+    let text = '';
+    const length = next() % 300;
+    for (let i = 0; i < length; i++) text += next() % 5 === 0 ? '\n' : 'x';
+    samples.push(text);
+  }
+  for (const text of samples) {
+    for (const atLineStart of [true, false]) {
+      const got = stampLines(Buffer.from(text), atLineStart, prefix).toString();
+      assert.equal(got, reference(text, atLineStart), JSON.stringify({ text, atLineStart }));
+    }
+  }
 });
 
 test('parseTimestamp', () => {
