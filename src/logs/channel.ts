@@ -291,7 +291,7 @@ export class Channel extends EventEmitter implements LogChannel {
         if (r < 0) throw new SystemCallError('splice', -r, stage.path);
       }
     } catch (e) {
-      this.stall(e, 'stage the output in');
+      this.stall(e, 'write the staging file for');
       return -1;
     }
     let chunk: Buffer;
@@ -299,7 +299,7 @@ export class Channel extends EventEmitter implements LogChannel {
       chunk = stage.read(pump);
       if (chunk.length === 0) throw new Error(`${stage.path} is shorter than its header says`);
     } catch (e) {
-      this.stall(e, 'read the staged output in');
+      this.stall(e, 'read the staging file for');
       return -1;
     }
     const state = { size: this.size, atLineStart: this.lineStartNow() };
@@ -367,7 +367,7 @@ export class Channel extends EventEmitter implements LogChannel {
       stage.commit(stage.position + take, this.size);
     } catch (e) {
       // Not committed: the retry re-opens the log, cuts these bytes off and writes them again.
-      this.stall(e, 'commit the staged output in');
+      this.stall(e, 'write the staging file for');
       return -1;
     }
     this.emitData(raw);
