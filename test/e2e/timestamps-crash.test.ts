@@ -17,9 +17,13 @@ const KILLS = 8;
 const KEEP = 1000;
 const STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z $/;
 
-/** Line `n` of the flood: its number, then 0..60 bytes (about 37 bytes a line on average). */
+/**
+ * Line `n` of the flood: its number, then 0..170 bytes (about 92 bytes a line on average,
+ * 92 MB in all: enough that every one of the kills comes while the flood is still going, as
+ * each new daemon moves a few MB before the test sees it up).
+ */
 function line(n: number): string {
-  return `${n} ${'x'.repeat(n % 61)}`;
+  return `${n} ${'x'.repeat(n % 171)}`;
 }
 
 /** Whether the file at `path` ends with `suffix` (read from its end only). */
@@ -92,6 +96,8 @@ services:
   const log = join(home, 'logs', 'flood', 'flood.log');
   const done = (): boolean => endsWith(log, ` ${line(LINES)}\n`);
   let kills = 0;
+  /** bytes in the log files when the daemon was last killed */
+  let logged = 0;
   for (let i = 0; i < KILLS && !done(); i++) {
     const pid = Number(readFileSync(join(home, 'daemon.pid'), 'utf8'));
     if (i % 4 !== 3) {
@@ -107,6 +113,7 @@ services:
     await waitFor(() => isGone(pid), { what: `daemon ${pid} to die` });
     if (done()) break;
     kills++;
+    logged = logFiles(log, KEEP).reduce((sum, f) => sum + Math.max(0, existsSize(f)), 0);
     assert.equal((await c.corral(['daemon', 'start'])).code, 0);
   }
   await waitFor(done, { timeout: 120_000, what: 'the last line in the log' });
@@ -115,7 +122,9 @@ services:
   assert.equal(counted.lines, LINES);
   t.diagnostic(
     `${counted.lines} lines in ${counted.files} files, each once and in order; daemon killed mid-flood ` +
-      `${kills} times; ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `${kills} times (the last time with ${(logged / 2 ** 20).toFixed(0)} of ` +
+      `${(files.reduce((sum, f) => sum + existsSize(f), 0) / 2 ** 20).toFixed(0)} MB logged); ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   assert.equal(kills, KILLS, 'every kill came before the flood was written');
 });
