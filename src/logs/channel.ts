@@ -1,10 +1,11 @@
 // One log channel: the FIFO a supervised process writes its stdout and stderr to, and the
 // rotated log file its bytes are moved to. The hub decides when to pump; this file decides
-// how: straight splice, line-safe rotation, or timestamped copy.
+// how: straight splice, line-safe rotation, or timestamped copy through a staging file.
 import { EventEmitter } from 'node:events';
 import {
   closeSync,
   constants,
+  existsSync,
   fstatSync,
   ftruncateSync,
   lstatSync,
@@ -20,6 +21,7 @@ import { EAGAIN, SystemCallError } from '../process/native/koffi.js';
 import { newlineOffsets, stampLines, TIMESTAMP_PREFIX_BYTES, timestampPrefix } from './format.js';
 import type { Pump } from './pump.js';
 import { planWrite, pruneRotated, shiftLogFiles } from './rotate.js';
+import { StageFile, stagePath } from './stage.js';
 
 const NEWLINE = 0x0a;
 
@@ -82,6 +84,15 @@ function errnoCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** Removes the staging file of a FIFO, if there is one. */
+function removeStage(fifoPath: string): void {
+  try {
+    unlinkSync(stagePath(fifoPath));
+  } catch {
+    // none
+  }
+}
+
 /** Creates the FIFO unless one is there; replaces anything else found at the path. */
 function ensureFifo(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -125,6 +136,8 @@ export class Channel extends EventEmitter implements LogChannel {
   private atLineStart: boolean | undefined = true;
   private readonly oneByte = Buffer.alloc(1);
   private pumping = false;
+  /** where timestamped bytes wait between the FIFO and the log file; null until needed */
+  private stage: StageFile | null = null;
 
   constructor(o: LogChannelOptions, host: ChannelHost) {
     super();
@@ -139,7 +152,10 @@ export class Channel extends EventEmitter implements LogChannel {
       this.openLogFile();
     } catch (e) {
       this.stall(e, 'open the log file');
+      return;
     }
+    // Bytes a killed daemon had staged but not yet committed go first.
+    if (this.stagedBytes() > 0) this.pump(0);
   }
 
   childFd(): number {
@@ -152,21 +168,47 @@ export class Channel extends EventEmitter implements LogChannel {
     this.pump(Math.max(1, this.host.pump.pending(this.readFd)));
   }
 
+  /** Whether bytes moved out of the FIFO into the staging file still wait for the log file. */
+  hasStagedBytes(): boolean {
+    return this.stagedBytes() > 0;
+  }
+
+  private stagedBytes(): number {
+    return this.stage?.pending() ?? 0;
+  }
+
   reconfigure(o: Partial<LogChannelSettings>): void {
     const keepBefore = this.settings.keep;
     this.settings = { ...this.settings, ...o };
     if (this.settings.keep < keepBefore) pruneRotated(this.logPath, this.settings.keep);
   }
 
-  /** Opens (or re-opens) the live log file and takes its size and last byte as the rotation state. */
+  /**
+   * Opens (or re-opens) the live log file and takes its size and last byte as the rotation
+   * state. With staged bytes pending, first cuts off what a killed daemon wrote of them
+   * without committing it: they are written again, once.
+   */
   openLogFile(): void {
     this.closeLogFile();
+    this.openStage();
     mkdirSync(dirname(this.logPath), { recursive: true });
     // No O_APPEND: splice refuses it. Writes go to explicit offsets instead.
     const fd = openSync(this.logPath, constants.O_RDWR | constants.O_CREAT, 0o644);
     this.logFd = fd;
     this.size = fstatSync(fd).size;
+    const cut = this.stage?.cutLogTo(this.size) ?? null;
+    if (cut !== null) {
+      ftruncateSync(fd, cut);
+      this.size = cut;
+    }
     this.atLineStart = this.size === 0 ? true : undefined;
+  }
+
+  /** Opens the staging file when timestamps are on, or when a daemon before left one. */
+  private openStage(): void {
+    if (this.stage) return;
+    const path = stagePath(this.fifoPath);
+    if (this.settings.timestamps || existsSync(path)) this.stage = new StageFile(path);
   }
 
   closeLogFile(): void {
@@ -189,7 +231,8 @@ export class Channel extends EventEmitter implements LogChannel {
     this.pumping = true;
     let moved = 0;
     try {
-      while (moved < budget && !this.closed && !this.isStalled) {
+      // Staged bytes are always finished: nothing else would wake the pump for them.
+      while ((moved < budget || this.stagedBytes() > 0) && !this.closed && !this.isStalled) {
         const n = this.step();
         if (n < 0) break;
         moved += n;
@@ -204,7 +247,8 @@ export class Channel extends EventEmitter implements LogChannel {
   private step(): number {
     const { timestamps, maxSizeBytes } = this.settings;
     const pump = this.host.pump;
-    if (!timestamps && this.listenerCount('data') === 0) {
+    if (timestamps || this.stagedBytes() > 0) return this.stepStaged();
+    if (this.listenerCount('data') === 0) {
       // Nobody needs the text: splice blindly while the whole backlog fits in the file.
       const n = pump.pending(this.readFd);
       if (n === 0) return -1;
@@ -219,10 +263,50 @@ export class Channel extends EventEmitter implements LogChannel {
     }
     if (chunk === null) return -1;
     const state = { size: this.size, atLineStart: this.lineStartNow() };
+    const plan = planWrite(chunk, state, maxSizeBytes);
+    if (plan.rotateFirst) return this.rotate() ? 0 : -1;
+    const moved = this.splice(plan.take, chunk);
+    if (moved < 0 || this.closed) return -1; // closed by a 'data' listener
+    if (plan.rotateAfter && moved === plan.take && !this.rotate()) return -1;
+    return moved;
+  }
+
+  /**
+   * One move through the staging file: when nothing is staged, splice what the FIFO holds into
+   * it; then write the staged bytes (stamped, with timestamps on) to the log file and commit.
+   */
+  private stepStaged(): number {
+    const { timestamps, maxSizeBytes } = this.settings;
+    const pump = this.host.pump;
+    if (this.logFd < 0) return -1;
+    let stage: StageFile;
+    try {
+      this.openStage();
+      stage = this.stage as StageFile;
+      if (stage.pending() === 0) {
+        const n = pump.pending(this.readFd);
+        if (n === 0) return -1;
+        const r = stage.stageFrom(pump, this.readFd, Math.min(n, pump.bufferBytes), this.size);
+        if (r === -EAGAIN || r === 0) return -1;
+        if (r < 0) throw new SystemCallError('splice', -r, stage.path);
+      }
+    } catch (e) {
+      this.stall(e, 'write the staging file for');
+      return -1;
+    }
+    let chunk: Buffer;
+    try {
+      chunk = stage.read(pump);
+      if (chunk.length === 0) throw new Error(`${stage.path} is shorter than its header says`);
+    } catch (e) {
+      this.stall(e, 'read the staging file for');
+      return -1;
+    }
+    const state = { size: this.size, atLineStart: this.lineStartNow() };
     const newlines = timestamps ? newlineOffsets(chunk) : undefined;
     const plan = planWrite(chunk, state, maxSizeBytes, timestamps ? TIMESTAMP_PREFIX_BYTES : 0, newlines);
     if (plan.rotateFirst) return this.rotate() ? 0 : -1;
-    const moved = newlines ? this.writeStamped(chunk, plan.take, newlines) : this.splice(plan.take, chunk);
+    const moved = this.writeStaged(stage, chunk, plan.take, newlines);
     if (moved < 0 || this.closed) return -1; // closed by a 'data' listener
     if (plan.rotateAfter && moved === plan.take && !this.rotate()) return -1;
     return moved;
@@ -248,15 +332,23 @@ export class Channel extends EventEmitter implements LogChannel {
   }
 
   /**
-   * Timestamps change the bytes, so they go through user space: write the stamped copy, then
-   * consume the originals. A daemon killed between the two writes that chunk twice (at-least-once).
+   * Writes the first `take` staged bytes to the log file (stamped when `newlines` are given),
+   * then commits them in the staging file. A daemon killed between the two leaves the log
+   * longer than committed: the next one cuts it back and writes them again (openLogFile).
    */
-  private writeStamped(chunk: Buffer, take: number, newlines: Int32Array): number {
+  private writeStaged(
+    stage: StageFile,
+    chunk: Buffer,
+    take: number,
+    newlines: Int32Array | undefined,
+  ): number {
     if (this.logFd < 0) return -1;
     const raw = chunk.subarray(0, take);
-    const atLineStart = this.lineStartNow();
-    const within = take === chunk.length ? newlines : newlines.subarray(0, countBelow(newlines, take));
-    const out = stampLines(raw, atLineStart, timestampPrefix(this.host.now()), within);
+    let out = raw;
+    if (newlines) {
+      const within = take === chunk.length ? newlines : newlines.subarray(0, countBelow(newlines, take));
+      out = stampLines(raw, this.lineStartNow(), timestampPrefix(this.host.now()), within);
+    }
     try {
       let done = 0;
       while (done < out.length) done += writeSync(this.logFd, out, done, out.length - done, this.size + done);
@@ -269,13 +361,13 @@ export class Channel extends EventEmitter implements LogChannel {
       this.stall(e, 'write the log file');
       return -1;
     }
-    // In the file now: should consuming fail, a retry writes the chunk again rather than lose it.
     this.size += out.length;
     this.atLineStart = raw[take - 1] === NEWLINE;
     try {
-      this.host.pump.discard(this.readFd, take);
+      stage.commit(stage.position + take, this.size);
     } catch (e) {
-      this.stall(e, 'consume the pipe');
+      // Not committed: the retry re-opens the log, cuts these bytes off and writes them again.
+      this.stall(e, 'write the staging file for');
       return -1;
     }
     this.emitData(raw);
@@ -299,6 +391,8 @@ export class Channel extends EventEmitter implements LogChannel {
       this.closeLogFile();
       shiftLogFiles(this.logPath, this.settings.keep);
       this.openLogFile();
+      // The committed size must be the new file's before anything is written to it.
+      this.stage?.commit(this.stage.position, this.size);
     } catch (e) {
       this.stall(e, 'rotate the log file');
       return false;
@@ -360,6 +454,9 @@ export class Channel extends EventEmitter implements LogChannel {
   closeFds(remove: boolean): void {
     this.closed = true;
     this.closeLogFile();
+    this.stage?.close(remove);
+    this.stage = null;
+    if (remove) removeStage(this.fifoPath);
     try {
       closeSync(this.readFd);
     } catch {

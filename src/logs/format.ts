@@ -51,20 +51,36 @@ export function stampLines(
 ): Buffer {
   const starts = countLineStarts(raw.length, newlines, atLineStart);
   if (starts === 0) return raw;
-  const size = raw.length + starts * prefix.length;
-  if (stampScratch.length < size) stampScratch = Buffer.allocUnsafe(Math.max(size, stampScratch.length * 2));
-  const out = stampScratch.subarray(0, size);
+  const p = prefix.length;
+  const size = raw.length + starts * p;
+  // One buffer holds the result, then a copy of `raw`, then the prefix: every piece is then
+  // moved with copyWithin, which allocates nothing (a copy between two buffers makes a view
+  // per line, and the garbage collector pays for it).
+  const need = size + raw.length + p;
+  if (stampScratch.length < need) stampScratch = Buffer.allocUnsafe(Math.max(need, stampScratch.length * 2));
+  const b = stampScratch;
+  const rawAt = size;
+  const prefixAt = size + raw.length;
+  raw.copy(b, rawAt);
+  prefix.copy(b, prefixAt);
   let o = 0;
   let i = 0;
-  if (atLineStart) o += prefix.copy(out, o);
+  if (atLineStart) {
+    b.copyWithin(o, prefixAt, prefixAt + p);
+    o += p;
+  }
   for (let j = 0; j < newlines.length; j++) {
     const end = newlines[j] + 1;
-    o += raw.copy(out, o, i, end);
+    b.copyWithin(o, rawAt + i, rawAt + end);
+    o += end - i;
     i = end;
-    if (i < raw.length) o += prefix.copy(out, o);
+    if (i < raw.length) {
+      b.copyWithin(o, prefixAt, prefixAt + p);
+      o += p;
+    }
   }
-  if (i < raw.length) raw.copy(out, o, i);
-  return out;
+  if (i < raw.length) b.copyWithin(o, rawAt + i, rawAt + raw.length);
+  return b.subarray(0, size);
 }
 
 /** The time (ms since the epoch) of a line written with a timestamp prefix, else null. */

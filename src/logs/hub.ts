@@ -284,6 +284,9 @@ export class LogHub extends EventEmitter {
       this.stalls.delete(channel);
       this.watch(channel);
       this.emit('resumed', { id: channel.id });
+      // Bytes already staged (timestamps) wait in a file, not in the pipe: epoll would not
+      // report them.
+      if (channel.hasStagedBytes()) this.onReady(channel.readFd);
     }
     this.armRetry();
   }

@@ -1,7 +1,8 @@
 // Moving bytes out of a log FIFO: peek without consuming (tee into a scratch pipe, then read
-// that), splice into the log file inside the kernel, or discard. One Pump serves every channel
-// of a hub: the daemon is single-threaded, and the scratch pipe is empty between calls.
-import { closeSync, openSync, readSync } from 'node:fs';
+// that) or splice into a file inside the kernel; and reading back a staging file.
+// One Pump serves every channel of a hub: the daemon is single-threaded, and the scratch pipe
+// is empty between calls.
+import { closeSync, readSync } from 'node:fs';
 import { DEFAULTS } from '../defaults.js';
 import { bytesInPipe, getPipeSize, pipe, setPipeSize } from '../process/native/fd.js';
 import { EAGAIN, SystemCallError } from '../process/native/koffi.js';
@@ -10,7 +11,6 @@ import { splice, tee } from '../process/native/splice.js';
 export class Pump {
   private readonly scratchRead: number;
   private readonly scratchWrite: number;
-  private readonly devNull: number;
   private readonly peekBuffer: Buffer;
   private closed = false;
 
@@ -19,7 +19,6 @@ export class Pump {
     // A bigger scratch pipe means fewer rounds; the kernel may refuse (per-user pipe quota).
     setPipeSize(this.scratchWrite, pipeBytesWanted);
     this.peekBuffer = Buffer.allocUnsafe(getPipeSize(this.scratchWrite));
-    this.devNull = openSync('/dev/null', 'w');
   }
 
   /** Bytes waiting in `fifo` (0 when empty or on error). */
@@ -49,6 +48,26 @@ export class Pump {
     return this.peekBuffer.subarray(0, got);
   }
 
+  /** Bytes a peek or a readAt returns at most. */
+  get bufferBytes(): number {
+    return this.peekBuffer.length;
+  }
+
+  /**
+   * Up to `len` bytes of the file `fd` from `offset` (at most bufferBytes), as a view that the
+   * next peek or readAt overwrites.
+   */
+  readAt(fd: number, offset: number, len: number): Buffer {
+    const want = Math.min(len, this.peekBuffer.length);
+    let got = 0;
+    while (got < want) {
+      const r = readSync(fd, this.peekBuffer, got, want - got, offset + got);
+      if (r <= 0) break;
+      got += r;
+    }
+    return this.peekBuffer.subarray(0, got);
+  }
+
   private emptyScratch(): void {
     try {
       while (readSync(this.scratchRead, this.peekBuffer, 0, this.peekBuffer.length, null) > 0);
@@ -62,20 +81,10 @@ export class Pump {
     return splice(fifo, file, len, offset);
   }
 
-  /** Consumes exactly `len` bytes that a peek has shown to be there. */
-  discard(fifo: number, len: number): void {
-    let left = len;
-    while (left > 0) {
-      const r = splice(fifo, this.devNull, left);
-      if (r <= 0) throw new SystemCallError('splice', r < 0 ? -r : EAGAIN, '/dev/null');
-      left -= r;
-    }
-  }
-
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const fd of [this.scratchRead, this.scratchWrite, this.devNull]) {
+    for (const fd of [this.scratchRead, this.scratchWrite]) {
       try {
         closeSync(fd);
       } catch {

@@ -1,17 +1,35 @@
 // The heart of corral's promise: the process that pumps a log channel is SIGKILLed again and
 // again while a writer keeps writing; each new pump re-opens the same FIFO; at the end the log
-// holds every line exactly once, in order, never torn.
+// holds every line exactly once, in order, never torn (with timestamps: each with one prefix).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { LogChannelOptions } from '../../../src/logs/index.js';
-import { logFiles } from '../../../src/logs/index.js';
+import { logFiles, TIMESTAMP_PREFIX_BYTES } from '../../../src/logs/index.js';
 import { mkfifo } from '../../../src/process/native/fd.js';
 import { type TempHome, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
-import { assertSameText, expectedText, LOG_READER, printLines, variedLine } from './support.js';
+import {
+  assertSameText,
+  expectedText,
+  killAsFileGrows,
+  LOG_READER,
+  printLines,
+  type Running,
+  runCommand,
+  variedLine,
+} from './support.js';
 
 const LINES = 200_000;
 /** bytes added to every line: 200,000 lines of 200..500 bytes outlast the kills */
@@ -86,6 +104,21 @@ function allText(o: LogChannelOptions): string {
     .join('');
 }
 
+const STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z $/;
+
+/** `text` without the prefix of each line, asserting that every line has one. */
+function unstamped(text: string): string {
+  const lines = text.split('\n');
+  const last = lines.pop();
+  assert.equal(last, '', 'the log ends with a whole line');
+  for (const [i, line] of lines.entries()) {
+    if (!STAMP.test(line.slice(0, TIMESTAMP_PREFIX_BYTES)))
+      assert.fail(`line ${i + 1} has no stamp: ${line.slice(0, 60)}`);
+    lines[i] = line.slice(TIMESTAMP_PREFIX_BYTES);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 async function crashRun(
   t: { after(fn: () => void): void },
   over: Partial<LogChannelOptions>,
@@ -104,22 +137,46 @@ async function crashRun(
   };
   mkdirSync(join(home.dir, 'run', 'logs'), { recursive: true });
   mkfifo(o.fifoPath);
+  const line = (n: number) => variedLine(n, PAD);
   // The writer outlives every reader (--stay), as a supervised service outlives the daemon.
   // It writes as fast as it can, so a reader is always busy when the kill comes: whole-line
   // writes of at most 4 KB, lines of 200..500 bytes, about 70 MB in all. (A reader that copies
-  // through user space fails this test nearly every time.)
-  const writer = printLines(home, openSync(o.fifoPath, 'r+'), LINES, [
-    '--vary',
-    `--pad=${PAD}`,
-    '--batch=4096',
-    '--stay',
-  ]);
-  const line = (n: number) => variedLine(n, PAD);
+  // through user space fails this test nearly every time.) A stamping reader is slower than
+  // that writer, so its writer is `cat` of the same lines, far faster than any reader: the pipe
+  // stays full and every kill finds the reader busy (the at-least-once copy that consumed the
+  // pipe only after writing the stamped chunk repeated lines in most runs). The test holds
+  // the FIFO open too, as the keeper does, so what cat leaves in the pipe outlives it.
+  let writer: Running;
+  let holder = -1;
+  if (o.timestamps) {
+    const source = join(home.dir, 'lines.txt');
+    writeFileSync(source, expectedText(1, LINES, line));
+    holder = openSync(o.fifoPath, 'r+');
+    writer = runCommand(home, openSync(o.fifoPath, 'r+'), 'cat', [source]);
+  } else {
+    writer = printLines(home, openSync(o.fifoPath, 'r+'), LINES, [
+      '--vary',
+      `--pad=${PAD}`,
+      '--batch=4096',
+      '--stay',
+    ]);
+  }
+  t.after(() => {
+    if (holder >= 0) closeSync(holder);
+  });
   const last = `${line(LINES)}\n`;
   const done = (): boolean => endsWith(o.logPath, last);
   let kills = 0;
   for (let i = 0; i < KILLS; i++) {
     const reader = await startReader(home, o, listen);
+    // Every other reader is killed the moment the live file grows: most likely in the middle
+    // of a write to it, the worst moment for a copy that is not exactly-once.
+    if (i % 2 === 1 && reader.pid !== undefined && killAsFileGrows(reader.pid, o.logPath, 2_000)) {
+      await killed(reader);
+      if (done()) break;
+      kills++;
+      continue;
+    }
     // Let it move some bytes, then kill it at a random moment while it is busy.
     const sizeAtStart = totalSize(o);
     await waitFor(() => done() || totalSize(o) > sizeAtStart, {
@@ -135,7 +192,8 @@ async function crashRun(
   await waitFor(done, { timeout: 60_000, what: 'the last line' });
   await killed(final);
   await killed(writer.child);
-  assertSameText(allText(o), expectedText(1, LINES, line), 'log files');
+  const text = allText(o);
+  assertSameText(o.timestamps ? unstamped(text) : text, expectedText(1, LINES, line), 'log files');
   if (o.maxSizeBytes > 0) {
     for (const f of logFiles(o.logPath, o.keep)) {
       const size = statSync(f).size;
@@ -155,6 +213,18 @@ test('a pump SIGKILLed repeatedly while a writer writes 200,000 lines loses and 
 test('the same with rotation and a data listener: every rotated file whole, every line once', async (t) => {
   // The listener makes the pump peek (tee) before each splice: the path followers use.
   const kills = await crashRun(t, { maxSizeBytes: 1024 * 1024, keep: 1000 }, true);
+  t.diagnostic(`killed mid-stream ${kills} times`);
+  assert.ok(kills >= 5, `the reader was killed mid-stream ${kills} times`);
+});
+
+test('timestamped: a pump SIGKILLed repeatedly while a writer writes 200,000 lines stamps each line once', async (t) => {
+  const kills = await crashRun(t, { timestamps: true });
+  t.diagnostic(`killed mid-stream ${kills} times`);
+  assert.ok(kills >= 5, `the reader was killed mid-stream ${kills} times`);
+});
+
+test('timestamped, with rotation and a data listener: every rotated file whole, every line once', async (t) => {
+  const kills = await crashRun(t, { timestamps: true, maxSizeBytes: 1024 * 1024, keep: 1000 }, true);
   t.diagnostic(`killed mid-stream ${kills} times`);
   assert.ok(kills >= 5, `the reader was killed mid-stream ${kills} times`);
 });

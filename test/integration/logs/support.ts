@@ -1,7 +1,7 @@
 // Shared by the log tests: run the print-lines fixture on a channel, and check what arrived.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogChannelOptions, LogHubLogger } from '../../../src/logs/index.js';
 import { fixture, type TempHome } from '../../helpers/home.js';
@@ -105,4 +105,30 @@ export function fifoWriter(fifoPath: string): { write(text: string): void; close
 
 export function readText(path: string): string {
   return readFileSync(path, 'utf8');
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * SIGKILLs `pid` the moment the file at `path` changes size, watching it in a tight loop, so
+ * that the kill lands while the writer is most likely still inside its write (the worst moment
+ * for a log pump). Returns false, without killing, if the size did not change within `withinMs`.
+ * Blocks the event loop while it watches.
+ */
+export function killAsFileGrows(pid: number, path: string, withinMs: number): boolean {
+  const start = sizeOf(path);
+  const until = performance.now() + withinMs;
+  while (performance.now() < until) {
+    if (sizeOf(path) !== start) {
+      process.kill(pid, 'SIGKILL');
+      return true;
+    }
+  }
+  return false;
 }

@@ -1,10 +1,20 @@
 // Timestamp prefixes: one per line, at the line's first byte, raw bytes for listeners;
 // parseTimestamp and linesSince to read them back.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
+import { stampLines } from '../../../src/logs/format.js';
 import { LogHub, linesSince, logFiles, parseTimestamp, readTail } from '../../../src/logs/index.js';
+import { STAGE_DATA_START, stagePath } from '../../../src/logs/stage.js';
 import { tempHome } from '../../helpers/home.js';
 import { manualClock } from '../process/support.js';
 import {
@@ -97,6 +107,41 @@ test('a line that arrives in pieces gets one prefix, when its first byte arrives
   assert.equal((text.match(/Z /g) ?? []).length, 4);
 });
 
+test('a stamped write the killed daemon did not commit is cut off and written again, once', async (t) => {
+  const home = tempHome();
+  const clock = manualClock();
+  clock.advance(Date.parse('2030-01-02T03:04:05.678Z'));
+  const first = new LogHub({ logger: captureLogger(), clock });
+  t.after(() => home.cleanup());
+  const o = channelOptions(home, { timestamps: true });
+  const channel = first.open(o);
+  const writer = fifoWriter(o.fifoPath);
+  t.after(() => writer.close());
+  writer.write('one\ntwo\nthr');
+  channel.flush();
+  await first.closeAll();
+  const T1 = '2030-01-02T03:04:05.678Z';
+  assert.equal(readFileSync(o.logPath, 'utf8'), `${T1} one\n${T1} two\n${T1} thr`);
+  // What a daemon killed between its write and its commit leaves: bytes staged from the FIFO
+  // (the rest of a line, and one more), a torn stamped copy of them in the log, and a header
+  // that still says neither is done.
+  const stage = openSync(stagePath(o.fifoPath), 'r+');
+  writeSync(stage, Buffer.from('ee\nfour\n'), 0, 8, STAGE_DATA_START);
+  closeSync(stage);
+  appendFileSync(o.logPath, `ee\n${T1} fo`);
+  writer.write('five\n'); // still in the FIFO
+  clock.advance(1000);
+  const second = new LogHub({ logger: captureLogger(), clock });
+  t.after(() => second.closeAll());
+  second.open(o).flush();
+  const T2 = '2030-01-02T03:04:06.678Z';
+  assert.equal(
+    readFileSync(o.logPath, 'utf8'),
+    `${T1} one\n${T1} two\n${T1} three\n${T2} four\n${T2} five\n`,
+    'the line begun before the kill keeps its one prefix; the others are written once',
+  );
+});
+
 test('rotation counts the prefixes: stamped files stay within max_size', async (t) => {
   const home = tempHome();
   const hub = new LogHub({ logger: captureLogger() });
@@ -147,6 +192,39 @@ test('linesSince picks lines by their stamp across files; without stamps it retu
   const plain = `${home.dir}/logs/p/plain.log`;
   writeFileSync(plain, 'a\nb\nc\n');
   assert.deepEqual(await linesSince(plain, 3, Date.now()), ['a', 'b', 'c']);
+});
+
+test('stampLines puts one prefix at every line start, and none after a trailing newline', () => {
+  const prefix = Buffer.from('P ');
+  // the plain way: byte by byte
+  const reference = (raw: string, atLineStart: boolean): string => {
+    let out = '';
+    let start = atLineStart;
+    for (const ch of raw) {
+      if (start) out += 'P ';
+      out += ch;
+      start = ch === '\n';
+    }
+    return out;
+  };
+  const samples = ['', '\n', 'a', 'a\n', '\n\n', 'ab\ncd', 'ab\ncd\n', '\nab\n\ncd', 'x'.repeat(5000)];
+  let seed = 7;
+  const next = (): number => {
+    seed = (seed * 48271) % 2147483647;
+    return seed;
+  };
+  for (let k = 0; k < 200; k++) {
+    let text = '';
+    const length = next() % 300;
+    for (let i = 0; i < length; i++) text += next() % 5 === 0 ? '\n' : 'x';
+    samples.push(text);
+  }
+  for (const text of samples) {
+    for (const atLineStart of [true, false]) {
+      const got = stampLines(Buffer.from(text), atLineStart, prefix).toString();
+      assert.equal(got, reference(text, atLineStart), JSON.stringify({ text, atLineStart }));
+    }
+  }
 });
 
 test('parseTimestamp', () => {
