@@ -16,6 +16,8 @@ import { waitFor } from '../helpers/wait.js';
 const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 20);
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const node = process.execPath;
+/** how shortly before a kill a start may lose its status (the keeper's refresh, and its own start) */
+const JUST_BEFORE_MS = 250;
 
 /** mulberry32: small, seedable, good enough to pick moments and targets. */
 function random(seed: number): () => number {
@@ -84,11 +86,13 @@ services:
   assert.equal((await c.corral(['up', '--no-wait'])).code, 0); // the crash loop is never "ready"
   await waitUntil(
     c,
-    async () => (await services(c)).filter((r) => r.service !== 'crash' && r.state === 'running').length === 4,
+    async () =>
+      (await services(c)).filter((r) => r.service !== 'crash' && r.state === 'running').length === 4,
     { what: 'the floods and the steady services to run' },
   );
   const steadyNames = ['chaos/steady:0', 'chaos/steady:1', 'chaos/crash:0', 'chaos/crash:1'];
   let apiRestarts = 0;
+  const kills: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     // a burst of work: API restarts at random moments, then the kill at a random one
     const until = Date.now() + 150 + Math.floor(rnd() * 500);
@@ -103,6 +107,7 @@ services:
       await new Promise((resolve) => setImmediate(resolve));
     }
     const daemon = Number(readFileSync(join(home, 'daemon.pid'), 'utf8'));
+    kills.push(Date.now());
     process.kill(daemon, 'SIGKILL');
     await waitFor(() => isGone(daemon), { what: say(`daemon ${daemon} to die in round ${round}`) });
     // a random stretch with no daemon: crashers die unwatched, floods fill their pipes
@@ -151,14 +156,25 @@ services:
     assert.equal(duplicated, 0, say(`${service}: lines written twice`));
     assert.equal(lost, 0, say(`${service}: lines lost`));
   }
-  // every crash of the crash loop ended with its own status, 3
+  // every crash of the crash loop ended with its own status, 3, except the one exception the
+  // docs name: a process started so shortly before the daemon died that the FIFO keeper did not
+  // hold its pidfd yet (the keeper is refreshed at most every internal.keeperPidfdRefreshMs), and
+  // that ended while no daemon ran
   const crashes = events.filter(
     (e) => e.type === 'exited' && e.service === 'crash' && e.reason !== 'stopped-by-user',
   );
   const unknown = crashes.filter((e) => e.code !== 3);
-  report.push(`crash: ${crashes.length} exits, ${unknown.length} without their status`);
+  const unexplained = unknown.filter((u) => {
+    const spawned = events.find((e) => e.type === 'spawned' && e.pid === u.pid);
+    const at = spawned ? Date.parse(spawned.time) : Number.NaN;
+    const kill = kills.find((k) => k >= at);
+    return !(u.reason === 'unknown' && kill !== undefined && kill - at <= JUST_BEFORE_MS);
+  });
+  report.push(
+    `crash: ${crashes.length} exits, ${unknown.length} without their status (started just before a kill)`,
+  );
   assert.deepEqual(
-    unknown.map((e) => `${e.reason} ${e.code}`),
+    unexplained.map((e) => `pid ${e.pid}: ${e.reason} ${e.code}`),
     [],
     say('every crash has its real exit status (3)'),
   );
