@@ -70,6 +70,26 @@ export const EventType = {
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
+/** What the engine emits: the type, and whichever fields apply. */
+export type EventInput = Partial<CorralEvent> & Pick<CorralEvent, 'type'>;
+
+/** An event with its time and every field it does not set as null. */
+export function completeEvent(input: EventInput, timeMs: number): CorralEvent {
+  return {
+    time: new Date(timeMs).toISOString(),
+    type: input.type,
+    project: input.project ?? null,
+    service: input.service ?? null,
+    instance: input.instance ?? null,
+    pid: input.pid ?? null,
+    code: input.code ?? null,
+    signal: input.signal ?? null,
+    reason: input.reason ?? null,
+    delay_ms: input.delay_ms ?? null,
+    message: input.message ?? null,
+  };
+}
+
 /** One line of events.jsonl and of GET /v1/events. */
 export interface CorralEvent {
   /** ISO 8601 with milliseconds */

@@ -3,9 +3,9 @@ import { EventEmitter } from 'node:events';
 import { closeSync, fstatSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { type Clock, systemClock } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
-import type { CorralEvent } from '../engine/states.js';
+import { type CorralEvent, completeEvent, type EventInput } from '../engine/states.js';
 
-export type EventInput = Partial<CorralEvent> & Pick<CorralEvent, 'type'>;
+export type { EventInput };
 
 /** A place in the journal: the inode of the events.jsonl it was in, and the byte offset. */
 export interface JournalPosition {
@@ -73,19 +73,7 @@ export class EventJournal extends EventEmitter {
 
   /** Completes an event with its time and nulls, appends it, and tells followers. */
   record(input: EventInput): CorralEvent {
-    const event: CorralEvent = {
-      time: new Date(this.clock.now()).toISOString(),
-      type: input.type,
-      project: input.project ?? null,
-      service: input.service ?? null,
-      instance: input.instance ?? null,
-      pid: input.pid ?? null,
-      code: input.code ?? null,
-      signal: input.signal ?? null,
-      reason: input.reason ?? null,
-      delay_ms: input.delay_ms ?? null,
-      message: input.message ?? null,
-    };
+    const event = completeEvent(input, this.clock.now());
     this.append(`${JSON.stringify(event)}\n`);
     this.emit('event', event);
     return event;

@@ -4,6 +4,7 @@
 // event announces (health, memory, a group's members), every FALLBACK_MS; always with a deadline.
 // None of this starts a daemon: a test that needs one back runs the CLI, which does.
 import { join } from 'node:path';
+import type { CorralEvent } from '../../src/api/schemas.js';
 import { CorralClient } from '../../src/client/client.js';
 
 /** What a look needs: the environment the test runs the CLI with (its CORRAL_HOME). */
@@ -19,20 +20,8 @@ export type ServiceRow = Record<string, unknown> & {
   restarts: number;
 };
 
-/** One event of GET /v1/events (a line of events.jsonl). */
-export interface DaemonEvent {
-  time: string;
-  type: string;
-  project: string | null;
-  service: string | null;
-  instance: number | null;
-  pid: number | null;
-  code: number | null;
-  signal: string | null;
-  reason: string | null;
-  delay_ms: number | null;
-  message: string | null;
-}
+/** One event of GET /v1/events (a line of events.jsonl), as the wire contract has it. */
+export type DaemonEvent = CorralEvent;
 
 /** ms between looks when no event comes: the upper bound on how late a wait sees a change. */
 const FALLBACK_MS = 200;

@@ -35,15 +35,7 @@ export class FakeClock implements Clock {
   /** Moves time forward by `ms`, firing due timers in order (timers they set fire too if due). */
   advance(ms: number): void {
     const end = this.time + ms;
-    for (;;) {
-      this.pending = this.pending.filter((p) => !p.cancelled);
-      const due = this.pending.filter((p) => p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq);
-      if (due.length === 0) break;
-      const next = due[0];
-      this.pending = this.pending.filter((p) => p !== next);
-      this.time = Math.max(this.time, next.at);
-      next.fn();
-    }
+    while (this.fireNext(end));
     this.time = end;
   }
 
@@ -54,18 +46,21 @@ export class FakeClock implements Clock {
   async settle(ms: number): Promise<void> {
     const end = this.time + ms;
     await flushPromises();
-    for (;;) {
-      this.pending = this.pending.filter((p) => !p.cancelled);
-      const due = this.pending.filter((p) => p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq);
-      if (due.length === 0) break;
-      const next = due[0];
-      this.pending = this.pending.filter((p) => p !== next);
-      this.time = Math.max(this.time, next.at);
-      next.fn();
-      await flushPromises();
-    }
+    while (this.fireNext(end)) await flushPromises();
     this.time = end;
     await flushPromises();
+  }
+
+  /** Fires the first timer due by `end`, at its own time; false when none is. */
+  private fireNext(end: number): boolean {
+    this.pending = this.pending.filter((p) => !p.cancelled);
+    const due = this.pending.filter((p) => p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq);
+    if (due.length === 0) return false;
+    const next = due[0];
+    this.pending = this.pending.filter((p) => p !== next);
+    this.time = Math.max(this.time, next.at);
+    next.fn();
+    return true;
   }
 
   /** How many timers are armed and not cancelled. */

@@ -7,7 +7,7 @@ import { systemClock } from '../../clock.js';
 import { findConfigFile, loadProject } from '../../config/index.js';
 import type { Instance } from '../../engine/instance.js';
 import type { OutputKey, OutputRouter, OutputTarget } from '../../engine/output.js';
-import { ProcessState } from '../../engine/states.js';
+import { completeEvent, ProcessState } from '../../engine/states.js';
 import { Supervisor } from '../../engine/supervisor.js';
 import { CorralError } from '../../errors.js';
 import { runCheck } from '../../probes/check.js';
@@ -106,25 +106,7 @@ export async function run(
     baseEnv,
     emit: (event) => {
       if (event.type === 'spawned' || event.type === 'ready') return;
-      ctx.note(
-        paint(
-          ctx.color,
-          'gray',
-          formatEvent({
-            time: new Date().toISOString(),
-            project: null,
-            service: null,
-            instance: null,
-            pid: null,
-            code: null,
-            signal: null,
-            reason: null,
-            delay_ms: null,
-            message: null,
-            ...event,
-          }),
-        ),
-      );
+      ctx.note(paint(ctx.color, 'gray', formatEvent(completeEvent(event, Date.now()))));
     },
   });
 

@@ -13,7 +13,7 @@ import type {
   RawExit,
 } from '../../../src/engine/host.js';
 import type { OutputKey, OutputRouter } from '../../../src/engine/output.js';
-import type { CorralEvent } from '../../../src/engine/states.js';
+import { type CorralEvent, completeEvent } from '../../../src/engine/states.js';
 import type { NotifyMessage } from '../../../src/process/notify-socket.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
@@ -232,19 +232,7 @@ export class FakeWorld {
       output: this.output,
       baseEnv: { PATH: '/usr/bin:/bin' },
       emit: (e) => {
-        this.events.push({
-          time: new Date(this.clock.now()).toISOString(),
-          project: null,
-          service: null,
-          instance: null,
-          pid: null,
-          code: null,
-          signal: null,
-          reason: null,
-          delay_ms: null,
-          message: null,
-          ...e,
-        });
+        this.events.push(completeEvent(e, this.clock.now()));
       },
       openNotify: (key, onMessage) => {
         const name = `${key.project}/${key.service}:${key.index}`;
