@@ -3,11 +3,12 @@
 // same FIFO; at the end every line is in the log files once, in order, with one stamp.
 // CORRAL_TS_CRASH_LINES sets the number of lines (default 1,000,000).
 import assert from 'node:assert/strict';
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { logFiles, TIMESTAMP_PREFIX_BYTES } from '../../src/logs/index.js';
 import { homeFor } from '../helpers/cli.js';
+import { endsWith } from '../helpers/files.js';
 import { isGone } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 import { killAsFileGrows } from '../integration/logs/support.js';
@@ -24,26 +25,6 @@ const STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z $/;
  */
 function line(n: number): string {
   return `${n} ${'x'.repeat(n % 171)}`;
-}
-
-/** Whether the file at `path` ends with `suffix` (read from its end only). */
-function endsWith(path: string, suffix: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const want = Buffer.from(suffix);
-    if (size < want.length) return false;
-    const got = Buffer.alloc(want.length);
-    readSync(fd, got, 0, want.length, size - want.length);
-    return got.equals(want);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Counts the lines of `files` (oldest first) against the flood: every one once, in order, stamped once. */

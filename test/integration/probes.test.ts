@@ -6,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { probeExec } from '../../src/probes/exec.js';
 import { probeHttp } from '../../src/probes/http.js';
 import { probeTcp } from '../../src/probes/tcp.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { fixture } from '../helpers/home.js';
 import { freePort } from '../helpers/port.js';
 import { waitFor } from '../helpers/wait.js';
-import { manualClock } from './process/support.js';
 
 describe('probes', () => {
   let http: ChildProcess;
@@ -102,14 +102,14 @@ describe('probes', () => {
   });
 
   test('the cut-off of every probe runs on the given clock', async () => {
-    const clock = manualClock();
+    const clock = new FakeClock(0);
     const opts = { cwd: '/', env: { PATH: process.env.PATH ?? '' }, timeoutMs: 60_000, clock };
     const results: (string | null)[] = [];
     void probeExec(['sleep', '30'], opts).then((r) => results.push(r));
     void probeHttp(`http://127.0.0.1:${httpPort}/hang`, 60_000, undefined, clock).then((r) =>
       results.push(r),
     );
-    await waitFor(() => clock.pending() === 2, { what: 'both probes to start' });
+    await waitFor(() => clock.armed === 2, { what: 'both probes to start' });
     clock.advance(59_999);
     assert.deepEqual(results, [], 'nothing is cut before the clock says 60 s');
     clock.advance(1);

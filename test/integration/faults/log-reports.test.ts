@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { LogFailure, LogRecovery } from '../../../src/logs/hub.js';
 import { LogHub } from '../../../src/logs/index.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
 import { channelOptions, expectedText, printLines } from '../logs/support.js';
-import { manualClock } from '../process/support.js';
 
 test('a failing log channel: one error and one failed event per cause, one recovered event, whatever the retries', async (t) => {
   const home = tempHome();
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   const entries: { level: string; msg: string }[] = [];
   const logger = {
     warn: (_: object, msg: string) => entries.push({ level: 'warn', msg }),

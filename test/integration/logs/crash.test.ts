@@ -3,21 +3,13 @@
 // holds every line exactly once, in order, never torn (with timestamps: each with one prefix).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  closeSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { LogChannelOptions } from '../../../src/logs/index.js';
 import { logFiles, TIMESTAMP_PREFIX_BYTES } from '../../../src/logs/index.js';
 import { mkfifo } from '../../../src/process/native/fd.js';
+import { endsWith } from '../../helpers/files.js';
 import { type TempHome, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
 import {
@@ -63,26 +55,6 @@ function killed(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });
-}
-
-/** Whether the file at `path` ends with `suffix` (read from its end only). */
-function endsWith(path: string, suffix: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const want = Buffer.from(suffix);
-    if (size < want.length) return false;
-    const got = Buffer.alloc(want.length);
-    readSync(fd, got, 0, want.length, size - want.length);
-    return got.equals(want);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Bytes in all the log files (a file renamed under our feet counts as empty). */

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LogHub } from '../../../src/logs/index.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
-import { manualClock } from '../process/support.js';
 import { assertSameText, captureLogger, channelOptions, expectedText, printLines } from './support.js';
 
 test('an unusable log directory: open() succeeds, output waits in the pipe, and arrives once fixed', async (t) => {
@@ -43,7 +43,7 @@ test('an unusable log directory: open() succeeds, output waits in the pipe, and 
 
 test("the retry of a stalled channel runs on the hub's clock", async (t) => {
   const home = tempHome();
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   const hub = new LogHub({ logger: captureLogger(), retryMs: 1_000, maxRetryMs: 8_000, clock });
   t.after(async () => {
     await hub.closeAll();
@@ -57,7 +57,7 @@ test("the retry of a stalled channel runs on the hub's clock", async (t) => {
   const channel = hub.open(o);
   const run = printLines(home, channel.childFd(), 100);
   assert.equal((await run.exited).code, 0);
-  await waitFor(() => clock.pending() === 1, { what: 'the retry to be set' });
+  await waitFor(() => clock.armed === 1, { what: 'the retry to be set' });
   rmSync(blocker);
   mkdirSync(blocker);
   clock.advance(999);

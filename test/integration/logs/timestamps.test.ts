@@ -15,8 +15,8 @@ import { test } from 'node:test';
 import { stampLines } from '../../../src/logs/format.js';
 import { LogHub, linesSince, logFiles, parseTimestamp, readTail } from '../../../src/logs/index.js';
 import { STAGE_DATA_START, stagePath } from '../../../src/logs/stage.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { tempHome } from '../../helpers/home.js';
-import { manualClock } from '../process/support.js';
 import {
   assertSameText,
   captureLogger,
@@ -30,7 +30,7 @@ const STAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) (.*)$/;
 
 test("line timestamps come from the hub's clock", async (t) => {
   const home = tempHome();
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   clock.advance(Date.parse('2030-01-02T03:04:05.678Z'));
   const hub = new LogHub({ logger: captureLogger(), clock });
   t.after(async () => {
@@ -109,7 +109,7 @@ test('a line that arrives in pieces gets one prefix, when its first byte arrives
 
 test('a stamped write the killed daemon did not commit is cut off and written again, once', async (t) => {
   const home = tempHome();
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   clock.advance(Date.parse('2030-01-02T03:04:05.678Z'));
   const first = new LogHub({ logger: captureLogger(), clock });
   t.after(() => home.cleanup());

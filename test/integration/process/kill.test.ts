@@ -6,9 +6,10 @@ import { DEFAULTS } from '../../../src/defaults.js';
 import { registerChild } from '../../../src/process/children.js';
 import { groupIsEmpty, killGroup, type StopGroupResult, stopGroup } from '../../../src/process/kill.js';
 import { groupMembers, readProcStat } from '../../../src/process/procfs.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { REPO_ROOT, tempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
-import { manualClock, startFixture } from './support.js';
+import { startFixture } from './support.js';
 
 const KILL_WAIT_MS = DEFAULTS.internal.killWaitMs;
 
@@ -148,12 +149,12 @@ test('the grace period runs on the given clock: SIGKILL comes when it says the t
   t.after(() => home.cleanup());
   const p = startFixture(home, 'ignore-sigterm.mjs');
   await p.line('ready');
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   let result: StopGroupResult | null = null;
   void stopGroup(p.pid, { signal: 'SIGTERM', timeoutMs: 60_000, exited: p.exited, clock }).then((r) => {
     result = r;
   });
-  await waitFor(() => clock.pending() > 0, { what: 'the grace period to start' });
+  await waitFor(() => clock.armed > 0, { what: 'the grace period to start' });
   clock.advance(59_999);
   assert.equal(result, null, 'no SIGKILL before the clock says 60 s');
   assert.ok(alive(p.pid));

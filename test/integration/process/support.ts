@@ -2,7 +2,6 @@
 // awaited and every one of them registered for cleanup.
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Clock, Timer } from '../../../src/clock.js';
 import { type SpawnServiceOptions, spawnService } from '../../../src/process/spawn.js';
 import { fixture, type TempHome } from '../../helpers/home.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -75,25 +74,4 @@ export function isCloseOnExec(fd: number): boolean {
   const flags = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
   if (!flags) throw new Error(`no flags in /proc/self/fdinfo/${fd}`);
   return (Number.parseInt(flags[1], 8) & 0o2000000) !== 0; // O_CLOEXEC
-}
-
-// A clock that moves only when told to.
-export function manualClock(): Clock & { advance(ms: number): void; pending(): number } {
-  let now = 0;
-  let timers: { at: number; fn: () => void; live: boolean }[] = [];
-  return {
-    now: () => now,
-    after(ms: number, fn: () => void): Timer {
-      const t = { at: now + ms, fn, live: true };
-      timers.push(t);
-      return { cancel: () => (t.live = false) };
-    },
-    advance(ms: number) {
-      now += ms;
-      const due = timers.filter((t) => t.live && t.at <= now);
-      timers = timers.filter((t) => t.live && t.at > now);
-      for (const t of due) t.fn();
-    },
-    pending: () => timers.filter((t) => t.live).length,
-  };
 }
