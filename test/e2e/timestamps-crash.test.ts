@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { logFiles, TIMESTAMP_PREFIX_BYTES } from '../../src/logs/index.js';
 import { homeFor } from '../helpers/cli.js';
+import { waitForRow } from '../helpers/daemon-api.js';
 import { endsWith } from '../helpers/files.js';
 import { isGone } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
@@ -76,11 +77,16 @@ services:
   const home = c.env.CORRAL_HOME as string;
   const log = join(home, 'logs', 'flood', 'flood.log');
   const done = (): boolean => endsWith(log, ` ${line(LINES)}\n`);
+  // The flood is paused (SIGSTOP) from each kill until the next daemon is up, so that how much a
+  // daemon moves before the test sees it does not depend on how fast it boots: what it finds is
+  // the full pipe, as after any crash.
+  const cat = (await waitForRow(c, (r) => r.pid !== null, { what: 'the flood to run' })).pid as number;
   let kills = 0;
   /** bytes in the log files when the daemon was last killed */
   let logged = 0;
   for (let i = 0; i < KILLS && !done(); i++) {
     const pid = Number(readFileSync(join(home, 'daemon.pid'), 'utf8'));
+    process.kill(cat, 'SIGCONT');
     if (i % 4 !== 3) {
       // the moment the live file changes size: most likely inside a write to it
       assert.ok(killAsFileGrows(pid, log, 20_000), `round ${i + 1}: the log did not grow`);
@@ -93,10 +99,12 @@ services:
     }
     await waitFor(() => isGone(pid), { what: `daemon ${pid} to die` });
     if (done()) break;
+    process.kill(cat, 'SIGSTOP');
     kills++;
     logged = logFiles(log, KEEP).reduce((sum, f) => sum + Math.max(0, existsSize(f)), 0);
     assert.equal((await c.corral(['daemon', 'start'])).code, 0);
   }
+  process.kill(cat, 'SIGCONT');
   await waitFor(done, { timeout: 120_000, what: 'the last line in the log' });
   const files = logFiles(log, KEEP);
   const counted = checkLines(files);
