@@ -17,6 +17,7 @@ import type { ProjectSpec, ServiceSpec } from '../config/types.js';
 import type { HomePaths } from '../daemon/home.js';
 import { findOwnProcesses } from '../daemon/recover.js';
 import { claimHome } from '../daemon/single.js';
+import { stopSocketKeepers } from '../daemon/socket-keeper.js';
 import { DEFAULTS } from '../defaults.js';
 import { stopWaves } from '../engine/order.js';
 import type { ProcessRecord } from '../engine/record.js';
@@ -151,6 +152,7 @@ async function stopLocked(
   }
   if (findOwnProcesses(paths.dir, paths.runDir).size === 0) {
     new FifoKeeper(paths.dir, {}, logger).stop();
+    stopSocketKeepers(paths.dir);
     result.keeperStopped = true;
   }
   return result;

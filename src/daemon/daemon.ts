@@ -27,6 +27,7 @@ import { type HomePaths, homePaths, prepareHome } from './home.js';
 import { IdleTimer } from './idle.js';
 import { openNotifySocket } from './notify-sockets.js';
 import { claimHome } from './single.js';
+import { SocketKeeper } from './socket-keeper.js';
 import { SocketRegistry } from './sockets.js';
 import { PRIVATE_ENV, Systemd } from './systemd.js';
 import { takeOver } from './takeover.js';
@@ -57,6 +58,7 @@ export class Daemon {
   private readonly watcher: EpollLoop;
   private readonly keeper: FifoKeeper;
   private readonly sockets: SocketRegistry;
+  private readonly socketKeeper: SocketKeeper;
   private readonly boot: BootFacts;
   private readonly stateWriter: StateWriter;
   private readonly systemd: Systemd;
@@ -87,6 +89,9 @@ export class Daemon {
     baseEnv.CORRAL_HOME = paths.dir;
     // the keeper holds each live service's pidfd too: how it ends is known even with no daemon
     this.keeper = new FifoKeeper(paths.dir, baseEnv, logger, () => this.pids.list());
+    this.socketKeeper = new SocketKeeper(paths.dir, baseEnv, logger.child({ component: 'sockets' }), () =>
+      this.sockets.held(),
+    );
     this.output = new DaemonOutput(this.hub, paths.logsDir, paths.runDir, this.keeper, {
       shedFds: (n) => this.pids.shed(n),
     });
@@ -214,7 +219,13 @@ export class Daemon {
 
   /** Takes up the projects and live processes of the previous daemon of this home. */
   private recover(): void {
+    // the listening sockets first: an adopted service's are then already here
+    this.sockets.takeBack(this.socketKeeper);
     const taken = takeOver(this.paths, this.supervisor);
+    const known = new Set<string>();
+    for (const [project, entry] of this.supervisor.projects)
+      for (const service of entry.services.keys()) known.add(`${project}/${service}`);
+    this.sockets.keepOnly(known);
     this.boot.adopted = taken.adopted;
     this.boot.foundDead = taken.foundDead;
     if (taken.problems.length > 0) {
@@ -310,6 +321,7 @@ export class Daemon {
     this.idle?.cancel();
     // the keeper holds every pidfd before the daemon closes its own (detaching closes some)
     this.keeper.freeze();
+    this.socketKeeper.freeze();
     if (keepServices) this.supervisor.detachAll();
     await this.app?.close();
     this.pids.close();
@@ -322,8 +334,11 @@ export class Daemon {
     this.stateWriter.flush();
     await this.hub.closeAll();
     await this.watcher.close();
-    if (!keepServices) this.keeper.stop();
-    this.sockets.closeAll();
+    if (!keepServices) {
+      this.keeper.stop();
+      this.socketKeeper.stop();
+    }
+    this.sockets.closeAll({ keepFiles: keepServices });
     this.journal.close();
     for (const file of [this.paths.socket, this.paths.pidFile]) {
       try {

@@ -1,14 +1,19 @@
 // The listening sockets of services (`sockets:`): bound once by the daemon and passed to every
 // start of the service as fds 3.., so a restart refuses no connection. The daemon never accepts
-// on them. A new daemon takes them back from a running service it adopts (pidfd_getfd); a
-// service that is not running when its daemon is replaced gets freshly bound ones.
+// on them. A socket keeper (socket-keeper.ts) holds a copy of every one, so that the next daemon
+// takes them back from it, running service or not; where there is no keeper, a new daemon takes
+// them back from a running service it adopts (pidfd_getfd, which needs ptrace rights over it);
+// failing both, they are bound anew.
 import type { ServiceSpec } from '../config/types.js';
 import {
+  adoptListener,
   bindListeners,
   closeListeners,
   type ListenSocket,
   reclaimListeners,
 } from '../process/listen-sockets.js';
+import { close } from '../process/native/fd.js';
+import type { KeptSockets, SocketKeeper } from './socket-keeper.js';
 
 /** Hears of what went wrong without stopping the service: a socket taken back failed, say. */
 export type ProblemReporter = (message: string) => void;
@@ -18,13 +23,64 @@ function warn(message: string): void {
   process.emitWarning(message, 'CorralWarning');
 }
 
-export class SocketRegistry {
-  private readonly bound = new Map<string, { specs: string; sockets: ListenSocket[] }>();
-  private readonly onProblem: ProblemReporter;
+interface Bound {
+  /** the `sockets:` they were bound for, as JSON */
+  specs: string;
+  sockets: ListenSocket[];
+}
 
-  /** `onProblem` hears why sockets could not be taken back from a running service (they are bound anew). */
+export class SocketRegistry {
+  private readonly bound = new Map<string, Bound>();
+  private readonly onProblem: ProblemReporter;
+  private keeper: SocketKeeper | null = null;
+
+  /** `onProblem` hears why sockets could not be taken back (they are bound anew). */
   constructor(onProblem: ProblemReporter = warn) {
     this.onProblem = onProblem;
+  }
+
+  /** What the keeper is to hold: every service's sockets, as bound now. */
+  held(): KeptSockets[] {
+    return [...this.bound].map(([key, b]) => ({
+      key,
+      specs: b.specs,
+      names: b.sockets.map((s) => s.name),
+      fds: b.sockets.map((s) => s.fd),
+    }));
+  }
+
+  /**
+   * Takes back what the keepers of the daemon before hold (each socket checked against the spec
+   * it was bound for), and from now on keeps `keeper` told of every change.
+   */
+  takeBack(keeper: SocketKeeper): void {
+    this.keeper = keeper;
+    for (const [key, kept] of keeper.takeBack()) {
+      const specs = JSON.parse(kept.specs) as string[];
+      const sockets: ListenSocket[] = [];
+      try {
+        kept.fds.forEach((fd, i) => {
+          sockets.push(
+            adoptListener(fd, specs[i], {
+              name: kept.names[i],
+              where: `socket ${i + 1} of ${key} from the keeper`,
+            }),
+          );
+        });
+      } catch (e) {
+        for (const fd of kept.fds) close(fd);
+        this.onProblem(`${key}: ${(e as Error).message}; binding them anew at its next start`);
+        continue;
+      }
+      this.release(key);
+      this.bound.set(key, { specs: kept.specs, sockets });
+    }
+    keeper.changed();
+  }
+
+  /** Closes the sockets of every service but those of `keys` (the others are gone from the config). */
+  keepOnly(keys: Set<string>): void {
+    for (const key of [...this.bound.keys()]) if (!keys.has(key)) this.release(key);
   }
 
   /** The sockets of `spec`'s service: kept, reclaimed from the live process `holder`, or bound now. */
@@ -52,6 +108,7 @@ export class SocketRegistry {
     }
     sockets ??= bindListeners(spec.sockets, { name: spec.name });
     this.bound.set(key, { specs, sockets });
+    this.keeper?.changed();
     return sockets;
   }
 
@@ -61,9 +118,19 @@ export class SocketRegistry {
     if (!kept) return;
     this.bound.delete(key);
     closeListeners(kept.sockets);
+    this.keeper?.changed();
   }
 
-  closeAll(): void {
-    for (const key of [...this.bound.keys()]) this.release(key);
+  /**
+   * Closes every socket. With `keepFiles` (the daemon leaves its services running, and they
+   * listen on their copies) no socket file is removed and the keeper is not told.
+   */
+  closeAll({ keepFiles = false }: { keepFiles?: boolean } = {}): void {
+    if (!keepFiles) {
+      for (const key of [...this.bound.keys()]) this.release(key);
+      return;
+    }
+    for (const b of this.bound.values()) for (const s of b.sockets) close(s.fd);
+    this.bound.clear();
   }
 }

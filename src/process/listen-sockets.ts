@@ -195,50 +195,64 @@ export function listenFds(sockets: ListenSocket[]): number[] {
 }
 
 /**
+ * Takes `fd` (an fd of this process) as the listening socket of `spec`, after checking that it is
+ * one: a listening socket at the spec's address. Throws NOT_RUNNING, naming `where`, if not; the
+ * caller still owns `fd` then.
+ */
+export function adoptListener(fd: number, spec: string, opts: BindOptions & { where: string }): ListenSocket {
+  const p = parseListenSpec(spec);
+  const address = getsockname(fd);
+  const matches =
+    p.kind === 'unix'
+      ? address.family === 'unix' && address.path === p.path
+      : address.family !== 'unix' && (p.port === 0 || address.port === p.port);
+  if (!matches || getsockoptInt(fd, SOL_SOCKET, SO_ACCEPTCONN) !== 1) {
+    throw new CorralError('NOT_RUNNING', `${opts.where} is not a socket listening on ${spec}`);
+  }
+  const socket: ListenSocket = {
+    spec,
+    kind: p.kind,
+    fd,
+    address,
+    name: p.name ?? opts.name ?? DEFAULT_FD_NAME,
+  };
+  if (p.kind === 'unix') {
+    try {
+      socket.inode = lstatSync(p.path).ino;
+    } catch {
+      // the file is gone: the socket still listens, but no one can reach it by path
+    }
+  }
+  return socket;
+}
+
+/**
  * Takes copies of a running service's fds 3, 4, … back into this process (a daemon that
  * restarted after a crash gets its listening sockets from the service that kept them). Each must
  * still be a listening socket at the address of its spec. `isSameProcess` runs once the process
- * is pinned by a pidfd, to rule out a reused pid. Needs root or CAP_SYS_PTRACE; Linux >= 5.6.
+ * is pinned by a pidfd, to rule out a reused pid. Needs ptrace rights over the process (root,
+ * CAP_SYS_PTRACE, or the same uid where Yama allows it); Linux >= 5.6.
  */
 export function reclaimListeners(
   pid: number,
   specs: string[],
   opts: BindOptions & { isSameProcess?: () => boolean } = {},
 ): ListenSocket[] {
-  const parsed = specs.map(parseListenSpec);
   const pidfd = pidfdOpen(pid);
   const taken: ListenSocket[] = [];
   try {
     if (opts.isSameProcess && !opts.isSameProcess()) {
       throw new CorralError('NOT_RUNNING', `process ${pid} is not the one that holds the sockets any more`);
     }
-    parsed.forEach((p, i) => {
+    specs.forEach((spec, i) => {
       const fd = pidfdGetfd(pidfd, LISTEN_FDS_START + i);
-      const address = getsockname(fd);
-      const socket: ListenSocket = {
-        spec: specs[i],
-        kind: p.kind,
-        fd,
-        address,
-        name: p.name ?? opts.name ?? DEFAULT_FD_NAME,
-      };
-      taken.push(socket);
-      const matches =
-        p.kind === 'unix'
-          ? address.family === 'unix' && address.path === p.path
-          : address.family !== 'unix' && (p.port === 0 || address.port === p.port);
-      if (!matches || getsockoptInt(fd, SOL_SOCKET, SO_ACCEPTCONN) !== 1) {
-        throw new CorralError(
-          'NOT_RUNNING',
-          `fd ${LISTEN_FDS_START + i} of process ${pid} is not a socket listening on ${specs[i]}`,
+      try {
+        taken.push(
+          adoptListener(fd, spec, { ...opts, where: `fd ${LISTEN_FDS_START + i} of process ${pid}` }),
         );
-      }
-      if (p.kind === 'unix') {
-        try {
-          socket.inode = lstatSync(p.path).ino;
-        } catch {
-          // the file is gone: the socket still listens, but no one can reach it by path
-        }
+      } catch (e) {
+        close(fd);
+        throw e;
       }
     });
   } catch (e) {

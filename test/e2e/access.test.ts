@@ -2,11 +2,10 @@
 // says so plainly; environment values whose names look secret are masked wherever a definition
 // is shown (API, inspect), unless asked for, while the state files keep them.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { accessSync, chmodSync, constants, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { upProject } from '../helpers/cli.js';
+import { type CliResult, runProcess, upProject } from '../helpers/cli.js';
 import { clientOf } from '../helpers/daemon-api.js';
 import { CLI, fixture } from '../helpers/home.js';
 import { waitFor } from '../helpers/wait.js';
@@ -26,30 +25,17 @@ function whyNoOtherUser(): string | null {
 }
 
 /** Runs `args` as nobody (uid and gid 65534, no supplementary groups); its exit code and output. */
-function asNobody(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      SETPRIV,
-      [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, ...args],
-      { cwd: '/', env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} as nobody did not finish in 20 s\n${stdout}\n${stderr}`));
-    }, 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function asNobody(args: string[]): Promise<CliResult> {
+  return runProcess(
+    SETPRIV,
+    [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, ...args],
+    {
+      cwd: '/',
+      env: { PATH: process.env.PATH, NO_COLOR: '1' },
+      timeoutMs: 20_000,
+      what: `${args.join(' ')} as nobody`,
+    },
+  );
 }
 
 /** A connect to the unix socket at `path`, as nobody: the error code it gets, or "connected". */

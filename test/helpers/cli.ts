@@ -22,12 +22,47 @@ export interface CliEnv {
   env: NodeJS.ProcessEnv;
   corral(
     args: string[],
-    opts?: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+    opts?: {
+      cwd?: string;
+      timeoutMs?: number;
+      env?: NodeJS.ProcessEnv;
+      /** runs the CLI through this command: `['setpriv', '--reuid=nobody', …]` */
+      prefix?: string[];
+    },
   ): Promise<CliResult>;
   /** starts a long-running corral command (logs -f, run) and returns it; cleanup kills it */
   spawnCorral(args: string[], opts?: { cwd?: string }): ChildProcess & { output(): string };
   writeConfig(text: string, name?: string): string;
   cleanup(): Promise<void>;
+}
+
+/** Runs `command` to its end: its exit code and output; rejects (having killed it) after `timeoutMs`. */
+export function runProcess(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; what?: string },
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`${opts.what ?? command} did not finish in ${opts.timeoutMs} ms\n${stdout}\n${stderr}`),
+      );
+    }, opts.timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** A fresh home and project directory; cleanup kills the daemon and everything started. */
@@ -42,34 +77,15 @@ export function cliEnv(): CliEnv {
     NO_COLOR: '1',
   };
   const children: ChildProcess[] = [];
-  const corral: CliEnv['corral'] = (args, opts = {}) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        cwd: opts.cwd ?? projectDir,
-        env: { ...env, ...opts.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(
-          new Error(
-            `corral ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 30_000} ms\n${stdout}\n${stderr}`,
-          ),
-        );
-      }, opts.timeoutMs ?? 30_000);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
+  const corral: CliEnv['corral'] = (args, opts = {}) => {
+    const [command, ...argv] = [...(opts.prefix ?? []), process.execPath, CLI, ...args];
+    return runProcess(command, argv, {
+      cwd: opts.cwd ?? projectDir,
+      env: { ...env, ...opts.env },
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      what: `corral ${args.join(' ')}`,
     });
+  };
   return {
     home,
     projectDir,

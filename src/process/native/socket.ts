@@ -7,18 +7,20 @@ import { decodeSockaddr, type SocketAddress } from './sockaddr.js';
 
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
+export const SOCK_SEQPACKET = 5;
 export const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
 export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
 export const SO_PASSCRED = 16;
+const SO_RCVTIMEO = 20;
 const SO_SNDTIMEO = 21;
 export const SO_ACCEPTCONN = 30;
 const SCM_RIGHTS = 1;
 const SCM_CREDENTIALS = 2;
 export const MSG_CTRUNC = 0x8;
 export const MSG_TRUNC = 0x20;
-const MSG_DONTWAIT = 0x40;
+export const MSG_DONTWAIT = 0x40;
 export const MSG_NOSIGNAL = 0x4000;
 const MSG_CMSG_CLOEXEC = 0x40000000;
 
@@ -86,10 +88,20 @@ export function setsockoptInt(fd: number, level: number, name: number, value: nu
 
 /** SO_SNDTIMEO: how long a blocking send may wait for room before failing with EAGAIN. */
 export function setSendTimeout(fd: number, ms: number): void {
-  const tv = Buffer.alloc(16); // struct timeval on LP64: two longs
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, timeval(ms));
+}
+
+/** SO_RCVTIMEO: how long a blocking receive may wait before failing with EAGAIN. */
+export function setReceiveTimeout(fd: number, ms: number): void {
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval(ms));
+}
+
+// struct timeval on LP64: two longs
+function timeval(ms: number): Buffer {
+  const tv = Buffer.alloc(16);
   tv.writeBigInt64LE(BigInt(Math.floor(ms / 1000)), 0);
   tv.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv);
+  return tv;
 }
 
 /** Reads an int-valued socket option (SO_ACCEPTCONN …). */
