@@ -15,6 +15,7 @@ import { corral } from './supervisors/corral.mjs';
 import { pm2 } from './supervisors/pm2.mjs';
 import { supervisord } from './supervisors/supervisord.mjs';
 import { daemonKillWorkload } from './workloads/daemonkill.mjs';
+import { daemonRestartWorkload } from './workloads/daemonrestart.mjs';
 import { fleetWorkload } from './workloads/fleet.mjs';
 import { logsWorkload } from './workloads/logs.mjs';
 import { restartWorkload } from './workloads/restart.mjs';
@@ -44,6 +45,10 @@ const WORKLOADS = {
   kill: {
     title: (m) => `7. Daemon SIGKILLed with ${m.kill.size} services`,
     run: (ctx, m) => daemonKillWorkload(ctx, { ...m.kill, peers: ctx.peers }),
+  },
+  restartDaemon: {
+    title: (m) => `8. Daemon restarted on purpose with ${m.restartDaemon.size} services`,
+    run: (ctx, m) => daemonRestartWorkload(ctx, { ...m.restartDaemon, peers: ctx.peers }),
   },
 };
 

@@ -2,7 +2,7 @@
 // latency, daemon memory and idle CPU, then stop until none is left. Shared by workloads 2-4 and 6.
 import { nowMs } from './exec.mjs';
 import { idleFixture } from './fixtures.mjs';
-import { cpuPreciseMs, cpuStatMs, findProcs, rssBytes } from './procfs.mjs';
+import { cpuPreciseMs, cpuStatMs, findProcs, pssOf, rssBytes, rssOf } from './procfs.mjs';
 import { median } from './stats.mjs';
 import { sleep, waitFor } from './wait.mjs';
 
@@ -55,19 +55,24 @@ export async function statusLatency(session, calls) {
   return median(times);
 }
 
-/** The daemon's resident memory, and its CPU time over `windowS` seconds of idleness (ms a minute). */
+/**
+ * The memory of the supervisor's own processes (RSS and PSS of them all, and the daemon's RSS
+ * alone), and the daemon's CPU time over `windowS` seconds of idleness (ms a minute), the window
+ * starting `settleMs` after the last start.
+ */
 export async function idleCost(session, windowS, { settleMs = 2000 } = {}) {
   await sleep(settleMs);
   const pid = session.daemonPid();
-  const rss = rssBytes(pid);
-  if (windowS <= 0) return { rss, cpuStat: null, cpuPrecise: null };
+  const own = session.ownPids();
+  const memory = { rss: rssOf(own), pss: pssOf(own), daemonRss: rssBytes(pid), processes: own.length };
+  if (windowS <= 0) return { ...memory, cpuStat: null, cpuPrecise: null };
   const s0 = cpuStatMs(pid);
   const p0 = cpuPreciseMs(pid);
   const t0 = nowMs();
   await sleep(windowS * 1000);
   const perMinute = 60_000 / (nowMs() - t0);
   return {
-    rss,
+    ...memory,
     cpuStat: (cpuStatMs(pid) - s0) * perMinute,
     cpuPrecise: (cpuPreciseMs(pid) - p0) * perMinute,
   };

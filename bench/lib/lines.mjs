@@ -24,14 +24,16 @@ export function eachLine(file, onLine) {
 }
 
 /**
- * Checks a file written by writer.mjs: every line 1..expected present once and well-formed.
+ * Checks a file written by writer.mjs: every line 1..expected present once and well-formed
+ * (each after a prefix of `prefix` bytes, a timestamp, when the supervisor adds one).
  * Returns { lost, duplicated, malformed }.
  */
-export function checkWriterLines(file, expected) {
+export function checkWriterLines(file, expected, prefix = 0) {
   const seen = new Uint8Array(expected + 1);
   let malformed = 0;
   let duplicated = 0;
-  eachLine(file, (b, start, end) => {
+  eachLine(file, (b, lineStart, end) => {
+    const start = lineStart + prefix;
     const seq =
       end - start === 99 && b[start + 10] === 0x20 ? Number(b.toString('latin1', start, start + 10)) : NaN;
     if (!(seq >= 1 && seq <= expected)) malformed++;

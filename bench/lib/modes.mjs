@@ -5,20 +5,21 @@ export const MODES = {
   full: {
     name: 'full',
     peers: ['corral', 'pm2', 'supervisord'],
-    workloads: ['restart', 'hundred', 'logs', 'thousand', 'kill'],
+    workloads: ['restart', 'hundred', 'logs', 'thousand', 'kill', 'restartDaemon'],
     runs: 5,
     restarts: 100,
     restartFixtures: ['light', 'node'],
     restartRunsOf: { supervisord: 1 },
-    hundred: { size: 100, runs: 3, statusCalls: 20, idleWindowS: 60 },
+    hundred: { size: 100, runs: 3, statusCalls: 20, idleWindowS: 60, idleSettleS: 30 },
     logs: { bytes: 200_000_000, runs: 3 },
     thousand: { size: 1000, runs: 3, statusCalls: 5, idleWindowS: 0 },
     kill: { size: 100, runs: 3 },
+    restartDaemon: { size: 100, runs: 3 },
   },
   quick: {
     name: 'quick',
     peers: ['corral', 'pm2', 'supervisord'],
-    workloads: ['restart', 'hundred', 'logs', 'thousand', 'kill'],
+    workloads: ['restart', 'hundred', 'logs', 'thousand', 'kill', 'restartDaemon'],
     runs: 3,
     restarts: 50,
     restartFixtures: ['light', 'node'],
@@ -29,6 +30,7 @@ export const MODES = {
     logs: { bytes: 200_000_000, runs: 2 },
     thousand: { size: 1000, runs: 1, statusCalls: 3, idleWindowS: 0 },
     kill: { size: 100, runs: 1 },
+    restartDaemon: { size: 100, runs: 1 },
   },
   smoke: {
     name: 'smoke',
@@ -67,7 +69,7 @@ table and writes docs/benchmarks.md, docs/benchmarks.json and bench/results/*.js
 
   --quick          fewer runs and a 10 s idle window: under 10 minutes on 2 cores
   --smoke          corral only, 5 services, one workload; installs nothing, writes no docs
-  --only=A,B       only these workloads (restart, hundred, logs, thousand, kill)
+  --only=A,B       only these workloads (restart, hundred, logs, thousand, kill, restartDaemon)
   --peers=A,B      only these supervisors (corral, pm2, supervisord)
   --no-install     use what is installed; skip a peer that is not
   --no-docs        do not write docs/benchmarks.md and docs/benchmarks.json

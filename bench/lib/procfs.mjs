@@ -96,3 +96,25 @@ export function cpuPreciseMs(pid) {
 export function rssOf(pidList) {
   return pidList.reduce((sum, pid) => sum + (rssBytes(pid) ?? 0), 0);
 }
+
+/** Proportional set size (shared pages divided among their users), in bytes; null when gone. */
+export function pssBytes(pid) {
+  const text = read(`/proc/${pid}/smaps_rollup`);
+  const m = text?.match(/^Pss:\s+(\d+) kB/m);
+  return m ? Number(m[1]) * 1024 : null;
+}
+
+/** The sum of the proportional set sizes of several processes, in bytes. */
+export function pssOf(pidList) {
+  return pidList.reduce((sum, pid) => sum + (pssBytes(pid) ?? 0), 0);
+}
+
+/** Every live pid whose environment satisfies `match` (given the raw NUL-separated block). */
+export function pidsWhoseEnv(match) {
+  const out = [];
+  for (const p of pids()) {
+    const env = read(`/proc/${p}/environ`);
+    if (env !== null && alive(p) && match(env)) out.push(Number(p));
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { benchEnv, onCleanup } from '../lib/cleanup.mjs';
 import { run } from '../lib/exec.mjs';
 import { unixRequest } from '../lib/http.mjs';
-import { alive } from '../lib/procfs.mjs';
+import { alive, pidsWhoseEnv } from '../lib/procfs.mjs';
 import { waitFor } from '../lib/wait.mjs';
 
 const REPO = new URL('../../', import.meta.url).pathname;
@@ -49,13 +49,14 @@ class CorralSession {
    * Writes the project file for `services` ([{ name, argv }]) and applies it (`up --no-wait`),
    * starting the daemon if none runs. Resolves when the command has returned.
    */
-  async start(services, { rotate = true } = {}) {
+  async start(services, { rotate = true, timestamps = false } = {}) {
     const lines = [`name: ${PROJECT}`, 'services:'];
     for (const s of services) {
       lines.push(`  ${s.name}:`);
       lines.push(`    command: [${s.argv.map(quote).join(', ')}]`);
       lines.push('    backoff: { free: 100000 }');
-      if (!rotate) lines.push('    logs: { max_size: 1GB }');
+      const logs = [...(rotate ? [] : ['max_size: 1GB']), ...(timestamps ? ['timestamps: true'] : [])];
+      if (logs.length > 0) lines.push(`    logs: { ${logs.join(', ')} }`);
     }
     writeFileSync(this.file, `${lines.join('\n')}\n`);
     return this.cli(['up', '--no-wait', '-f', this.file], { check: true });
@@ -89,6 +90,20 @@ class CorralSession {
 
   logFile(name) {
     return join(this.home, 'logs', PROJECT, `${name}.log`);
+  }
+
+  /**
+   * corral's own processes: the daemon and its helpers (the FIFO keeper, the socket keeper), that
+   * is every process of the home that is not a service (services carry CORRAL_SERVICE).
+   */
+  ownPids() {
+    const home = `\0CORRAL_HOME=${this.home}\0`;
+    return pidsWhoseEnv((env) => `\0${env}`.includes(home) && !`\0${env}`.includes('\0CORRAL_SERVICE='));
+  }
+
+  /** A planned restart of the daemon, services left running: `corral daemon restart`. */
+  async restartDaemon() {
+    await this.cli(['daemon', 'restart'], { check: true, timeoutMs: 300_000 });
   }
 
   /** After a SIGKILL of the daemon: what a user (or systemd) does to have one again. */

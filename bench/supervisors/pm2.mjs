@@ -95,6 +95,12 @@ class Pm2Session {
     }
   }
 
+  /** The supervisor's own processes (its daemon: no helper runs beside it here). */
+  ownPids() {
+    const pid = this.daemonPid();
+    return pid === null ? [] : [pid];
+  }
+
   logFile(name) {
     return join(this.logs, `${name}.log`);
   }
@@ -102,6 +108,11 @@ class Pm2Session {
   /** What lets PM2 bring its apps back after its daemon died: `pm2 save` now, `pm2 resurrect` then. */
   async prepareForRevive() {
     await this.cli(['save'], { check: true });
+  }
+
+  /** A planned restart of PM2's daemon: `pm2 update` (saves the list, kills the daemon, resurrects). */
+  async restartDaemon() {
+    await this.cli(['update'], { check: true, timeoutMs: 300_000 });
   }
 
   async revive() {

@@ -121,8 +121,24 @@ class SupervisordSession {
     return this.daemon && alive(this.daemon.pid) ? this.daemon.pid : null;
   }
 
+  /** The supervisor's own processes (its daemon: no helper runs beside it here). */
+  ownPids() {
+    const pid = this.daemonPid();
+    return pid === null ? [] : [pid];
+  }
+
   logFile(name) {
     return join(this.logs, `${name}.log`);
+  }
+
+  /** A planned restart of supervisord: `supervisorctl reload` (same process, its programs restarted). */
+  async restartDaemon() {
+    await this.ctl(['reload'], { timeoutMs: 300_000 });
+  }
+
+  /** `reload` keeps supervisord's pid: its new life is told by its answers, not by a new pid. */
+  get restartsInPlace() {
+    return true;
   }
 
   /** After a SIGKILL of supervisord: start it again with the same config. */

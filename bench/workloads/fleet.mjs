@@ -6,8 +6,11 @@ import { coldStart, idleCost, statusLatency, stopAll } from '../lib/fleet.mjs';
 const MB = 1024 * 1024;
 
 /** `size` services: `runs` runs of each peer, peers interleaved within a run. */
-export async function fleetWorkload(ctx, { size, runs, statusCalls, idleWindowS, peers, key }) {
-  const m = { start: {}, stop: {}, status: {}, rss: {}, cpuStat: {}, cpuPrecise: {} };
+export async function fleetWorkload(
+  ctx,
+  { size, runs, statusCalls, idleWindowS, idleSettleS = 2, peers, key },
+) {
+  const m = { start: {}, stop: {}, status: {}, rss: {}, pss: {}, daemonRss: {}, cpuStat: {}, cpuPrecise: {} };
   for (const metric of Object.values(m)) for (const p of peers) metric[p.name] = [];
   for (let runNo = 1; runNo <= runs; runNo++) {
     for (const peer of peers) {
@@ -15,17 +18,19 @@ export async function fleetWorkload(ctx, { size, runs, statusCalls, idleWindowS,
       try {
         const { startMs, idle } = await coldStart(session, size);
         const statusMs = await statusLatency(session, statusCalls);
-        const cost = await idleCost(session, idleWindowS);
+        const cost = await idleCost(session, idleWindowS, { settleMs: idleSettleS * 1000 });
         const stopMs = await stopAll(session, idle);
         m.start[peer.name].push(startMs);
         m.stop[peer.name].push(stopMs);
         m.status[peer.name].push(statusMs);
         m.rss[peer.name].push(cost.rss / MB);
+        m.pss[peer.name].push(cost.pss / MB);
+        m.daemonRss[peer.name].push(cost.daemonRss / MB);
         m.cpuStat[peer.name].push(cost.cpuStat);
         m.cpuPrecise[peer.name].push(cost.cpuPrecise);
         ctx.log(
           `  ${key} ${peer.name} run ${runNo}: start ${startMs.toFixed(0)} ms, status ${statusMs.toFixed(0)} ms, ` +
-            `rss ${(cost.rss / MB).toFixed(1)} MB, idle cpu ${cost.cpuPrecise?.toFixed(1) ?? '-'} ms/min, ` +
+            `rss ${(cost.rss / MB).toFixed(1)} MB (pss ${(cost.pss / MB).toFixed(1)}, ${cost.processes} processes), idle cpu ${cost.cpuPrecise?.toFixed(1) ?? '-'} ms/min, ` +
             `stop ${stopMs.toFixed(0)} ms`,
         );
       } finally {
@@ -48,7 +53,19 @@ export async function fleetWorkload(ctx, { size, runs, statusCalls, idleWindowS,
       unit: 'ms',
       values: m.status,
     },
-    { id: `${key}.rss`, label: `daemon RSS with ${n} services`, unit: 'MB', values: m.rss },
+    {
+      id: `${key}.rss`,
+      label: `RSS of all its own processes (daemon and helpers) with ${n} services`,
+      unit: 'MB',
+      values: m.rss,
+    },
+    {
+      id: `${key}.pss`,
+      label: `same, PSS (shared pages divided among their users)`,
+      unit: 'MB',
+      values: m.pss,
+    },
+    { id: `${key}.daemonRss`, label: `the daemon's RSS alone`, unit: 'MB', values: m.daemonRss },
   ];
   if (idleWindowS > 0) {
     rows.push(

@@ -11,6 +11,8 @@ import { findProcs, rssBytes } from '../lib/procfs.mjs';
 import { waitFor } from '../lib/wait.mjs';
 
 const MB = 1024 * 1024;
+/** what corral puts before each line with `timestamps: true`: `2026-11-30T02:41:11.123Z ` */
+const STAMP_BYTES = 25;
 const size = (f) => (existsSync(f) ? statSync(f).size : 0);
 const marks = (f) => (existsSync(f) ? parseMarks(readFileSync(f, 'latin1')) : []);
 
@@ -44,6 +46,9 @@ export async function logsWorkload(ctx, { bytes, runs, peers }) {
   const expectedBytes = Math.floor(bytes / 100) * 100;
   const v = { time: { direct: [] }, ratio: {}, before: {}, peak: {}, lost: {}, dup: {} };
   for (const p of peers) for (const k of Object.keys(v)) v[k][p.name] = [];
+  // corral with a timestamp on every line (no peer here: PM2's --time and supervisord add none alike)
+  const stamped = peers.find((p) => p.name === 'corral');
+  const ts = { time: { corral: [] }, ratio: { corral: [] }, lost: { corral: [] }, dup: { corral: [] } };
   for (let runNo = 1; runNo <= runs; runNo++) {
     // the floor: the same writer appending straight to a file
     const dDir = ctx.tempDir(`logs-direct-${runNo}`);
@@ -87,6 +92,36 @@ export async function logsWorkload(ctx, { bytes, runs, peers }) {
         await session.close();
       }
     }
+    if (stamped) {
+      const dir = ctx.tempDir(`logs-corral-timestamps-${runNo}`);
+      const session = stamped.open(dir);
+      try {
+        const markFile = join(dir, 'marks');
+        const lines = expectedBytes / 100;
+        await session.start([{ name: 'writer', argv: writerArgv(bytes, markFile) }], {
+          rotate: false,
+          timestamps: true,
+        });
+        const r = await timeWrite({
+          markFile,
+          file: session.logFile('writer'),
+          bytes: expectedBytes + lines * STAMP_BYTES,
+          daemonPid: session.daemonPid(),
+        });
+        const check = checkWriterLines(session.logFile('writer'), lines, STAMP_BYTES);
+        ts.time.corral.push(r.ms);
+        ts.ratio.corral.push(r.ms / d.ms);
+        ts.lost.corral.push(check.lost);
+        ts.dup.corral.push(check.duplicated + check.malformed);
+        ctx.log(
+          `  logs corral with timestamps run ${runNo}: ${r.ms.toFixed(0)} ms (${(r.ms / d.ms).toFixed(2)}x direct), ` +
+            `lost ${check.lost}, duplicated ${check.duplicated}, malformed ${check.malformed}`,
+        );
+        await session.stop();
+      } finally {
+        await session.close();
+      }
+    }
   }
   const mb = Math.round(bytes / 1e6);
   return [
@@ -106,5 +141,28 @@ export async function logsWorkload(ctx, { bytes, runs, peers }) {
     { id: 'logs.rssPeak', label: 'daemon RSS peak while it writes', unit: 'MB', values: v.peak },
     { id: 'logs.lost', label: 'lines lost', unit: 'lines', values: v.lost },
     { id: 'logs.dup', label: 'lines duplicated or garbled', unit: 'lines', values: v.dup },
+    ...(stamped
+      ? [
+          {
+            id: 'logs.tsTime',
+            label: 'corral with `timestamps: true`: until the log file holds them all',
+            unit: 'ms',
+            values: ts.time,
+          },
+          {
+            id: 'logs.tsRatio',
+            label: 'same, as a multiple of writing straight to a file',
+            unit: 'x',
+            values: ts.ratio,
+          },
+          { id: 'logs.tsLost', label: 'lines lost (timestamps)', unit: 'lines', values: ts.lost },
+          {
+            id: 'logs.tsDup',
+            label: 'lines duplicated or garbled (timestamps)',
+            unit: 'lines',
+            values: ts.dup,
+          },
+        ]
+      : []),
   ];
 }
