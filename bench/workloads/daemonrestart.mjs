@@ -3,8 +3,9 @@
 // `pm2 update`, `supervisorctl reload`. Measured: the time from the command until the new daemon
 // answers a status query, until every service is reported running again, and how many services
 // got a new process (a restart the user did not ask for).
-import { coldStart, stopAll } from '../lib/fleet.mjs';
+
 import { nowMs } from '../lib/exec.mjs';
+import { coldStart, stopAll } from '../lib/fleet.mjs';
 import { waitFor } from '../lib/wait.mjs';
 
 /** `size` services, `runs` runs of each peer. */

@@ -95,7 +95,11 @@ const CLI_MAIN = fileURLToPath(new URL('./bin.js', import.meta.url));
  * Starts a daemon for `home` in the background and resolves once its socket answers
  * (it writes "ready" on fd 3); rejects with what it printed if it dies first.
  */
-export function startDaemon(home: string, extraArgs: string[] = []): Promise<number> {
+export function startDaemon(
+  home: string,
+  extraArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<number> {
   const paths = homePaths(home);
   assertHomeAccess(home);
   prepareHome(paths);
@@ -108,7 +112,7 @@ export function startDaemon(home: string, extraArgs: string[] = []): Promise<num
     {
       detached: true,
       stdio: ['ignore', logFd, logFd, 'pipe'],
-      env: { ...process.env, CORRAL_READY_FD: '3' },
+      env: { ...process.env, ...extraEnv, CORRAL_READY_FD: '3' },
     },
   );
   closeSync(logFd);

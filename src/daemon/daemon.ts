@@ -23,6 +23,7 @@ import { EventJournal } from '../state/journal.js';
 import { StateWriter, writeProjects } from '../state/state-file.js';
 import { VERSION } from '../version.js';
 import { type BootFacts, Controller } from './controller.js';
+import { takeHomeOver } from './handover.js';
 import { type HomePaths, homePaths, prepareHome } from './home.js';
 import { IdleTimer } from './idle.js';
 import { openNotifySocket } from './notify-sockets.js';
@@ -38,6 +39,8 @@ export interface DaemonOptions {
   readyFd?: number;
   /** exit after this long with no running service and no client; 0: never */
   idleTimeoutMs?: number;
+  /** replace the daemon that runs (asked to leave its services running) instead of refusing to start */
+  takeOver?: boolean;
 }
 
 /** How a stop of every service ended: the names of those still alive after it (none: clean). */
@@ -163,7 +166,10 @@ export class Daemon {
       { level: process.env.CORRAL_LOG_LEVEL ?? 'info', base: { pid: process.pid } },
       daemonLogDestination(paths.daemonLog),
     );
-    const lockFd = await claimHome(paths);
+    const { lockFd, replaced } = opts.takeOver
+      ? await takeHomeOver(paths)
+      : { lockFd: await claimHome(paths), replaced: null };
+    if (replaced !== null) logger.info({ replaced }, 'took the home over from the daemon before');
     // stray children of services (a daemonizing grandchild) are reparented to us and reaped here
     const subreaper = becomeSubreaper();
     if (subreaper.ok) startReaping((r) => logger.debug({ reaped: r }, 'reaped an orphan'));

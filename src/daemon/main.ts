@@ -9,10 +9,15 @@ export interface MainOptions {
   idleTimeoutMs: number;
 }
 
+/** Set by `corral daemon restart`: this daemon replaces the running one (see handover.ts). */
+const TAKE_OVER_VAR = 'CORRAL_TAKE_OVER';
+
 /** Starts the daemon in this process and wires its lifecycle; resolves with it once it listens. */
 export async function runDaemonMain(opts: MainOptions): Promise<Daemon> {
   const readyFd = process.env.CORRAL_READY_FD ? Number(process.env.CORRAL_READY_FD) : undefined;
   delete process.env.CORRAL_READY_FD;
+  const takeOver = process.env[TAKE_OVER_VAR] === '1';
+  delete process.env[TAKE_OVER_VAR];
   // fds inherited from whoever started us (a shell, a CI runner) must not reach services
   closeInheritedFds(readyFd === undefined ? [] : [readyFd]);
   // a signal while starting up: nothing to stop yet, exit at once and say so in the code
@@ -20,7 +25,12 @@ export async function runDaemonMain(opts: MainOptions): Promise<Daemon> {
   process.once('SIGTERM', early);
   process.once('SIGINT', early);
   const { Daemon } = await import('./daemon.js');
-  const daemon = await Daemon.start({ home: opts.home, readyFd, idleTimeoutMs: opts.idleTimeoutMs });
+  const daemon = await Daemon.start({
+    home: opts.home,
+    readyFd,
+    idleTimeoutMs: opts.idleTimeoutMs,
+    takeOver,
+  });
   process.off('SIGTERM', early);
   process.off('SIGINT', early);
   let signals = 0;

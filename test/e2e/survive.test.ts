@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { kernelKeepsExitStatus } from '../../src/process/exit-status.js';
 import { type CliEnv, homeFor, psJson, upProject, waitForState } from '../helpers/cli.js';
-import { type DaemonEvent, daemonEvents, type ServiceRow, waitUntil } from '../helpers/daemon-api.js';
+import {
+  clientOf,
+  type DaemonEvent,
+  daemonEvents,
+  type ServiceRow,
+  waitUntil,
+} from '../helpers/daemon-api.js';
 import { fixture, pidsMarkedWith } from '../helpers/home.js';
 import { groupOf, isGone } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
@@ -266,6 +272,46 @@ services:
 });
 
 describe('daemon restart', () => {
+  test('hands over: the old daemon answers while the new one loads, then the new one adopts', async (t) => {
+    const c = await upProject(t, 'name: ho\nservices:\n  web:\n    command: [sleep, "100000"]\n');
+    const web = await waitForState(c, 'ho/web:0', 'running');
+    const old = daemonPid(c);
+    const restart = c.corral(['daemon', 'restart']);
+    // a daemon process other than the old one exists, and the old one still answers: the overlap
+    const isDaemon = (pid: number): boolean => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('daemon\0start\0--foreground');
+      } catch {
+        return false;
+      }
+    };
+    let overlap = false;
+    await waitFor(
+      async () => {
+        const loading = pidsMarkedWith(c.home.dir).some((pid) => pid !== old && isDaemon(pid));
+        if (!loading) return false;
+        try {
+          overlap ||= (await clientOf(c).health()).pid === old;
+        } catch {
+          // the old one has gone meanwhile
+        }
+        return true;
+      },
+      { interval: 2, what: 'the new daemon to start' },
+    );
+    const r = await restart;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(overlap, 'the old daemon answered while the new one was loading');
+    assert.match(
+      r.stderr,
+      new RegExp(`Daemon ${old} replaced by \\d+ in \\d+ ms; adopted 1 running processes`),
+    );
+    assert.ok(isGone(old), 'the old daemon is gone');
+    const after = await waitForState(c, 'ho/web:0', 'running');
+    assert.equal(after.pid, web.pid, 'the service was adopted, not restarted');
+    assert.equal(after.restarts, 0);
+  });
+
   test('with 100 services running, none is restarted', async (t) => {
     const services = Array.from({ length: 100 }, (_, i) => `  s${i}:\n    command: [sleep, "100000"]`);
     const c = await upProject(t, `name: hundred\nservices:\n${services.join('\n')}\n`, { wait: false });

@@ -2,11 +2,11 @@
 import { existsSync } from 'node:fs';
 import type { CorralClient } from '../../client/client.js';
 import { parseDuration } from '../../config/units.js';
+import { waitForExit } from '../../daemon/exit-wait.js';
 import { DEFAULTS } from '../../defaults.js';
 import { CorralError, isCorralError } from '../../errors.js';
 import { keepRunningWhenClosed } from '../closed-output.js';
 import { type CliContext, startDaemon } from '../context.js';
-import { waitForExit } from '../daemon-exit.js';
 import { formatDuration } from '../format.js';
 import { assertHomeAccess, homeAccessProblem } from '../home-access.js';
 import { homeOnDisk } from '../offline-services.js';
@@ -153,22 +153,22 @@ function stillRunning(pid: number, timeoutMs: number): string {
   );
 }
 
-/** Replaces the daemon with a new one that adopts every running service: nothing restarts. */
+/**
+ * Replaces the daemon with a new one that adopts every running service: nothing restarts. The
+ * new daemon loads while the old one still serves, then takes over (daemon/handover.ts).
+ */
 export async function daemonRestart(ctx: CliContext, opts: { idleTimeout?: string } = {}): Promise<number> {
   const idleTimeoutMs = opts.idleTimeout === undefined ? 0 : parseDuration(opts.idleTimeout);
   const started = Date.now();
   let oldPid: number | null = null;
   try {
-    const client = await ctx.connect();
-    oldPid = (await client.health()).pid;
-    if (!(await askToExit(client, oldPid, true, DEFAULTS.daemonStopTimeoutMs)).gone) {
-      throw new CorralError('DAEMON_RUNNING', stillRunning(oldPid, DEFAULTS.daemonStopTimeoutMs));
-    }
+    oldPid = (await (await ctx.connect()).health()).pid;
     await ctx.close();
   } catch (e) {
     if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
   }
-  await startDaemon(ctx.home, idleTimeoutMs > 0 ? ['--idle-timeout', opts.idleTimeout!] : []);
+  const args = idleTimeoutMs > 0 ? ['--idle-timeout', opts.idleTimeout as string] : [];
+  await startDaemon(ctx.home, args, { CORRAL_TAKE_OVER: '1' });
   const health = await (await ctx.connect()).health();
   const took = Date.now() - started;
   ctx.note(
