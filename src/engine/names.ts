@@ -35,7 +35,11 @@ export function logStem(service: string, index: number, instances: number): stri
 /** What resolving needs of the loaded projects: each one's services and their instances. */
 type Loaded<T> = ReadonlyMap<string, { services: ReadonlyMap<string, { instances: T[] }> }>;
 
-/** The processes a user's name means; throws SERVICE_NOT_FOUND or AMBIGUOUS_NAME saying what is known. */
+/**
+ * The processes a user's name means: an instance, a service, or (a bare name that no service
+ * has) every process of the project of that name. Throws SERVICE_NOT_FOUND or AMBIGUOUS_NAME
+ * saying what is known.
+ */
 export function resolveAddress<T extends { index: number }>(projects: Loaded<T>, text: string): T[] {
   const address = parseAddress(text);
   const matches: Array<{ project: string; instances: T[] }> = [];
@@ -44,8 +48,15 @@ export function resolveAddress<T extends { index: number }>(projects: Loaded<T>,
     const svc = p.services.get(address.service);
     if (svc) matches.push({ project: name, instances: svc.instances });
   }
+  const wholeProject =
+    address.project === null && address.instance === null ? projects.get(address.service) : undefined;
+  if (matches.length === 0 && wholeProject)
+    return [...wholeProject.services.values()].flatMap((s) => s.instances);
   if (matches.length === 0) {
-    throw new CorralError('SERVICE_NOT_FOUND', `No service named "${text}"${knownNames(projects)}`);
+    throw new CorralError(
+      'SERVICE_NOT_FOUND',
+      `No service or project named "${text}"${knownNames(projects)}`,
+    );
   }
   if (matches.length > 1) {
     const names = matches.map((m) => `${m.project}/${address.service}`).join(', ');

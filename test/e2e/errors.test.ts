@@ -74,7 +74,7 @@ services:
     const c = homeFor(t);
     const unknown = await c.corral(['restart', 'nosuch']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /No service named "nosuch"/);
+    assert.match(unknown.stderr, /No service or project named "nosuch"/);
     const badSignal = await c.corral(['kill', 'web', '-s', 'SIGWHAT']);
     assert.equal(badSignal.code, 2);
     assert.match(badSignal.stderr, /signal/i);

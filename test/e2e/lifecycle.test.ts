@@ -139,6 +139,36 @@ services:
     assert.match(env, /CHANGED=yes\0/);
   });
 
+  test('stop PROJECT stops every service of it and keeps them; start PROJECT starts them again', async (t) => {
+    const c = await upProject(
+      t,
+      `name: pj
+services:
+  db:
+    command: [sleep, "100000"]
+  web:
+    command: [sleep, "100000"]
+    depends_on: [db]
+`,
+    );
+    await waitForState(c, 'pj/web:0', 'running');
+    const stop = await c.corral(['stop', 'pj', '--json']);
+    assert.equal(stop.code, 0, stop.stderr);
+    const stopped = JSON.parse(stop.stdout) as Array<{ name: string; state: string }>;
+    assert.deepEqual(stopped.map((s) => `${s.name} ${s.state}`).sort(), [
+      'pj/db:0 stopped',
+      'pj/web:0 stopped',
+    ]);
+    // kept: still listed, and started again by the project's name, in dependency order
+    assert.deepEqual((await psJson(c)).map((r) => `${r.name} ${r.state}`).sort(), [
+      'pj/db:0 stopped',
+      'pj/web:0 stopped',
+    ]);
+    assert.equal((await c.corral(['start', 'pj'])).code, 0);
+    await waitForState(c, 'pj/db:0', 'running');
+    await waitForState(c, 'pj/web:0', 'running');
+  });
+
   test('down stops the project in reverse order and removes it', async (t) => {
     const c = await upProject(t, demo());
     const rows = await psJson(c);
