@@ -57,9 +57,18 @@ export async function apply(
   const spec = project.spec;
   const parts = (['created', 'changed', 'removed', 'unchanged'] as const)
     .filter((k) => result[k].length > 0)
-    .map((k) => `${k} ${result[k].join(', ')}`);
+    .map((k) => `${k} ${listed(result[k])}`);
   ctx.note(`${spec.name}: ${parts.join('; ') || 'nothing to do'}`);
 }
+
+/** Names, all of them up to LISTED_NAMES, else the first few and how many in all. */
+function listed(names: string[]): string {
+  if (names.length <= LISTED_NAMES) return names.join(', ');
+  return `${names.length} services (${names.slice(0, 5).join(', ')}, …)`;
+}
+
+/** How many names a line of `up` lists before it counts them instead. */
+const LISTED_NAMES = 20;
 
 /**
  * `up --watch`: applies the file again each time it is saved (inotify, no polling), until
