@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
 import { buildApi } from '../../src/api/server.js';
 import { systemClock } from '../../src/clock.js';
 import { Controller } from '../../src/daemon/controller.js';
 import { homePaths, prepareHome } from '../../src/daemon/home.js';
 import { Supervisor } from '../../src/engine/supervisor.js';
+import { silentLogger } from '../../src/log.js';
 import { LogHub } from '../../src/logs/index.js';
 import { FifoKeeper } from '../../src/logs/keeper.js';
 import { DaemonOutput } from '../../src/logs/router.js';
@@ -19,7 +19,7 @@ import { EventJournal } from '../../src/state/journal.js';
 import { fixture, type TempHome, tempHome } from '../helpers/home.js';
 import { waitFor } from '../helpers/wait.js';
 
-const logger = pino({ level: 'silent' });
+const logger = silentLogger();
 const node = process.execPath;
 
 describe('the API', () => {
