@@ -1,5 +1,5 @@
-// The HTTP API in process (fastify inject) over the daemon's real controller, a real supervisor
-// and the real log router, plus one request on a real unix socket.
+// The HTTP API in process (inject: node:http over an in-memory stream pair) over the daemon's
+// real controller, a real supervisor and the real log router, plus one request on a real unix socket.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
