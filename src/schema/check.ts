@@ -62,6 +62,31 @@ function isType(type: string, data: unknown): boolean {
 
 const escapeKey = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
+const compiled = new Map<string, RegExp>();
+const patternLists = new WeakMap<Schema, ReadonlyArray<readonly [string, RegExp, Schema]>>();
+
+// A schema's patternProperties, each pattern compiled, worked out once per schema.
+function patternsOf(schema: Schema): ReadonlyArray<readonly [string, RegExp, Schema]> {
+  let list = patternLists.get(schema);
+  if (list === undefined) {
+    list = Object.entries((schema.patternProperties ?? {}) as Record<string, Schema>).map(
+      ([p, s]) => [p, regex(p), s] as const,
+    );
+    patternLists.set(schema, list);
+  }
+  return list;
+}
+
+// A schema's pattern as a RegExp, compiled once.
+function regex(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(pattern, 'u');
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
 // Checks one schema at one place of the value, appending its failures.
 function visit(
   schema: Schema,
@@ -122,10 +147,11 @@ function visit(
 
   function checkString(text: string): void {
     const min = schema.minLength as number | undefined;
-    if (min !== undefined && [...text].length < min)
+    // counted in code points; a string of 2 * min UTF-16 units has at least min of them
+    if (min !== undefined && text.length < 2 * min && [...text].length < min)
       fail('minLength', `must NOT have fewer than ${min} characters`, { limit: min });
     const pattern = schema.pattern as string | undefined;
-    if (pattern !== undefined && !new RegExp(pattern, 'u').test(text))
+    if (pattern !== undefined && !regex(pattern).test(text))
       fail('pattern', `must match pattern "${pattern}"`, { pattern });
   }
 
@@ -176,13 +202,10 @@ function visit(
       }
     }
     const props = (schema.properties ?? {}) as Record<string, Schema>;
-    const patterns = Object.entries((schema.patternProperties ?? {}) as Record<string, Schema>).map(
-      ([p, s]) => [p, new RegExp(p, 'u'), s] as const,
-    );
+    const patterns = patternsOf(schema);
     for (const key of keys) {
-      const own = Object.hasOwn(props, key);
-      const matching = patterns.filter(([, re]) => re.test(key));
-      if (!own && matching.length === 0 && schema.additionalProperties === false)
+      if (schema.additionalProperties !== false || Object.hasOwn(props, key)) continue;
+      if (!patterns.some(([, re]) => re.test(key)))
         fail('additionalProperties', 'must NOT have additional properties', { additionalProperty: key });
     }
     for (const key of keys) {
