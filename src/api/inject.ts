@@ -32,7 +32,8 @@ export function inject(server: Server, opts: InjectOptions): Promise<InjectRespo
         : JSON.stringify(opts.payload);
   const headers: Record<string, string | number> = { ...opts.headers };
   if (payload !== undefined) {
-    headers['content-length'] = Buffer.byteLength(payload);
+    // a chunked request (transfer-encoding given) says no length up front
+    if (!('transfer-encoding' in headers)) headers['content-length'] = Buffer.byteLength(payload);
     if (typeof opts.payload !== 'string' && !('content-type' in headers))
       headers['content-type'] = 'application/json';
   }
