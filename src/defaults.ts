@@ -58,6 +58,10 @@ export const DEFAULTS = {
     /** lines of events.jsonl and daemon.log a failing write (a full disk) keeps for later, in bytes */
     journalBacklogBytes: 1024 * 1024,
     daemonLogBacklogBytes: 1024 * 1024,
+    /** the largest request body the API reads; a larger one is a 413 */
+    apiBodyLimitBytes: 1024 * 1024,
+    /** how long an idle API connection is kept open for the client's next request */
+    apiKeepAliveMs: 72_000,
     /** open files the daemon keeps free (for the API, /proc reads, spawns): a new log channel that would use them is refused */
     fdReserve: 16,
     /** how long telling systemd (NOTIFY_SOCKET) may block when its socket is full */

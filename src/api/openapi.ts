@@ -1,29 +1,14 @@
-// The OpenAPI 3.1 document of the API, built from the routes' own schemas.
-import type { FastifyInstance } from 'fastify';
+// The OpenAPI 3.1 document of the API, built from the routes' own schemas. Loaded only when
+// GET /v1/openapi.json asks for it.
+import type { Route } from './router.js';
 
-export interface RouteInfo {
-  method: string;
-  url: string;
-  schema?: Record<string, unknown>;
-}
-
-/** Collects routes as they are added; call before the routes are declared. */
-export function collectRoutes(app: FastifyInstance): RouteInfo[] {
-  const routes: RouteInfo[] = [];
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) {
-      if (method === 'HEAD') continue;
-      routes.push({ method, url: route.url, schema: route.schema as Record<string, unknown> | undefined });
-    }
-  });
-  return routes;
-}
+type Schemas = Record<string, unknown>;
 
 /** The document for GET /v1/openapi.json. */
-export function openApiDocument(routes: readonly RouteInfo[]): Record<string, unknown> {
+export function openApiDocument(routes: readonly Route[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of routes) {
+  for (const route of routes) {
+    const r = { url: route.url, method: route.method, schema: route.schema as Schemas };
     const path = r.url.replace(/:([A-Za-z_]+)/g, '{$1}');
     const op: Record<string, unknown> = { responses: { default: { description: 'see docs/api.md' } } };
     const params =

@@ -1,6 +1,6 @@
 // The wire contract of the HTTP API: every request and response shape, shared by the server, the
 // client and the OpenAPI document. The client imports these types and nothing of the engine's.
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from '../schema/build.js';
 
 export const ErrorBody = Type.Object({
   error: Type.Object({

@@ -1,18 +1,15 @@
-// The HTTP API (SPEC §6): fastify routes over the daemon's controller, one error shape for all.
-// Routes parse and validate; every operation is the controller's.
+// The HTTP API (SPEC §6) on node:http: routes over the daemon's controller, one error shape for
+// all. Routes parse and validate; every operation is the controller's. Each answer carries the
+// request's id (X-Request-Id as sent, or a new one).
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
-import type { Logger } from 'pino';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DEFAULTS } from '../defaults.js';
 import { isCorralError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { parseSignal } from '../signals.js';
-import { collectRoutes, openApiDocument } from './openapi.js';
+import { parseQuery, RequestError, readJsonBody } from './body.js';
+import { type InjectOptions, type InjectResponse, inject } from './inject.js';
+import { type ApiRequest, type Handler, Router, type RouteSchema } from './router.js';
 import {
   type Action,
   ActionBody,
@@ -36,7 +33,7 @@ import {
   type SignalResult,
 } from './schemas.js';
 import { parseSince } from './since.js';
-import { checkApplyBody, describeValidation } from './validation.js';
+import { checkApplyBody, describeValidation, ValidationError, validateRequest } from './validation.js';
 
 /** Every operation the API performs: the daemon's controller. */
 export interface ApiContext {
@@ -71,84 +68,159 @@ export interface ApiContext {
 /** A yes/no query parameter (`follow`, `secrets`): `1` or `true` is yes; absent is no. */
 const isYes = (v: string | undefined): boolean => v === '1' || v === 'true';
 
-/** Builds the fastify app; the caller listens (on the unix socket, or inject() in tests). */
-export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
-  const app = Fastify({
-    // requests are not logged one by one; errors are
-    loggerInstance: logger.child(
-      { component: 'api' },
-      { level: logger.levelVal > 40 ? logger.level : 'warn' },
-    ) as FastifyBaseLogger,
-    requestIdHeader: 'x-request-id',
-    forceCloseConnections: true,
-    genReqId: () => randomUUID(),
-    // input is validated, never coerced: `null` is not `false`, "abc" is not a number
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
-  });
+/** The API as a server: listen on a unix socket, or answer requests in process (inject). */
+export interface Api {
+  readonly server: Server;
+  readonly router: Router;
+  listen(opts: { path: string }): Promise<void>;
+  /** one request answered in process, without a socket (tests) */
+  inject(opts: InjectOptions): Promise<InjectResponse>;
+  /** resolves once every route is in place (at once: kept for callers that wait for it) */
+  ready(): Promise<void>;
+  /** stops listening and closes every connection, followers included */
+  close(): Promise<void>;
+}
 
-  const routes = collectRoutes(app);
-
-  // no body at all means an empty one; a body that is there is validated as it is
-  app.addHook('preValidation', async (req) => {
-    if (req.body === undefined) req.body = {};
-  });
-
-  app.addHook('onSend', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-  });
-
-  app.setErrorHandler(
-    (err: Error & { validation?: unknown; validationContext?: string; statusCode?: number }, req, reply) => {
-      if (isCorralError(err)) {
-        return reply.status(err.status).send({ error: err.toJSON() });
-      }
-      if (err.validation) {
-        return reply.status(400).send({
-          error: { code: 'BAD_REQUEST', message: describeValidation(err), details: err.validation },
-        });
-      }
-      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-        return reply.status(err.statusCode).send({ error: { code: 'BAD_REQUEST', message: err.message } });
-      }
-      req.log.error({ err, url: req.url }, 'request handler failed');
-      return reply
-        .status(500)
-        .send({ error: { code: 'INTERNAL', message: `Internal error: ${err.message}` } });
-    },
+/** Builds the API; the caller listens (on the unix socket, or inject() in tests). */
+export function buildApi(ctx: ApiContext, logger: Logger): Api {
+  // requests are not logged one by one; errors are
+  const log = logger.child({ component: 'api' }, { level: logger.levelVal > 40 ? logger.level : 'warn' });
+  const router = routes(ctx);
+  const server = createServer(
+    // no request or header deadline: none is needed on a local socket, and their timer would wake an idle daemon
+    { requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: DEFAULTS.internal.apiKeepAliveMs },
+    (req, res) => void answer(router, log, req, res),
   );
+  return {
+    server,
+    router,
+    listen: (opts) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.path, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
+    inject: (opts) => inject(server, opts),
+    ready: async () => {},
+    close: () =>
+      new Promise((resolve) => {
+        if (!server.listening) {
+          server.closeAllConnections();
+          resolve();
+          return;
+        }
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
 
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url}` } });
+// One request: its route, its id, its parts checked, then the handler; every failure in the error shape.
+async function answer(router: Router, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const header = req.headers['x-request-id'];
+  const id = typeof header === 'string' && header !== '' ? header : randomUUID();
+  const url = req.url ?? '/';
+  res.setHeader('x-request-id', id);
+  try {
+    const q = url.indexOf('?');
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const found = router.match(req.method ?? 'GET', pathname);
+    if (!found) {
+      req.resume();
+      sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `No route ${req.method} ${url}` } });
+      return;
+    }
+    const { route, params } = found;
+    const query = parseQuery(q < 0 ? '' : url.slice(q + 1));
+    let body: unknown;
+    if (req.method === 'GET' || req.method === 'HEAD') req.resume();
+    else body = await readJsonBody(req, DEFAULTS.internal.apiBodyLimitBytes);
+    // no body at all means an empty one; a body that is there is validated as it is
+    if (body === undefined) body = {};
+    validateRequest(route.schema, { params, body, querystring: query });
+    const request: ApiRequest = { id, params, query, body, url, raw: req };
+    const result = await route.handler(request, res);
+    if (!res.headersSent) sendJson(res, 200, result ?? null);
+  } catch (e) {
+    sendError(res, log, id, url, e as Error);
+  }
+}
+
+// The error shape for what went wrong: a corral error, a refused request, or a bug (500).
+function sendError(res: ServerResponse, log: Logger, id: string, url: string, err: Error): void {
+  if (res.headersSent) {
+    log.error({ reqId: id, err, url }, 'request handler failed after answering');
+    res.destroy();
+    return;
+  }
+  if (isCorralError(err)) {
+    sendJson(res, err.status, { error: err.toJSON() });
+  } else if (err instanceof ValidationError) {
+    const details = err.validation.map(({ instancePath, schemaPath, keyword, params, message }) => ({
+      instancePath,
+      schemaPath,
+      keyword,
+      params,
+      message,
+    }));
+    sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: describeValidation(err), details } });
+  } else if (err instanceof RequestError) {
+    sendJson(res, err.statusCode, { error: { code: 'BAD_REQUEST', message: err.message } });
+  } else {
+    log.error({ reqId: id, err, url }, 'request handler failed');
+    sendJson(res, 500, { error: { code: 'INTERNAL', message: `Internal error: ${err.message}` } });
+  }
+}
+
+// A JSON answer, whole, with its length.
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
   });
+  res.end(text);
+}
 
+// Every route of the API, each over one operation of the controller.
+function routes(ctx: ApiContext): Router {
+  const router = new Router();
+  const route = <P, Q, B>(
+    method: string,
+    url: string,
+    schema: RouteSchema,
+    handler: (req: ApiRequest<P, Q, B>, res: ServerResponse) => Promise<unknown>,
+  ): void => router.add(method, url, schema, handler as Handler);
   const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 500: ErrorBody };
 
-  app.get('/v1/health', { schema: { response: { 200: Health } } }, async () => ctx.health());
+  route('GET', '/v1/health', { response: { 200: Health } }, async () => ctx.health());
 
-  app.get('/v1/services', async () => ctx.statuses());
+  route('GET', '/v1/services', {}, async () => ctx.statuses());
 
-  app.get<{ Params: NameParams }>('/v1/services/:name', { schema: { params: NameParams } }, async (req) =>
+  route<NameParams, unknown, unknown>('GET', '/v1/services/:name', { params: NameParams }, async (req) =>
     ctx.status(req.params.name),
   );
 
-  app.get<{ Querystring: ProjectsQuery }>(
-    '/v1/projects',
-    { schema: { querystring: ProjectsQuery } },
-    async (req) => ctx.projects(isYes(req.query.secrets)),
+  route<unknown, ProjectsQuery, unknown>('GET', '/v1/projects', { querystring: ProjectsQuery }, async (req) =>
+    ctx.projects(isYes(req.query.secrets)),
   );
 
-  app.post<{ Body: ApplyBody }>(
+  route<unknown, unknown, ApplyBody>(
+    'POST',
     '/v1/projects',
-    { schema: { body: ApplyBody, response: { 200: ApplyResult, ...errors } } },
+    { body: ApplyBody, response: { 200: ApplyResult, ...errors } },
     async (req) => {
       checkApplyBody(req.body);
       return ctx.apply(req.body);
     },
   );
 
-  app.delete<{ Params: ProjectParams }>(
+  route<ProjectParams, unknown, unknown>(
+    'DELETE',
     '/v1/projects/:project',
-    { schema: { params: ProjectParams } },
+    { params: ProjectParams },
     async (req) => {
       await ctx.removeProject(req.params.project);
       return { removed: req.params.project };
@@ -156,29 +228,33 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
   );
 
   for (const action of ['start', 'stop', 'restart'] as const) {
-    app.post<{ Params: NameParams; Body: ActionBody | undefined }>(
+    route<NameParams, unknown, ActionBody>(
+      'POST',
       `/v1/services/:name/${action}`,
-      { schema: { params: NameParams, body: ActionBody } },
+      { params: NameParams, body: ActionBody },
       async (req) => ctx.act(action, [req.params.name]),
     );
   }
 
-  app.post<{ Params: ActionParams; Body: BatchBody }>(
+  route<ActionParams, unknown, BatchBody>(
+    'POST',
     '/v1/actions/:action',
-    { schema: { params: ActionParams, body: BatchBody } },
+    { params: ActionParams, body: BatchBody },
     async (req) => ctx.act(req.params.action, req.body.names),
   );
 
-  app.post<{ Params: NameParams; Body: SignalBody }>(
+  route<NameParams, unknown, SignalBody>(
+    'POST',
     '/v1/services/:name/signal',
-    { schema: { params: NameParams, body: SignalBody } },
+    { params: NameParams, body: SignalBody },
     async (req) => ctx.signal(req.params.name, parseSignal(req.body.signal, 'body.signal')),
   );
 
-  app.get<{ Params: NameParams; Querystring: LogsQuery }>(
+  route<NameParams, LogsQuery, unknown>(
+    'GET',
     '/v1/services/:name/logs',
-    { schema: { params: NameParams, querystring: LogsQuery } },
-    async (req, reply) => {
+    { params: NameParams, querystring: LogsQuery },
+    async (req, res) => {
       const sinceMs = req.query.since === undefined ? null : parseSince(req.query.since, Date.now());
       const follow = isYes(req.query.follow);
       const tail =
@@ -190,40 +266,45 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
       if (!follow) return { entries: await ctx.tailLogs(req.params.name, tail, sinceMs) };
       const lines: LogEntry[] = [];
       const chunks: Array<{ name: string; text: string }> = [];
-      let raw: ServerResponse | null = null;
+      let streaming = false;
       // nothing is written before the tail is read: a 404 still answers as one
       const stop = await ctx.followLogs(
         req.params.name,
         { lines: tail, sinceMs },
         (e) => lines.push(e),
-        (name, text) => (raw ? sendEvent(raw, 'chunk', { name, text }) : chunks.push({ name, text })),
+        (name, text) => (streaming ? sendEvent(res, 'chunk', { name, text }) : chunks.push({ name, text })),
       );
-      raw = startStream(req, reply);
-      for (const e of lines) sendEvent(raw, 'line', e);
-      for (const c of chunks) sendEvent(raw, 'chunk', c);
-      req.raw.on('close', stop);
+      startStream(res);
+      streaming = true;
+      for (const e of lines) sendEvent(res, 'line', e);
+      for (const c of chunks) sendEvent(res, 'chunk', c);
+      res.on('close', stop);
+      return undefined;
     },
   );
 
-  app.get<{ Querystring: EventsQuery }>(
+  route<unknown, EventsQuery, unknown>(
+    'GET',
     '/v1/events',
-    { schema: { querystring: EventsQuery } },
-    async (req, reply) => {
+    { querystring: EventsQuery },
+    async (req, res) => {
       const sinceMs = req.query.since === undefined ? null : parseSince(req.query.since, Date.now());
       const past = ctx.events(sinceMs);
       if (!isYes(req.query.follow)) return past;
-      const raw = startStream(req, reply);
-      for (const e of past) sendEvent(raw, 'event', e);
-      const off = ctx.onEvent((e) => sendEvent(raw, 'event', e));
-      req.raw.on('close', off);
+      startStream(res);
+      for (const e of past) sendEvent(res, 'event', e);
+      const off = ctx.onEvent((e) => sendEvent(res, 'event', e));
+      res.on('close', off);
+      return undefined;
     },
   );
 
-  app.post<{ Body: ShutdownBody | undefined }>(
+  route<unknown, unknown, ShutdownBody>(
+    'POST',
     '/v1/daemon/shutdown',
-    { schema: { body: ShutdownBody } },
-    async (req, reply) => {
-      const keep = req.body?.keep_services ?? false;
+    { body: ShutdownBody },
+    async (req, res) => {
+      const keep = req.body.keep_services ?? false;
       // the daemon leaves once the answer is out, or once the client has gone (`daemon stop
       // --timeout` gives up waiting): a shutdown asked for always ends the daemon
       let code: number | null = null;
@@ -231,7 +312,7 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
       const leave = (): void => {
         if (code !== null) ctx.finish(keep, code);
       };
-      reply.raw.once('close', () => {
+      res.once('close', () => {
         clientGone = true;
         leave();
       });
@@ -242,24 +323,25 @@ export function buildApi(ctx: ApiContext, logger: Logger): FastifyInstance {
     },
   );
 
-  app.get('/v1/openapi.json', async () => openApiDocument(routes));
+  // the document is built only when asked for
+  route('GET', '/v1/openapi.json', {}, async () =>
+    (await import('./openapi.js')).openApiDocument(router.routes),
+  );
 
-  return app;
+  return router;
 }
 
-function startStream(req: FastifyRequest, reply: FastifyReply): ServerResponse {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
+// Answers with an event stream: headers now, events as they come, until the client goes.
+function startStream(res: ServerResponse): void {
+  res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
-    'x-request-id': req.id,
   });
-  raw.flushHeaders();
-  return raw;
+  res.flushHeaders();
 }
 
-function sendEvent(raw: ServerResponse, event: string, data: unknown): void {
-  raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+// One server-sent event.
+function sendEvent(res: ServerResponse, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }

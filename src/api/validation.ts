@@ -3,7 +3,32 @@
 
 import { isAbsolute } from 'node:path';
 import { CorralError } from '../errors.js';
+import { checkSchema, type SchemaError } from '../schema/check.js';
+import type { RouteSchema } from './router.js';
 import type { ApplyBody } from './schemas.js';
+
+/** A request that its route's schemas refuse: the failures of the first part that fails. */
+export class ValidationError extends Error {
+  constructor(
+    readonly validationContext: 'params' | 'body' | 'querystring',
+    readonly validation: SchemaError[],
+  ) {
+    super(`${validationContext}: invalid`);
+  }
+}
+
+/** Checks params, then body, then query against the route's schemas (never coerced). */
+export function validateRequest(
+  schema: RouteSchema,
+  parts: { params: unknown; body: unknown; querystring: unknown },
+): void {
+  for (const context of ['params', 'body', 'querystring'] as const) {
+    const s = schema[context];
+    if (s === undefined) continue;
+    const failures = checkSchema(s, parts[context]);
+    if (failures.length > 0) throw new ValidationError(context, failures);
+  }
+}
 
 /** A POST /v1/projects body that its schema cannot judge alone: one source, absolute paths. */
 export function checkApplyBody(body: ApplyBody): void {
@@ -30,17 +55,11 @@ export function checkApplyBody(body: ApplyBody): void {
 }
 
 /** One message for every schema violation of a request, each naming its field. */
-export function describeValidation(err: {
-  validation?: unknown;
-  validationContext?: string;
-  message: string;
-}): string {
-  const list = Array.isArray(err.validation) ? (err.validation as Array<Record<string, unknown>>) : [];
-  if (list.length === 0) return err.message;
-  return list
+export function describeValidation(err: ValidationError): string {
+  return err.validation
     .map((v) => {
-      const where = `${err.validationContext ?? 'body'}${String(v.instancePath ?? '').replace(/\//g, '.')}`;
-      const params = (v.params ?? {}) as Record<string, unknown>;
+      const where = `${err.validationContext}${v.instancePath.replace(/\//g, '.')}`;
+      const params = v.params;
       if (v.keyword === 'additionalProperties')
         return `${where}: unknown field "${String(params.additionalProperty)}"`;
       if (v.keyword === 'required') return `${where}: missing field "${String(params.missingProperty)}"`;

@@ -12,7 +12,6 @@
 // signal null, with reason `stopped-by-user` or `killed-after-timeout`. When no process of the
 // home is left, the FIFO keeper goes too: nothing is left to keep.
 import { closeSync, lstatSync, readFileSync } from 'node:fs';
-import pino, { type Logger } from 'pino';
 import type { ProjectSpec, ServiceSpec } from '../config/types.js';
 import type { HomePaths } from '../daemon/home.js';
 import { findOwnProcesses } from '../daemon/recover.js';
@@ -23,6 +22,7 @@ import { stopWaves } from '../engine/order.js';
 import type { ProcessRecord } from '../engine/record.js';
 import { ProcessState } from '../engine/states.js';
 import { CorralError, isCorralError } from '../errors.js';
+import { createLogger, fileSink, type Logger } from '../log.js';
 import { LogHub } from '../logs/index.js';
 import { FifoKeeper } from '../logs/keeper.js';
 import { logLocation } from '../logs/router.js';
@@ -73,15 +73,14 @@ export async function stopWithoutDaemon(
       `${e.message}, but it did not answer; it may be starting: try again (see ${paths.daemonLog})`,
     );
   }
-  const logger = pino(
-    { level: 'info', base: { pid: process.pid, component: 'cli' } },
-    pino.destination({ dest: paths.daemonLog, sync: true, mode: 0o600 }),
-  );
+  const sink = fileSink(paths.daemonLog, { mode: 0o600, backlogBytes: 0 });
+  const logger = createLogger(sink, { level: 'info', base: { pid: process.pid, component: 'cli' } });
   const journal = new EventJournal(paths.eventsFile);
   try {
     return await stopLocked(paths, req, logger, journal);
   } finally {
     journal.close();
+    sink.close();
     closeSync(lockFd);
   }
 }

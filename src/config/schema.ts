@@ -1,17 +1,17 @@
 // The one schema of a corral.yaml (SPEC §2). Unknown keys are rejected everywhere.
 // Custom keywords (see validate.ts): `unit` names a value kind of kinds.ts, `exactlyOne`
 // lists keys of which exactly one must be present, `expected` words a type for messages.
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '../schema/build.js';
 
 const closed = { additionalProperties: false } as const;
 
 /** A value checked by a kind of kinds.ts (duration, size, signal, ...). */
-function Kind<T>(unit: string): TSchema & { static: T } {
+function Kind<T>(unit: string): TSchema<T> {
   return Type.Unsafe<T>({ unit });
 }
 
 /** One of a few strings, reported as `expected one of a | b | c`. */
-function OneOf<T extends string>(values: readonly T[]): TSchema & { static: T } {
+function OneOf<T extends string>(values: readonly T[]): TSchema<T> {
   return Type.Unsafe<T>({ enum: [...values] });
 }
 

@@ -1,28 +1,21 @@
 // Checks parsed config data against the schema and words every failure as "expected X, got Y".
-import AjvModule, { type ErrorObject } from 'ajv';
+// The check is src/schema/check.ts's: no validator is compiled, at start-up or later.
+import { checkSchema, type KeywordCheck, type SchemaError } from '../schema/check.js';
 import { KINDS } from './kinds.js';
 import { type ConfigPath, describeValue, didYouMean, type ProblemList } from './problems.js';
 import { ConfigFileSchema } from './schema.js';
 
 type Schema = Record<string, unknown>;
+type ErrorObject = SchemaError;
 
-const Ajv = AjvModule.default;
-const ajv = new Ajv({ allErrors: true, verbose: true, strictTypes: false });
-ajv.addVocabulary(['expected']);
-ajv.addKeyword({
-  keyword: 'unit',
-  schemaType: 'string',
-  errors: false,
-  validate: (kind: string, data: unknown) => KINDS[kind].check(data) === true,
-});
-ajv.addKeyword({
-  keyword: 'exactlyOne',
-  type: 'object',
-  schemaType: 'array',
-  errors: false,
-  validate: (keys: string[], data: Record<string, unknown>) => keys.filter((k) => k in data).length === 1,
-});
-const validator = ajv.compile(ConfigFileSchema);
+/** The schema's own keywords: `unit` (a kind of kinds.ts) and `exactlyOne` (one key of a list). */
+const KEYWORDS: Record<string, KeywordCheck> = {
+  unit: { check: (kind: string, data: unknown) => KINDS[kind].check(data) === true },
+  exactlyOne: {
+    type: 'object',
+    check: (keys: string[], data: Record<string, unknown>) => keys.filter((k) => k in data).length === 1,
+  },
+};
 
 /** Keys that belong elsewhere, with where they go. */
 const MISPLACED: Record<string, string> = {
@@ -33,8 +26,8 @@ const MISPLACED: Record<string, string> = {
 
 /** Validates `data` against the config schema, adding one problem per failing place. */
 export function validateConfig(data: unknown, problems: ProblemList): void {
-  if (validator(data)) return;
-  const errors = validator.errors ?? [];
+  const errors = checkSchema(ConfigFileSchema, data, KEYWORDS);
+  if (errors.length === 0) return;
   const consumed = new Set<ErrorObject>();
   for (const e of errors) {
     if (e.keyword !== 'anyOf') continue;

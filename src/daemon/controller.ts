@@ -17,7 +17,6 @@ import type {
 import { maskProject } from '../api/secrets.js';
 import type { ApiContext } from '../api/server.js';
 import type { Clock } from '../clock.js';
-import { loadProject, loadProjectFromText } from '../config/index.js';
 import type { ProjectSpec } from '../config/types.js';
 import type { Instance } from '../engine/instance.js';
 import type { OutputKey } from '../engine/output.js';
@@ -103,6 +102,8 @@ export class Controller implements ApiContext {
   /** Loads a posted config and makes its project match it. */
   async apply(body: ApplyBody): Promise<ApplyResult> {
     const env = body.env ?? (process.env as Record<string, string>);
+    // the config loader (and its YAML parser) is loaded by the first apply, not at start-up
+    const { loadProject, loadProjectFromText } = await import('../config/load.js');
     let spec: ProjectSpec;
     if (body.path !== undefined) spec = loadProject(body.path, { env });
     else {

@@ -3,12 +3,11 @@
 // What the API asks for is the controller's; systemd and the idle timer have files of their own.
 import { chmodSync, closeSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { release } from 'node:os';
-import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
-import { buildApi } from '../api/server.js';
+import { type Api, buildApi } from '../api/server.js';
 import { systemClock } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import { Supervisor } from '../engine/supervisor.js';
+import { createLogger, fileSink, type Logger } from '../log.js';
 import { type LogFailure, LogHub, type LogRecovery } from '../logs/hub.js';
 import { FifoKeeper } from '../logs/keeper.js';
 import { DaemonOutput } from '../logs/router.js';
@@ -65,7 +64,7 @@ export class Daemon {
   private readonly boot: BootFacts;
   private readonly stateWriter: StateWriter;
   private readonly systemd: Systemd;
-  private app: FastifyInstance | null = null;
+  private app: Api | null = null;
   private lockFd: number | null = null;
   private stopping: Promise<StopOutcome> | null = null;
   private idle: IdleTimer | null = null;
@@ -162,9 +161,9 @@ export class Daemon {
     const systemd = Systemd.capture(systemClock);
     const paths = homePaths(opts.home);
     prepareHome(paths);
-    const logger = pino(
-      { level: process.env.CORRAL_LOG_LEVEL ?? 'info', base: { pid: process.pid } },
-      daemonLogDestination(paths.daemonLog),
+    const logger = createLogger(
+      fileSink(paths.daemonLog, { mode: 0o600, backlogBytes: DEFAULTS.internal.daemonLogBacklogBytes }),
+      { level: process.env.CORRAL_LOG_LEVEL, base: { pid: process.pid } },
     );
     const { lockFd, replaced } = opts.takeOver
       ? await takeHomeOver(paths)
@@ -357,24 +356,6 @@ export class Daemon {
     this.lockFd = null;
     this.logger.info('daemon stopped');
   }
-}
-
-/**
- * daemon.log, written synchronously. A write that fails (a full disk) must not throw into the
- * code that logs: the line is kept and written ahead of the next one, up to
- * `internal.daemonLogBacklogBytes` (lines past that are dropped).
- */
-function daemonLogDestination(path: string): ReturnType<typeof pino.destination> {
-  const dest = pino.destination({
-    dest: path,
-    sync: true,
-    mode: 0o600,
-    maxLength: DEFAULTS.internal.daemonLogBacklogBytes,
-  });
-  dest.on('error', () => {
-    // kept in the destination's buffer; written with the next line once there is room
-  });
-  return dest;
 }
 
 /** Whether a process exists (EPERM: it does, as another user's). */

@@ -31,8 +31,6 @@ export async function runDaemonMain(opts: MainOptions): Promise<Daemon> {
     idleTimeoutMs: opts.idleTimeoutMs,
     takeOver,
   });
-  process.off('SIGTERM', early);
-  process.off('SIGINT', early);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals += 1;
@@ -40,8 +38,12 @@ export async function runDaemonMain(opts: MainOptions): Promise<Daemon> {
     // exit 0 once every service is stopped, 1 if one could not be
     if (signals === 1) void daemon.shutdown({ keepServices: false, exit: true });
   };
+  // the new handlers first: removing a signal's last listener drops a signal already received
+  // (just after "ready") and not yet dispatched, which then stops nothing
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.off('SIGTERM', early);
+  process.off('SIGINT', early);
   process.on('SIGHUP', () => daemon.logger.info('SIGHUP ignored'));
   process.on('uncaughtException', (err) => {
     // services do not depend on the daemon's process: log, and leave them running

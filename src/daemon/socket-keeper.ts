@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.js';
 import { spawnChild } from '../process/children.js';
 import { killGroup } from '../process/kill.js';
 import { close } from '../process/native/fd.js';

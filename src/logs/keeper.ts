@@ -18,10 +18,10 @@
 // access to a process of its own uid: no root, no CAP_SYS_PTRACE, whatever Yama says). A spawn
 // replaces the keeper as well, at most once every internal.keeperPidfdRefreshMs.
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
-import type { Logger } from 'pino';
 import { type Clock, systemClock, type Timer } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import type { RawExit } from '../engine/host.js';
+import type { Logger } from '../log.js';
 import { spawnChild } from '../process/children.js';
 import { exitStatusOf } from '../process/exit-status.js';
 import { killGroup } from '../process/kill.js';

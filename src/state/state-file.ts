@@ -3,12 +3,12 @@
 // definitions alone, rewritten on apply and remove). Read back at start; a torn or corrupt file
 // is set aside and reported, never silently trusted.
 import { readFileSync, renameSync } from 'node:fs';
-import type { Logger } from 'pino';
 import type { ProjectSpec } from '../config/types.js';
 import { STATE_FILE_VERSION } from '../defaults.js';
 import type { ProcessRecord } from '../engine/instance.js';
 import type { Supervisor } from '../engine/supervisor.js';
 import { CorralError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './atomic.js';
 import type { JournalPosition } from './journal.js';

@@ -1,15 +1,16 @@
-// The HTTP API in process (fastify inject) over the daemon's real controller, a real supervisor
-// and the real log router, plus one request on a real unix socket.
+// The HTTP API in process (inject: node:http over an in-memory stream pair) over the daemon's
+// real controller, a real supervisor and the real log router, plus one request on a real unix socket.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
 import { buildApi } from '../../src/api/server.js';
 import { systemClock } from '../../src/clock.js';
 import { Controller } from '../../src/daemon/controller.js';
 import { homePaths, prepareHome } from '../../src/daemon/home.js';
+import { DEFAULTS } from '../../src/defaults.js';
 import { Supervisor } from '../../src/engine/supervisor.js';
+import { silentLogger } from '../../src/log.js';
 import { LogHub } from '../../src/logs/index.js';
 import { FifoKeeper } from '../../src/logs/keeper.js';
 import { DaemonOutput } from '../../src/logs/router.js';
@@ -19,7 +20,7 @@ import { EventJournal } from '../../src/state/journal.js';
 import { fixture, type TempHome, tempHome } from '../helpers/home.js';
 import { waitFor } from '../helpers/wait.js';
 
-const logger = pino({ level: 'silent' });
+const logger = silentLogger();
 const node = process.execPath;
 
 describe('the API', () => {
@@ -419,6 +420,37 @@ describe('the API', () => {
       assert.ok(path in doc.paths, `${path} is documented`);
     }
     assert.ok(doc.paths['/v1/services/{name}/signal'].post.requestBody);
+  });
+
+  test('a body over the limit is a 413, one of another media type a 415; nothing is applied', async () => {
+    const big = `name: big\nservices:\n  a:\n    command: "true"\n# ${'x'.repeat(DEFAULTS.internal.apiBodyLimitBytes)}\n`;
+    const tooLarge = await apply(big);
+    assert.equal(tooLarge.statusCode, 413);
+    assert.equal(tooLarge.json().error.code, 'BAD_REQUEST');
+    assert.match(tooLarge.json().error.message, /too large/);
+    const chunked = await app.inject({
+      method: 'POST',
+      url: '/v1/projects',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      payload: JSON.stringify({ config: big, dir: home.dir }),
+    });
+    assert.equal(chunked.statusCode, 413, 'a body of no declared length is cut at the limit too');
+    const text = await app.inject({
+      method: 'POST',
+      url: '/v1/projects',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'name: big',
+    });
+    assert.equal(text.statusCode, 415);
+    assert.equal(text.json().error.code, 'BAD_REQUEST');
+    assert.equal(supervisor.projects.has('big'), false);
+    const next = await app.inject({
+      method: 'GET',
+      url: '/v1/health',
+      headers: { 'x-request-id': 'after-413' },
+    });
+    assert.equal(next.statusCode, 200);
+    assert.equal(next.headers['x-request-id'], 'after-413');
   });
 
   test('an unknown route is a 404 in the error shape', async () => {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import pino from 'pino';
+import { silentLogger } from '../../../src/log.js';
 import { FifoKeeper } from '../../../src/logs/keeper.js';
 import { EpollLoop } from '../../../src/process/event-loop.js';
 import { kernelKeepsExitStatus } from '../../../src/process/exit-status.js';
@@ -54,7 +54,7 @@ test('the keeper holds each added pidfd, is replaced new-first, holds all before
   let keeper: FifoKeeper | null = null;
   const watcher = new PidWatcher(loop, { onHeld: () => keeper?.pidfdsChanged() });
   const env = { ...testEnv(home), CORRAL_HOME: homeDir };
-  keeper = new FifoKeeper(homeDir, env, pino({ level: 'silent' }), () => watcher.list(), clock);
+  keeper = new FifoKeeper(homeDir, env, silentLogger(), () => watcher.list(), clock);
   t.after(async () => {
     keeper?.stop();
     watcher.close();
@@ -102,7 +102,7 @@ test('the keeper holds each added pidfd, is replaced new-first, holds all before
   watcher.close();
   b.child.kill('SIGSEGV');
   await b.exited;
-  const next = new FifoKeeper(homeDir, env, pino({ level: 'silent' }));
+  const next = new FifoKeeper(homeDir, env, silentLogger());
   assert.deepEqual(next.inheritedStatus({ pid: b.pid, startTime: b.startTime, bootId: bootId() }), {
     code: null,
     signal: 'SIGSEGV',

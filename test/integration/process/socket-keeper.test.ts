@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import pino from 'pino';
 import { findPerl, type KeptSockets, SocketKeeper } from '../../../src/daemon/socket-keeper.js';
+import { silentLogger } from '../../../src/log.js';
 import { bindListeners, type ListenSocket } from '../../../src/process/listen-sockets.js';
 import { close } from '../../../src/process/native/fd.js';
 import { getsockname } from '../../../src/process/native/socket.js';
@@ -16,7 +16,7 @@ import { REPO_ROOT, type TempHome, tempHome } from '../../helpers/home.js';
 import { isGone } from '../../helpers/proc.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const logger = pino({ level: 'silent' });
+const logger = silentLogger();
 const skip = findPerl() === null ? 'needs perl' : false;
 
 function keeperFor(home: TempHome, sets: () => KeptSockets[]): SocketKeeper {
