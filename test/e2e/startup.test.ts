@@ -55,6 +55,13 @@ test('corral --help loads the parser but no command, context, client or daemon c
   assert.ok(!existsSync(c.env.CORRAL_HOME!), '--help made the home');
 });
 
+test('a command that asks the daemon loads node:http without undici (Node 22+ would load it for an import)', async (t) => {
+  const c = homeFor(t);
+  const r = await traced(['daemon', 'status'], c.env, c.projectDir);
+  assert.ok(loaded(r.modules, '/client/client.js'), r.modules.join('\n'));
+  assert.ok(!loaded(r.modules, 'undici'), `daemon status loaded undici:\n${r.modules.join('\n')}`);
+});
+
 const hasCompileCache =
   typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
