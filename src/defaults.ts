@@ -36,6 +36,8 @@ export const DEFAULTS = {
   idleTimeoutMs: 0,
   /** tunables that are not part of the config: how corral itself paces its work */
   internal: {
+    /** Node's compile cache of corral's modules: $NODE_COMPILE_CACHE, else this under $XDG_CACHE_HOME or ~/.cache */
+    compileCacheDir: 'corral/node-compile-cache',
     /** a stop waits this long for the exit after SIGKILL, then reports the process as not stoppable */
     stopExitWaitMs: 5_000,
     /** a process that exits this soon after an http/tcp ready check passed is said to be suspect */

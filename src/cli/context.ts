@@ -1,8 +1,7 @@
 // What every command shares: the home, the output streams, colours, and a daemon to talk to.
-import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CorralClient } from '../client/client.js';
+import type { CorralClient } from '../client/client.js';
 import { homePaths, prepareHome, resolveHome } from '../daemon/home.js';
 import { DEFAULTS } from '../defaults.js';
 import { CorralError, isCorralError } from '../errors.js';
@@ -49,9 +48,9 @@ export class CliContext {
 
   /** A client of a running daemon; throws DAEMON_UNREACHABLE when none answers. */
   async connect(): Promise<CorralClient> {
-    if (!this.client) this.client = new CorralClient(this.paths.socket);
-    await this.client.health();
-    return this.client;
+    const client = await this.clientOfHome();
+    await client.health();
+    return client;
   }
 
   /**
@@ -59,8 +58,17 @@ export class CliContext {
    * request (no separate health check: a command costs one round trip).
    */
   async daemon(): Promise<CorralClient> {
-    if (!this.client) this.client = new CorralClient(this.paths.socket);
-    this.client.onUnreachable = () => this.startAndWait();
+    const client = await this.clientOfHome();
+    client.onUnreachable = () => this.startAndWait();
+    return client;
+  }
+
+  /** The one client of this home's socket, its module loaded by the first command that talks to a daemon. */
+  private async clientOfHome(): Promise<CorralClient> {
+    if (!this.client) {
+      const { CorralClient } = await import('../client/client.js');
+      this.client ??= new CorralClient(this.paths.socket);
+    }
     return this.client;
   }
 
@@ -95,11 +103,12 @@ const CLI_MAIN = fileURLToPath(new URL('./bin.js', import.meta.url));
  * Starts a daemon for `home` in the background and resolves once its socket answers
  * (it writes "ready" on fd 3); rejects with what it printed if it dies first.
  */
-export function startDaemon(
+export async function startDaemon(
   home: string,
   extraArgs: string[] = [],
   extraEnv: Record<string, string> = {},
 ): Promise<number> {
+  const { spawn } = await import('node:child_process');
   const paths = homePaths(home);
   assertHomeAccess(home);
   prepareHome(paths);

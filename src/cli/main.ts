@@ -6,7 +6,7 @@ import { VERSION } from '../version.js';
 import type { DaemonStartOptions, DaemonStopOptions } from './commands/daemon.js';
 import type { LogsOptions } from './commands/logs.js';
 import type { UpOptions } from './commands/up.js';
-import { CliContext, type Output } from './context.js';
+import type { CliContext, Output } from './context.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -29,12 +29,16 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       writeErr: (s) => io.err.write(s),
     });
 
-  const ctxOf = (cmd: Command): CliContext => new CliContext(cmd.optsWithGlobals(), io);
+  // the context (home, client, daemon start) is loaded when a command runs, not for --help
+  const ctxOf = async (cmd: Command): Promise<CliContext> => {
+    const { CliContext } = await import('./context.js');
+    return new CliContext(cmd.optsWithGlobals(), io);
+  };
   const act =
     <A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<number>) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
-      const ctx = ctxOf(cmd);
+      const ctx = await ctxOf(cmd);
       try {
         result.code = await fn(ctx, ...(args.slice(0, -1) as A));
       } finally {

@@ -1,6 +1,7 @@
 // A typed client of the daemon's HTTP API over its unix socket; used by the CLI. Its types are
 // the wire contract's (api/schemas.ts) alone.
-import { type IncomingMessage, request } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import type {
   Action,
@@ -14,6 +15,10 @@ import type {
   SignalResult,
 } from '../api/schemas.js';
 import { CorralError, type ErrorCode, isCorralError } from '../errors.js';
+
+// node:http required, not imported: on Node 22 and later an ESM import of it evaluates its lazy
+// exports and so loads undici, about 30 ms of CPU at every command
+const { request } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 export class CorralClient {
   readonly socketPath: string;

@@ -51,6 +51,7 @@ async function runForeground(ctx: CliContext, idleTimeoutMs: number): Promise<nu
   // the daemon's stdout is its log, not a reader's pipe: a write failing there ends nothing
   keepRunningWhenClosed(process.stdout);
   await (await import('../../daemon/main.js')).runDaemonMain({ home: ctx.home, idleTimeoutMs });
+  (await import('../compile-cache.js')).flushCompileCache(); // the next daemon starts from it
   if (!process.stderr.isTTY) return new Promise<number>(() => {});
   ctx.note(`corral daemon running for ${ctx.home} (pid ${process.pid}); Ctrl-C stops it and its services.`);
   return new Promise<number>(() => {});

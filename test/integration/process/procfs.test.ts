@@ -66,9 +66,9 @@ test('a process whose name has spaces and parentheses is read right', async (t) 
   t.after(() => home.cleanup());
   for (const name of ['a b) c', 'x) R 1 1 1', '(y) (z']) {
     const exe = join(home.dir, name);
-    symlinkSync(process.execPath, exe);
+    symlinkSync('/usr/bin/perl', exe); // not Node: from Node 24 on, its main thread is named MainThread
     const r = spawnService({
-      argv: [exe, fixture('forever.mjs')],
+      argv: [exe, '-e', '$| = 1; print "ready\\n"; sleep 600'],
       cwd: home.dir,
       env: testEnv(home),
       stdio: ['ignore', 'pipe', 'ignore'],
