@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { upProject } from '../helpers/cli.js';
 import { daemonEvents, waitForRow } from '../helpers/daemon-api.js';
+import { waitFor } from '../helpers/wait.js';
 
 const NOTIFY = '/usr/bin/systemd-notify';
 
@@ -34,7 +35,11 @@ services:
   const server = await waitForRow(c, (r) => r.name === 'forking/svc:0' && r.pid !== spawned[0].pid, {
     what: 'the main process to be the one shown',
   });
-  assert.equal(readFileSync(`/proc/${server.pid}/comm`, 'utf8').trim(), 'sleep');
+  // `$!` is the shell's fork, which becomes sleep once it has exec'd (on a loaded machine, after
+  // the launcher has already named it)
+  await waitFor(() => readFileSync(`/proc/${server.pid}/comm`, 'utf8').trim() === 'sleep', {
+    what: `process ${server.pid} to be sleep`,
+  });
   assert.equal(row.restarts, 0);
   assert.equal(
     (await daemonEvents(c, 'svc')).filter((e) => e.type === 'exited').length,

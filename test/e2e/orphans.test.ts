@@ -2,7 +2,7 @@
 // find this home's services and stop them (reverse dependency order, stop signal and timeout, then
 // SIGKILL), their last output reaches the logs, and the FIFO keeper goes once nothing is left.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type CliEnv, homeFor, psJson, upProject } from '../helpers/cli.js';
@@ -95,8 +95,10 @@ describe('no daemon, services still running', () => {
     );
     assert.deepEqual(keepers(c), [], 'no FIFO keeper is left: nothing is left to keep');
     for (const file of ['state.json', 'projects.json']) {
-      const text = readFileSync(join(c.env.CORRAL_HOME!, file), 'utf8');
-      assert.doesNotMatch(text, /"shop"/, `${file} no longer has the project`);
+      const path = join(c.env.CORRAL_HOME!, file);
+      // state.json is written a moment after a change: a daemon killed that early left none
+      if (file === 'state.json' && !existsSync(path)) continue;
+      assert.doesNotMatch(readFileSync(path, 'utf8'), /"shop"/, `${file} no longer has the project`);
     }
     const events = readFileSync(join(c.env.CORRAL_HOME!, 'events.jsonl'), 'utf8');
     assert.match(events, /"type":"stopped","project":"shop","service":"api".*"reason":"stopped-by-user"/);
