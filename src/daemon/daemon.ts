@@ -12,7 +12,7 @@ import { type LogFailure, LogHub, type LogRecovery } from '../logs/hub.js';
 import { FifoKeeper } from '../logs/keeper.js';
 import { DaemonOutput } from '../logs/router.js';
 import { runCheck } from '../probes/check.js';
-import { systemBackend } from '../process/backend.js';
+import { spawnWithoutForkOr, systemBackend } from '../process/backend.js';
 import { EpollLoop } from '../process/event-loop.js';
 import { exitStatusOf, kernelKeepsExitStatus } from '../process/exit-status.js';
 import { PidWatcher } from '../process/pidwatch.js';
@@ -110,7 +110,7 @@ export class Daemon {
       process: {
         ...systemBackend,
         spawn: (req) => {
-          const launched = systemBackend.spawn(req);
+          const launched = spawnWithoutForkOr(req, this.watcher, logger);
           if (!('error' in launched)) this.pids.hold(launched);
           return launched;
         },

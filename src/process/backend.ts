@@ -1,22 +1,68 @@
 // The engine's process backend on the real OS: spawning in a new session, signalling and stopping
 // process groups, credentials, and telling a live process from a later one with the same pid.
+// systemBackend spawns with Node's child_process (a fork of this process); the daemon's spawns
+// go through spawnWithoutForkOr, posix_spawn with the exit watched in its EpollLoop.
 import { readFileSync } from 'node:fs';
 import type { Launched, LaunchRequest, ProcessBackend, RawExit } from '../engine/host.js';
 import { credentialsFor } from './credentials.js';
+import type { EpollLoop } from './event-loop.js';
 import { killGroup, stopGroup } from './kill.js';
 import { setNonBlocking } from './native/fd.js';
+import { posixSpawnSupport, type SpawnSupport } from './native/spawn.js';
 import { bootId, readProcStat, sameProcess } from './procfs.js';
-import { spawnService } from './spawn.js';
+import { fitsWithoutFork, spawnService, spawnWithoutFork } from './spawn.js';
 
-/** Starts a service's process; the passed sockets (fds 3, …) are set back to blocking first. */
-function spawn(req: LaunchRequest): Launched | { error: string } {
-  // the mode belongs to the socket, shared with every process that has it: a service expects
-  // the blocking sockets systemd would give it
+/** Where the daemon says, once, that it spawns by forking (typed by shape: any logger with warn). */
+export interface SpawnLog {
+  warn(obj: object, msg: string): void;
+}
+
+// the passed sockets' mode belongs to the socket, shared with every process that has it: a
+// service expects the blocking sockets systemd would give it
+function blockingSockets(req: LaunchRequest): string | null {
   try {
     for (const fd of req.stdio.slice(3) as number[]) setNonBlocking(fd, false);
+    return null;
   } catch (e) {
-    return { error: `could not pass its listening sockets: ${(e as Error).message}` };
+    return `could not pass its listening sockets: ${(e as Error).message}`;
   }
+}
+
+let saidFork = false;
+
+/**
+ * Starts a service's process without forking this one (posix_spawn), its exit watched through a
+ * pidfd in `exits`; where libc cannot (`support`, probed once) or the request needs what only
+ * Node's spawn does (pipes, uid/gid without setpriv), as systemBackend.spawn. The first time
+ * libc cannot, `log` hears why, once.
+ */
+export function spawnWithoutForkOr(
+  req: LaunchRequest,
+  exits: EpollLoop,
+  log: SpawnLog,
+  support: SpawnSupport = posixSpawnSupport(),
+): Launched | { error: string } {
+  if (!support.ok) {
+    if (!saidFork)
+      log.warn(
+        { component: 'spawn' },
+        `services are started by forking the daemon (Node's child_process), which costs more the larger the daemon: ${support.reason}`,
+      );
+    saidFork = true;
+    return spawn(req);
+  }
+  if (!fitsWithoutFork(req)) return spawn(req);
+  const notPassed = blockingSockets(req);
+  if (notPassed !== null) return { error: notPassed };
+  const result = spawnWithoutFork(req, exits);
+  if ('error' in result) return { error: result.error };
+  return result;
+}
+
+/** Starts a service's process with Node's spawn; the passed sockets (fds 3, …) are set back to blocking first. */
+function spawn(req: LaunchRequest): Launched | { error: string } {
+  const notPassed = blockingSockets(req);
+  if (notPassed !== null) return { error: notPassed };
   const result = spawnService(req);
   if ('error' in result) return { error: result.error };
   const { child, pid, startTime } = result;

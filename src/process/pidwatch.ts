@@ -3,11 +3,14 @@
 //   process exits and, read then, how (exit-status.ts);
 // - our own children, on kernels that keep a reaped process's status (Linux >= 6.15): the pidfd
 //   is only held, so that the FIFO keeper can hold it too and the next daemon can read the
-//   status of a service that ends while no daemon runs. libuv tells us of their exits itself.
+//   status of a service that ends while no daemon runs. libuv tells us of their exits, or, for
+//   a child started by posix_spawn, the pidfd that watches it (children.ts), which is then the
+//   one held: borrowed, never closed here.
 // Nothing else is kept per process: the fd, its identity and its pidfs inode.
 import { closeSync, fstatSync, readFileSync } from 'node:fs';
 import { DEFAULTS } from '../defaults.js';
 import type { RawExit } from '../engine/host.js';
+import { letGoOfChildPidfds } from './children.js';
 import type { EpollLoop } from './event-loop.js';
 import { exitStatusOf, kernelKeepsExitStatus } from './exit-status.js';
 import { SystemCallError } from './native/koffi.js';
@@ -48,6 +51,8 @@ export class PidWatcher {
   >();
   /** pidfds of children, held for the keeper only */
   private readonly children = new Set<number>();
+  /** pidfds of children lent by the code that watches their exit, which closes them */
+  private readonly borrowed = new Set<number>();
   private readonly held = new Map<number, HeldPidfd>();
   private readonly opts: PidWatcherOptions;
   private readonly holdChildren: boolean;
@@ -92,19 +97,21 @@ export class PidWatcher {
 
   /**
    * Holds a pidfd for a child just spawned, until `exited` settles (when the kernel keeps
-   * statuses; else nothing). A child that cannot be given one is only not covered across a
-   * daemon's death: never an error.
+   * statuses; else nothing): `child.pidfd` when it has one (borrowed: its owner closes it once
+   * `exited` settles), else one opened now. A child that cannot be given one is only not
+   * covered across a daemon's death: never an error.
    */
-  hold(child: { pid: number; startTime: number; exited: Promise<unknown> }): void {
+  hold(child: { pid: number; startTime: number; exited: Promise<unknown>; pidfd?: number | null }): void {
     if (!this.holdChildren) return;
+    const lent = child.pidfd !== undefined && child.pidfd !== null;
     let fd: number;
     try {
-      fd = pidfdOpen(child.pid);
+      fd = child.pidfd ?? pidfdOpen(child.pid);
     } catch {
       return; // gone already (libuv has its status), or no fd to spare
     }
     if (fd >= this.fdCeiling) {
-      closeSync(fd);
+      if (!lent) closeSync(fd);
       if (!this.warned)
         this.opts.warn?.(
           `${this.fdCeiling} fds or more open, half the open-file limit: services started while it is so get no pidfd, and end as "unknown" if they end while no daemon runs (raise the limit: ulimit -n)`,
@@ -112,18 +119,30 @@ export class PidWatcher {
       this.warned = true;
       return;
     }
-    this.children.add(fd);
+    (lent ? this.borrowed : this.children).add(fd);
     this.keep(fd, { pid: child.pid, startTime: child.startTime });
-    void child.exited.then(() => this.release(fd));
+    // the fd, once let go (shed), may be another pidfd's by the time this child ends
+    const held = this.held.get(fd);
+    void child.exited.then(() => {
+      if (this.held.get(fd) === held) this.release(fd);
+    });
   }
 
   /**
    * Lets go of up to `count` held pidfds of children (the newest first), when fds run short: their
-   * services then end as "unknown" if they end while no daemon runs. Returns how many.
+   * services then end as "unknown" if they end while no daemon runs. Then, if more are needed,
+   * the pidfds that watch the exits of children started without a fork (children.ts): those
+   * exits are then found at SIGCHLD. Returns how many.
    */
   shed(count: number): number {
     const newest = [...this.children].sort((a, b) => b - a).slice(0, count);
     for (const fd of newest) this.release(fd);
+    // then the pidfds that watch children's exits (their exits are then found at SIGCHLD)
+    for (const fd of letGoOfChildPidfds(count - newest.length)) {
+      this.borrowed.delete(fd);
+      this.held.delete(fd);
+      newest.push(fd);
+    }
     if (newest.length > 0) {
       if (!this.shedWarned)
         this.opts.warn?.(
@@ -142,7 +161,7 @@ export class PidWatcher {
 
   close(): void {
     for (const fd of [...this.handlers.keys()]) this.forget(fd);
-    for (const fd of [...this.children]) this.release(fd);
+    for (const fd of [...this.children, ...this.borrowed]) this.release(fd);
   }
 
   // The status of a process gone before we could open a pidfd on it: its zombie, else what was
@@ -180,8 +199,13 @@ export class PidWatcher {
     closeSync(fd);
   }
 
-  // Closes a child's pidfd and drops it from the held set (once: close() may have come first).
+  // Closes a child's pidfd (a borrowed one is only given back) and drops it from the held set
+  // (once: close() may have come first).
   private release(fd: number): void {
+    if (this.borrowed.delete(fd)) {
+      this.held.delete(fd);
+      return;
+    }
     if (!this.children.delete(fd)) return;
     this.held.delete(fd);
     closeSync(fd);
@@ -189,7 +213,7 @@ export class PidWatcher {
 }
 
 /** This process's soft limit on open files (/proc/self/limits); 1024 when it cannot be read. */
-function openFileLimit(): number {
+export function openFileLimit(): number {
   try {
     const line = /^Max open files\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
     if (!line) return 1024;

@@ -8,7 +8,7 @@ import { accessSync, closeSync, constants, openSync, readSync, statSync } from '
 import { resolve } from 'node:path';
 
 /** PATH that execvp searches when the environment has none (glibc's and libuv's default). */
-const DEFAULT_PATH = '/usr/bin:/bin';
+export const DEFAULT_PATH = '/usr/bin:/bin';
 
 export interface SpawnFailureCause {
   /** errno name, e.g. ENOENT; null when the cause could not be found */
