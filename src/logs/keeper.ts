@@ -207,6 +207,19 @@ function keepersOf(home: string): number[] {
   return homeProcesses(home, (p) => p.stat.comm === 'sleep' && p.env(key) === value).map((p) => p.pid);
 }
 
+/**
+ * The start time of each process whose pidfd the live keepers of this home hold, by pid: what
+ * identifies a process the state file did not have yet (see daemon/takeover.ts).
+ */
+export function keptStartTimes(home: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const key of inheritedPidfds(home).keys()) {
+    const [pid, start] = key.split(':').map(Number);
+    if (Number.isInteger(pid) && Number.isInteger(start)) out.set(pid, start);
+  }
+  return out;
+}
+
 /** The pidfds the live keepers of this home hold, by `pid:start-time` of the process each names. */
 function inheritedPidfds(home: string): Map<string, KeptPidfd> {
   const [key, value] = KEEPER_MARK.split('=');
