@@ -100,11 +100,14 @@ export function buildProgram(io: Output, result: { code: number }): Command {
   for (const action of ['start', 'stop', 'restart'] as const) {
     program
       .command(action)
-      .description(`${action} services (name, name:N, project/name); every name is checked before any acts`)
-      .argument('<service...>')
+      .description(
+        `${action} services (name, name:N, project/name, or a project); every name is checked before any acts`,
+      )
+      .argument('[service...]')
+      .option('--all', 'every process of every project')
       .option('--json', 'print the resulting status as JSON')
       .action(
-        act(async (ctx, names: string[], opts: { json?: boolean }) =>
+        act(async (ctx, names: string[], opts: { json?: boolean; all?: boolean }) =>
           (await import('./commands/control.js')).control(ctx, action, names, opts),
         ),
       );

@@ -139,7 +139,7 @@ services:
     assert.match(env, /CHANGED=yes\0/);
   });
 
-  test('stop PROJECT stops every service of it and keeps them; start PROJECT starts them again', async (t) => {
+  test('stop PROJECT stops every service of it and keeps them; start PROJECT starts them again; stop --all stops every project', async (t) => {
     const c = await upProject(
       t,
       `name: pj
@@ -167,6 +167,20 @@ services:
     assert.equal((await c.corral(['start', 'pj'])).code, 0);
     await waitForState(c, 'pj/db:0', 'running');
     await waitForState(c, 'pj/web:0', 'running');
+    // --all: every process of every project; no name and no --all is a usage error
+    c.writeConfig('name: other\nservices:\n  lone:\n    command: [sleep, "100000"]\n', 'other.yaml');
+    assert.equal((await c.corral(['up', '-f', 'other.yaml', '--wait'])).code, 0);
+    const all = await c.corral(['stop', '--all', '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(
+      (JSON.parse(all.stdout) as Array<{ name: string; state: string }>)
+        .map((s) => `${s.name} ${s.state}`)
+        .sort(),
+      ['other/lone:0 stopped', 'pj/db:0 stopped', 'pj/web:0 stopped'],
+    );
+    const none = await c.corral(['stop']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /corral stop needs a service or project name, or --all/);
   });
 
   test('down stops the project in reverse order and removes it', async (t) => {

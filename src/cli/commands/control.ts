@@ -1,5 +1,6 @@
 // corral start | stop | restart | kill: act on services by name.
 import type { ProcessStatus } from '../../api/schemas.js';
+import { CorralError } from '../../errors.js';
 import { parseSignal } from '../../signals.js';
 import type { CliContext } from '../context.js';
 
@@ -15,11 +16,21 @@ export async function control(
   ctx: CliContext,
   action: 'start' | 'stop' | 'restart',
   names: string[],
-  opts: { json?: boolean },
+  opts: { json?: boolean; all?: boolean },
 ): Promise<number> {
+  if (opts.all && names.length > 0)
+    throw new CorralError('BAD_REQUEST', `corral ${action} --all takes no names (got ${names.join(' ')})`);
+  if (!opts.all && names.length === 0)
+    throw new CorralError('BAD_REQUEST', `corral ${action} needs a service or project name, or --all`);
   const client = await ctx.daemon();
+  // --all: every process by its full name (a project's bare name could also be a service's)
+  const targets = opts.all ? (await client.services()).map((s) => s.name) : names;
+  if (targets.length === 0) {
+    ctx.note('No project is loaded: nothing to do (corral up loads one).');
+    return 0;
+  }
   // one request for every name: the daemon resolves them all before it acts on any
-  const all = await client.act(action, names);
+  const all = await client.act(action, targets);
   if (opts.json) ctx.json(all);
   else report(ctx, all);
   // failed after start: it could not start; after stop or restart: it could not be stopped
