@@ -9,10 +9,12 @@ import { DEFAULTS } from '../defaults.js';
 import { Supervisor } from '../engine/supervisor.js';
 import { createLogger, fileSink, type Logger } from '../log.js';
 import { type LogFailure, LogHub, type LogRecovery } from '../logs/hub.js';
-import { FifoKeeper } from '../logs/keeper.js';
+import { FifoKeeper, type KeeperSpawn } from '../logs/keeper.js';
 import { DaemonOutput } from '../logs/router.js';
 import { runCheck } from '../probes/check.js';
 import { spawnWithoutForkOr, systemBackend } from '../process/backend.js';
+import { posixSpawnSupport } from '../process/native/spawn.js';
+import { spawnWithoutFork } from '../process/spawn.js';
 import { EpollLoop } from '../process/event-loop.js';
 import { exitStatusOf, kernelKeepsExitStatus } from '../process/exit-status.js';
 import { PidWatcher } from '../process/pidwatch.js';
@@ -90,7 +92,14 @@ export class Daemon {
     // how the next daemon proves a process is this home's (see recover.ts)
     baseEnv.CORRAL_HOME = paths.dir;
     // the keeper holds each live service's pidfd too: how it ends is known even with no daemon
-    this.keeper = new FifoKeeper(paths.dir, baseEnv, logger, () => this.pids.list());
+    this.keeper = new FifoKeeper(
+      paths.dir,
+      baseEnv,
+      logger,
+      () => this.pids.list(),
+      systemClock,
+      keeperSpawn(() => this.watcher, paths.dir),
+    );
     this.socketKeeper = new SocketKeeper(paths.dir, baseEnv, logger.child({ component: 'sockets' }), () =>
       this.sockets.held(),
     );
@@ -366,4 +375,20 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * How the daemon starts its FIFO keeper: without a fork of itself where libc allows (the keeper
+ * is replaced as often as every 50 ms while services start, and a fork of a large daemon blocks
+ * its event loop for milliseconds each time); undefined (a fork) elsewhere.
+ */
+function keeperSpawn(exits: () => EpollLoop, cwd: string): KeeperSpawn | undefined {
+  if (!posixSpawnSupport().ok) return undefined;
+  return (argv, env, fds) => {
+    const started = spawnWithoutFork(
+      { argv, cwd, env, stdio: ['ignore', 'ignore', 'ignore', ...fds] },
+      exits(),
+    );
+    return 'error' in started ? { error: started.error } : { pid: started.pid, exited: started.exited };
+  };
 }

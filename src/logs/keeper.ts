@@ -34,6 +34,37 @@ const PIDFDS_VAR = 'CORRAL_KEEPER_PIDFDS';
 /** entries per variable: each stays far below the kernel's 128 KiB limit on one env string */
 const PIDFDS_PER_VAR = 2_000;
 
+/**
+ * Starts a keeper: `argv` in a session of its own, with `fds` as its fds 3, 4, …; its pid, and
+ * when it has ended (and been reaped).
+ */
+export type KeeperSpawn = (
+  argv: string[],
+  env: Record<string, string>,
+  fds: number[],
+) => { pid: number; exited: Promise<unknown> } | { error: string };
+
+/** A keeper started with Node's spawn (a fork of the daemon). */
+function forkKeeper(
+  argv: string[],
+  env: Record<string, string>,
+  fds: number[],
+): { pid: number; exited: Promise<unknown> } | { error: string } {
+  const [command, ...args] = argv;
+  const child = spawnChild(command as string, args, {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'ignore', ...fds],
+    env,
+  });
+  const exited = new Promise<unknown>((resolve) => {
+    child.once('exit', resolve);
+    child.once('error', resolve);
+  });
+  child.unref();
+  if (child.pid === undefined) return { error: `could not start ${command}` };
+  return { pid: child.pid, exited };
+}
+
 /** One pidfd a keeper holds, as its environment describes it. */
 interface KeptPidfd {
   keeper: number;
@@ -60,15 +91,21 @@ export class FifoKeeper {
   /** the pidfds the keepers of the daemon before hold, by `pid:start-time`; read once, on demand */
   private inherited: Map<string, KeptPidfd> | null = null;
   private frozen = false;
+  private readonly spawn: KeeperSpawn;
 
-  /** `pidfds`: the pidfds of live services to hold along with the FIFOs. */
+  /**
+   * `pidfds`: the pidfds of live services to hold along with the FIFOs; `spawn`: how a keeper is
+   * started (the daemon's own spawn without a fork, where it has one).
+   */
   constructor(
     home: string,
     env: Record<string, string>,
     logger: Logger,
     pidfds: () => HeldPidfd[] = () => [],
     clock: Clock = systemClock,
+    spawn: KeeperSpawn = forkKeeper,
   ) {
+    this.spawn = spawn;
     this.home = home;
     this.env = env;
     this.logger = logger;
@@ -147,18 +184,17 @@ export class FifoKeeper {
         const entries = pidfds.map((p, i) => `${3 + fds.length + i}:${p.pid}:${p.startTime}:${p.ino}`);
         for (let i = 0; i * PIDFDS_PER_VAR < entries.length; i++)
           env[`${PIDFDS_VAR}_${i}`] = entries.slice(i * PIDFDS_PER_VAR, (i + 1) * PIDFDS_PER_VAR).join(',');
-        const child = spawnChild('sleep', ['2147483647'], {
-          detached: true,
-          stdio: ['ignore', 'ignore', 'ignore', ...fds, ...pidfds.map((p) => p.fd)],
-          env,
-        });
-        child.on('error', (err) => this.logger.error({ err }, 'cannot start the FIFO keeper'));
-        // once reaped, its pid may name another process: never signal it again
-        child.once('exit', () => {
-          this.known = this.known?.filter((pid) => pid !== child.pid) ?? null;
-        });
-        child.unref();
-        this.current = child.pid ?? null;
+        const started = this.spawn(['sleep', '2147483647'], env, [...fds, ...pidfds.map((p) => p.fd)]);
+        if ('error' in started) {
+          this.logger.error({ err: started.error }, 'cannot start the FIFO keeper');
+          this.current = null;
+        } else {
+          // once reaped, its pid may name another process: never signal it again
+          void started.exited.then(() => {
+            this.known = this.known?.filter((pid) => pid !== started.pid) ?? null;
+          });
+          this.current = started.pid;
+        }
       } finally {
         for (const fd of fds) closeSync(fd);
       }

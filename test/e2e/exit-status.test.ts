@@ -92,10 +92,13 @@ function keptPids(pid: number): number[] {
 }
 
 /** How many pidfds process `pid` has open. */
+/** The pidfds `pid` holds for services (not the one it holds for its own FIFO keeper, `sleep`). */
 function pidfdCount(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
     try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:[pidfd]';
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:[pidfd]') return false;
+      const target = /^Pid:\s+(-?\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1'))?.[1];
+      return target === undefined || readFileSync(`/proc/${target}/comm`, 'latin1').trim() !== 'sleep';
     } catch {
       return false;
     }
