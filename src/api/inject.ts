@@ -1,8 +1,12 @@
 // One request answered in process: the server is handed one end of an in-memory stream pair as
 // a connection, and node:http's own client writes the request into the other end. Requests and
 // answers go through the same parsing as on the socket; only the socket is missing.
-import { type IncomingHttpHeaders, request, type Server } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
+
+// required, not imported: see server.ts
+const { request } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 export interface InjectOptions {
   method: string;

@@ -1,7 +1,12 @@
 // An HTTP probe: healthy when the URL answers 2xx/3xx (or exactly the expected status).
-import { request } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import { type Clock, systemClock } from '../clock.js';
+
+// required, not imported: on Node 22 and later an ESM import of node:http loads undici (see
+// api/server.ts)
+const require = createRequire(import.meta.url);
+const { request } = require('node:http') as typeof import('node:http');
+const { request: httpsRequest } = require('node:https') as typeof import('node:https');
 
 /**
  * Resolves with null when healthy, else with why not. Never rejects. The timeout bounds the whole

@@ -2,12 +2,13 @@
 // client and no home; Node's compile cache is kept in the user's cache directory where the
 // runtime has one (Node 22.1+).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { homeFor, runProcess } from '../helpers/cli.js';
 import { CLI, fixture } from '../helpers/home.js';
+import { freePort } from '../helpers/port.js';
 
 /** Runs the CLI with `args`, and returns its exit code, output and every module it loaded. */
 async function traced(
@@ -60,6 +61,36 @@ test('a command that asks the daemon loads node:http without undici (Node 22+ wo
   const r = await traced(['daemon', 'status'], c.env, c.projectDir);
   assert.ok(loaded(r.modules, '/client/client.js'), r.modules.join('\n'));
   assert.ok(!loaded(r.modules, 'undici'), `daemon status loaded undici:\n${r.modules.join('\n')}`);
+});
+
+test('the daemon, its API and its HTTP probes load node:http without undici', async (t) => {
+  const c = homeFor(t);
+  const port = await freePort();
+  c.writeConfig(`
+name: web
+services:
+  web:
+    command: [${process.execPath}, ${fixture('http-server.mjs')}, "${port}"]
+    ready: { http: "http://127.0.0.1:${port}/healthz" }
+`);
+  // the daemon the CLI starts inherits NODE_OPTIONS, and writes the module list to daemon.log
+  const env = { ...c.env, NODE_OPTIONS: `--import=${fixture('list-modules.mjs')}` };
+  const up = await runProcess(process.execPath, [CLI, 'up', '--wait'], {
+    cwd: c.projectDir,
+    env,
+    timeoutMs: 30_000,
+  });
+  assert.equal(up.code, 0, up.stderr);
+  assert.equal((await c.corral(['daemon', 'stop'])).code, 0);
+  const modules = readFileSync(join(c.env.CORRAL_HOME as string, 'daemon.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('module: '));
+  for (const part of ['/api/server.js', '/probes/http.js', 'node:internal/http'])
+    assert.ok(loaded(modules, part), `the daemon did not load ${part}`);
+  assert.ok(
+    !loaded(modules, 'undici'),
+    `the daemon loaded undici:\n${modules.filter((m) => m.includes('undici')).join('\n')}`,
+  );
 });
 
 const hasCompileCache =
