@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type CliEnv, homeFor, waitForState } from '../helpers/cli.js';
+import { type CliEnv, daemonPid, homeFor, killDaemon, waitForState } from '../helpers/cli.js';
 import { daemonEvents, type ServiceRow } from '../helpers/daemon-api.js';
 import { fixture } from '../helpers/home.js';
 import { isGone, procStat } from '../helpers/proc.js';
@@ -17,16 +17,6 @@ import { waitFor } from '../helpers/wait.js';
 function kernelKeepsStatus(): boolean {
   const [major, minor] = execFileSync('uname', ['-r'], { encoding: 'utf8' }).split('.').map(Number);
   return major > 6 || (major === 6 && minor >= 15);
-}
-
-function daemonPid(c: CliEnv): number {
-  return Number(readFileSync(join(c.env.CORRAL_HOME!, 'daemon.pid'), 'utf8'));
-}
-
-async function killDaemon(c: CliEnv): Promise<void> {
-  const pid = daemonPid(c);
-  process.kill(pid, 'SIGKILL');
-  await waitFor(() => isGone(pid), { what: `daemon ${pid} to die` });
 }
 
 /** A FIFO per service, under the test's directory. */

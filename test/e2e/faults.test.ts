@@ -24,7 +24,7 @@ import { describe, type TestContext, test } from 'node:test';
 import { DEFAULTS } from '../../src/defaults.js';
 import { TIMESTAMP_PREFIX_BYTES } from '../../src/logs/format.js';
 import { kernelKeepsExitStatus } from '../../src/process/exit-status.js';
-import { type CliEnv, cliEnv, homeFor, psJson, waitForState } from '../helpers/cli.js';
+import { type CliEnv, cliEnv, daemonPid, homeFor, psJson, waitForState } from '../helpers/cli.js';
 import { type DaemonEvent, daemonEvents, waitForEvent, waitUntil } from '../helpers/daemon-api.js';
 import { CLI, fixture, pidsMarkedWith } from '../helpers/home.js';
 import { isGone, procStat } from '../helpers/proc.js';
@@ -35,10 +35,6 @@ const isRoot = process.getuid?.() === 0;
 
 function homeDir(c: CliEnv): string {
   return c.env.CORRAL_HOME!;
-}
-
-function daemonPid(c: CliEnv): number {
-  return Number(readFileSync(join(homeDir(c), 'daemon.pid'), 'utf8'));
 }
 
 /** The daemon runs, and it is the same process as before. */

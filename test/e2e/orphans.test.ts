@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type CliEnv, homeFor, psJson, upProject } from '../helpers/cli.js';
+import { type CliEnv, homeFor, killDaemon, psJson, upProject } from '../helpers/cli.js';
 import { fixture, pidsWithEnv } from '../helpers/home.js';
 import { isGone } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
@@ -31,13 +31,6 @@ services:
     command: ["${node}", "${fixture('ignore-sigterm.mjs')}"]
     stop: { timeout: 300ms }
 `;
-}
-
-/** SIGKILLs the daemon and waits until it is gone. */
-async function killDaemon(c: CliEnv): Promise<void> {
-  const pid = Number(readFileSync(join(c.env.CORRAL_HOME!, 'daemon.pid'), 'utf8'));
-  process.kill(pid, 'SIGKILL');
-  await waitFor(() => isGone(pid), { what: `daemon ${pid} to die` });
 }
 
 /** The live FIFO keepers of the home. */

@@ -8,12 +8,18 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { findPerl } from '../../src/daemon/socket-keeper.js';
-import { type CliEnv, type CliResult, homeFor, psJson, upProject, waitForState } from '../helpers/cli.js';
+import {
+  type CliEnv,
+  type CliResult,
+  homeFor,
+  killDaemon,
+  psJson,
+  upProject,
+  waitForState,
+} from '../helpers/cli.js';
 import { waitForRow } from '../helpers/daemon-api.js';
 import { CLI, fixture } from '../helpers/home.js';
 import { freePort } from '../helpers/port.js';
-import { isGone } from '../helpers/proc.js';
-import { waitFor } from '../helpers/wait.js';
 
 const isRoot = process.getuid?.() === 0;
 const noPerl = findPerl() === null ? 'needs perl (the socket keeper)' : false;
@@ -114,16 +120,6 @@ describe('listening sockets', () => {
     assert.equal(await hit(port), after.pid, 'the new process serves on the socket taken back');
   });
 });
-
-function daemonPid(c: CliEnv): number {
-  return Number(readFileSync(join(c.env.CORRAL_HOME as string, 'daemon.pid'), 'utf8'));
-}
-
-async function killDaemon(c: CliEnv): Promise<void> {
-  const pid = daemonPid(c);
-  process.kill(pid, 'SIGKILL');
-  await waitFor(() => isGone(pid), { what: `daemon ${pid} to die` });
-}
 
 /** The home of `c` given to nobody, and its CLI (so its daemon) run as nobody. */
 function asNobody(c: CliEnv): (args: string[]) => Promise<CliResult> {

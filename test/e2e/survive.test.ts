@@ -8,7 +8,15 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { kernelKeepsExitStatus } from '../../src/process/exit-status.js';
-import { type CliEnv, homeFor, psJson, upProject, waitForState } from '../helpers/cli.js';
+import {
+  type CliEnv,
+  daemonPid,
+  homeFor,
+  killDaemon,
+  psJson,
+  upProject,
+  waitForState,
+} from '../helpers/cli.js';
 import {
   clientOf,
   type DaemonEvent,
@@ -21,18 +29,6 @@ import { groupOf, isGone } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const node = process.execPath;
-
-function daemonPid(c: CliEnv): number {
-  return Number(readFileSync(join(c.env.CORRAL_HOME!, 'daemon.pid'), 'utf8'));
-}
-
-/** SIGKILLs the daemon and waits until it is gone. */
-async function killDaemon(c: CliEnv): Promise<number> {
-  const pid = daemonPid(c);
-  process.kill(pid, 'SIGKILL');
-  await waitFor(() => isGone(pid), { what: `daemon ${pid} to die` });
-  return pid;
-}
 
 /** The FIFO keeper is replaced by every new daemon: not a service process. */
 function isKeeper(pid: number): boolean {

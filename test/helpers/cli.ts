@@ -3,11 +3,13 @@
 // (daemon-api.ts) instead of starting the CLI for every look.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { type DaemonHome, type ServiceRow, services, waitForRow } from './daemon-api.js';
 import { CLI, type TempHome, tempHome } from './home.js';
+import { isGone } from './proc.js';
+import { waitFor } from './wait.js';
 
 export interface CliResult {
   code: number | null;
@@ -164,4 +166,17 @@ export async function upProject(
   const r = await c.corral(['up', wait ? '--wait' : '--no-wait']);
   assert.equal(r.code, 0, `corral up failed:\n${r.stderr}`);
   return c;
+}
+
+/** The pid the home's daemon wrote to `daemon.pid`. */
+export function daemonPid(c: CliEnv): number {
+  return Number(readFileSync(join(c.env.CORRAL_HOME as string, 'daemon.pid'), 'utf8'));
+}
+
+/** SIGKILLs the home's daemon and resolves with its pid once it is gone. */
+export async function killDaemon(c: CliEnv): Promise<number> {
+  const pid = daemonPid(c);
+  process.kill(pid, 'SIGKILL');
+  await waitFor(() => isGone(pid), { what: `daemon ${pid} to die` });
+  return pid;
 }
