@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { keptStartTimes } from '../../src/logs/keeper.js';
 import { homeFor } from '../helpers/cli.js';
 import { clientOf, daemonEvents, services, waitUntil } from '../helpers/daemon-api.js';
 import { fixture, pidsMarkedWith } from '../helpers/home.js';
@@ -19,29 +20,6 @@ const node = process.execPath;
 
 /** how long a process has run before a kill for its pidfd to be held then, whatever the load */
 const ESTABLISHED_MS = 1_000;
-
-/**
- * The pids whose pidfd the FIFO keepers of the home hold (their environment lists them): read
- * once the daemon is dead, when no keeper can be replaced any more, so it is what the next
- * daemon will find.
- */
-function heldByKeepers(homeDir: string, corralHome: string): Set<number> {
-  const held = new Set<number>();
-  for (const pid of pidsMarkedWith(homeDir)) {
-    let env: string[];
-    try {
-      env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
-    } catch {
-      continue;
-    }
-    if (!env.includes('CORRAL_FIFO_KEEPER=1') || !env.includes(`CORRAL_HOME=${corralHome}`)) continue;
-    for (const kv of env) {
-      if (!kv.startsWith('CORRAL_KEEPER_PIDFDS_')) continue;
-      for (const entry of kv.slice(kv.indexOf('=') + 1).split(',')) held.add(Number(entry.split(':')[1]));
-    }
-  }
-  return held;
-}
 
 /** mulberry32: small, seedable, good enough to pick moments and targets. */
 function random(seed: number): () => number {
@@ -135,7 +113,8 @@ services:
     const at = Date.now();
     process.kill(daemon, 'SIGKILL');
     await waitFor(() => isGone(daemon), { what: say(`daemon ${daemon} to die in round ${round}`) });
-    kills.push({ at, held: heldByKeepers(c.home.dir, home) });
+    // read once the daemon is dead, when no keeper can be replaced any more: what the next daemon finds
+    kills.push({ at, held: new Set(keptStartTimes(home).keys()) });
     // a random stretch with no daemon: crashers die unwatched, floods fill their pipes
     const gap = Date.now() + Math.floor(rnd() * 300);
     while (Date.now() < gap) await new Promise((resolve) => setImmediate(resolve));
