@@ -97,7 +97,8 @@ export class CliContext {
   }
 }
 
-const CLI_MAIN = fileURLToPath(new URL('./bin.js', import.meta.url));
+/** The daemon's own entry: it loads the daemon and nothing of the CLI (see daemon/entry.ts). */
+const DAEMON_MAIN = fileURLToPath(new URL('../daemon/entry.js', import.meta.url));
 
 /**
  * Starts a daemon for `home` in the background and resolves once its socket answers
@@ -117,7 +118,7 @@ export async function startDaemon(
   const v8 = ['--max-semi-space-size=1'];
   const child = spawn(
     process.execPath,
-    [...v8, CLI_MAIN, 'daemon', 'start', '--foreground', '--home', home, ...extraArgs],
+    [...v8, DAEMON_MAIN, 'daemon', 'start', '--foreground', '--home', home, ...extraArgs],
     {
       detached: true,
       stdio: ['ignore', logFd, logFd, 'pipe'],

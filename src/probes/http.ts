@@ -6,7 +6,12 @@ import { type Clock, systemClock } from '../clock.js';
 // api/server.ts)
 const require = createRequire(import.meta.url);
 const { request } = require('node:http') as typeof import('node:http');
-const { request: httpsRequest } = require('node:https') as typeof import('node:https');
+// node:https (and TLS with it) only for a daemon that has an https probe to send
+let httpsRequest: typeof import('node:https').request | undefined;
+function sendHttps(): typeof import('node:https').request {
+  httpsRequest ??= (require('node:https') as typeof import('node:https')).request;
+  return httpsRequest;
+}
 
 /**
  * Resolves with null when healthy, else with why not. Never rejects. The timeout bounds the whole
@@ -20,7 +25,7 @@ export function probeHttp(
 ): Promise<string | null> {
   return new Promise((resolve) => {
     const u = new URL(url);
-    const send = u.protocol === 'https:' ? httpsRequest : request;
+    const send = u.protocol === 'https:' ? sendHttps() : request;
     const req = send(u, { method: 'GET', rejectUnauthorized: false }, (res) => {
       timer.cancel();
       res.resume();

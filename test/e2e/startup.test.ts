@@ -85,12 +85,33 @@ services:
   const modules = readFileSync(join(c.env.CORRAL_HOME as string, 'daemon.log'), 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('module: '));
-  for (const part of ['/api/server.js', '/probes/http.js', 'node:internal/http'])
+  for (const part of ['/daemon/entry.js', '/api/server.js', '/probes/http.js', 'node:internal/http'])
     assert.ok(loaded(modules, part), `the daemon did not load ${part}`);
+  // its own entry: nothing of the CLI; and TLS only for a daemon with an https probe
+  for (const part of ['commander', '/cli/main.js', '/cli/commands/', 'node:internal/tls'])
+    assert.ok(!loaded(modules, part), `the daemon loaded ${part}:\n${modules.join('\n')}`);
   assert.ok(
     !loaded(modules, 'undici'),
     `the daemon loaded undici:\n${modules.filter((m) => m.includes('undici')).join('\n')}`,
   );
+});
+
+test('the daemon entry refuses arguments it was not meant to get, and says which', async () => {
+  const entry = CLI.replace(/cli\/bin\.js$/, 'daemon/entry.js');
+  for (const [args, said] of [
+    [['start'], /expected "daemon start --foreground" first/],
+    [['daemon', 'start', '--foreground'], /--home is required/],
+    [['daemon', 'start', '--foreground', '--home', '/tmp/x', '--http'], /--http needs a value/],
+    [['daemon', 'start', '--foreground', '--home', '/tmp/x', '--http', ':80'], /unknown argument --http/],
+  ] as const) {
+    const r = await runProcess(process.execPath, [entry, ...args], {
+      cwd: process.cwd(),
+      env: process.env,
+      timeoutMs: 30_000,
+    });
+    assert.equal(r.code, 1, args.join(' '));
+    assert.match(r.stderr, said);
+  }
 });
 
 const hasCompileCache =

@@ -55,6 +55,10 @@ describe('probes', () => {
       /no answer within 300 ms/,
     );
     assert.ok(Date.now() - started < 2000, 'a hanging server is cut at the timeout');
+    // https goes through TLS (loaded for the first https probe): a plain HTTP port fails the handshake
+    const tls = String(await probeHttp(`https://127.0.0.1:${httpPort}/healthz`, 1000));
+    assert.match(tls, new RegExp(`^https://127\\.0\\.0\\.1:${httpPort}/healthz: .+`));
+    assert.doesNotMatch(tls, /answered/);
   });
 
   test('tcp: an accepting port passes; a refused one fails', async () => {
