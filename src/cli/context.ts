@@ -1,5 +1,5 @@
 // What every command shares: the home, the output streams, colours, and a daemon to talk to.
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CorralClient } from '../client/client.js';
 import { homePaths, prepareHome, resolveHome } from '../daemon/home.js';
@@ -10,6 +10,14 @@ import { assertHomeAccess } from './home-access.js';
 export interface Output {
   out: NodeJS.WritableStream & { isTTY?: boolean };
   err: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** A daemon being made sure of in the background (see CliContext.daemonInBackground). */
+export interface EarlyDaemon {
+  /** settles once a daemon answers (rejects with why none could be started) */
+  ready: Promise<void>;
+  /** stops the daemon again if this command started it and it has nothing to run */
+  withdraw(): Promise<void>;
 }
 
 export interface GlobalOptions {
@@ -72,9 +80,53 @@ export class CliContext {
     return this.client;
   }
 
-  private async startAndWait(): Promise<void> {
+  /**
+   * Makes sure a daemon runs without waiting for it to load: resolves as soon as one answered
+   * or one was spawned, so a command can do its own work (reading a config) while the daemon
+   * loads on another core. `ready` settles once it answers; a command that then has nothing to
+   * send calls `withdraw()`, which stops a daemon it started (and only one it started).
+   */
+  async daemonInBackground(): Promise<EarlyDaemon> {
+    // no socket, no daemon: start one before even loading the client (and node:http)
+    if (existsSync(this.paths.socket)) {
+      try {
+        await (await this.clientOfHome()).health();
+        return { ready: Promise.resolve(), withdraw: async () => {} };
+      } catch (e) {
+        if (!isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
+      }
+    }
+    let spawnedPid = 0;
+    let spawned!: () => void;
+    const spawnedNow = new Promise<void>((r) => {
+      spawned = r;
+    });
+    const ready = this.startAndWait((pid) => {
+      spawnedPid = pid;
+      spawned();
+    });
+    ready.catch(() => {}); // awaited by the command; never an unhandled rejection meanwhile
+    await Promise.race([spawnedNow, ready]);
+    const withdraw = async (): Promise<void> => {
+      try {
+        await ready;
+        const client = await this.clientOfHome();
+        const health = await client.health();
+        // a daemon another command started at the same moment, or one that has work, stays
+        if (health.pid !== spawnedPid || (await client.projects()).length > 0) return;
+        await client.shutdown(false).catch(() => {}); // it may exit before its answer is read
+        const { waitForExit } = await import('../daemon/exit-wait.js');
+        await waitForExit(spawnedPid, DEFAULTS.daemonStopTimeoutMs);
+      } catch {
+        // a daemon that did not start, or went away by itself: nothing to withdraw
+      }
+    };
+    return { ready, withdraw };
+  }
+
+  private async startAndWait(onSpawned?: (pid: number) => void): Promise<void> {
     try {
-      await startDaemon(this.home);
+      await startDaemon(this.home, [], {}, onSpawned);
     } catch (e) {
       if (!isCorralError(e) || e.code !== 'DAEMON_RUNNING') throw e;
       // another command started one at the same moment: ours lost the lock; wait for the winner
@@ -108,6 +160,7 @@ export async function startDaemon(
   home: string,
   extraArgs: string[] = [],
   extraEnv: Record<string, string> = {},
+  onSpawned?: (pid: number) => void,
 ): Promise<number> {
   const { spawn } = await import('node:child_process');
   const paths = homePaths(home);
@@ -126,6 +179,7 @@ export async function startDaemon(
     },
   );
   closeSync(logFd);
+  if (child.pid !== undefined) onSpawned?.(child.pid);
   return new Promise((resolve, reject) => {
     const pipe = child.stdio[3] as NodeJS.ReadableStream;
     let said = '';

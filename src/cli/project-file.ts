@@ -1,13 +1,12 @@
 // A config file as the CLI reads it: the text, validated here (warnings on stderr), and the
 // request that hands the daemon that very text, so what was checked is what is applied.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type { ApplyBody } from '../api/schemas.js';
 import {
   type ConfigFormat,
   type ConfigProblem,
   detectFormat,
-  findConfigFile,
   loadProjectFromText,
   type ProjectSpec,
 } from '../config/index.js';
@@ -24,10 +23,7 @@ export interface ProjectFile {
   env: Record<string, string>;
 }
 
-/** `-f FILE`, else the config file of the current directory, as an absolute path. */
-export function configPath(file: string | undefined): string {
-  return resolve(file ?? findConfigFile(process.cwd()));
-}
+export { configPath } from '../config/find.js';
 
 /** One warning as one line: `FILE:LINE:COL: warning: path: message`. */
 export function formatWarning(p: ConfigProblem): string {

@@ -17,6 +17,8 @@ import { addYamlErrors, keysInOrder, parseYaml, yamlLocator } from './source.js'
 import type { ConfigProblem, ProjectSpec } from './types.js';
 import { validateConfig } from './validate.js';
 
+export { CONFIG_FILE_NAMES, findConfigFile } from './find.js';
+
 export type ConfigFormat = 'yaml' | 'procfile';
 
 export interface LoadOptions {
@@ -40,9 +42,6 @@ export interface TextLoadOptions extends LoadOptions {
   format?: ConfigFormat;
 }
 
-/** The files `findConfigFile` looks for, in order. */
-export const CONFIG_FILE_NAMES: readonly string[] = ['corral.yaml', 'corral.yml', 'Procfile'];
-
 interface Context {
   label: string;
   file: string | null;
@@ -50,23 +49,6 @@ interface Context {
   env: EnvSource;
   onWarning: (problem: ConfigProblem) => void;
   runningAs: RunningAs;
-}
-
-/** The config file of a directory: corral.yaml, else corral.yml, else Procfile. */
-export function findConfigFile(cwd: string): string {
-  const dir = resolve(cwd);
-  for (const name of CONFIG_FILE_NAMES) {
-    const path = join(dir, name);
-    if (statSync(path, { throwIfNoEntry: false })?.isFile()) return path;
-  }
-  throw new CorralError(
-    'CONFIG_NOT_FOUND',
-    `No ${CONFIG_FILE_NAMES.slice(0, -1).join(', ')} or ${CONFIG_FILE_NAMES.at(-1)} found in ${dir}`,
-    {
-      dir,
-      looked_for: CONFIG_FILE_NAMES,
-    },
-  );
 }
 
 /** Procfile for files named Procfile or Procfile.*, YAML for .yaml/.yml/.json; else by content. */

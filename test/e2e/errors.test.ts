@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { homeFor, psJson, upProject, waitForState } from '../helpers/cli.js';
-import { fixture } from '../helpers/home.js';
+import { daemonPid, homeFor, psJson, upProject, waitForState } from '../helpers/cli.js';
+import { fixture, pidsMarkedWith } from '../helpers/home.js';
 
 const node = process.execPath;
 
@@ -37,10 +37,18 @@ describe('bad input', () => {
       lines.join('\n'),
       new RegExp(`${file}:8:\\d+: services\\.web\\.comand: .*did you mean "command"`),
     );
-    assert.equal(existsSync(join(c.env.CORRAL_HOME!, 'corral.sock')), false, 'no daemon was started');
+    // `up` starts a daemon while it reads the file; a bad file stops it again
+    assert.equal(existsSync(join(c.env.CORRAL_HOME!, 'corral.sock')), false, 'no daemon was left');
+    assert.deepEqual(pidsMarkedWith(c.home.dir), [], 'no process of this home is left');
     const check = await c.corral(['check']);
     assert.equal(check.code, 2);
     assert.equal(check.stderr.split('\n').filter((l) => l.startsWith(`${file}:`)).length, 3);
+    // a daemon that was running before is left running, the same one
+    assert.equal((await c.corral(['daemon', 'start'])).code, 0);
+    const pid = daemonPid(c);
+    assert.equal((await c.corral(['up'])).code, 2);
+    assert.equal(daemonPid(c), pid);
+    assert.equal((await c.corral(['daemon', 'status'])).code, 0, 'the daemon still answers');
   });
 
   test('an invalid edit of a running project changes nothing', async (t) => {

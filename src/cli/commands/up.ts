@@ -3,13 +3,15 @@ import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { ProcessStatus } from '../../api/schemas.js';
 import type { CorralClient } from '../../client/client.js';
+import { configPath } from '../../config/find.js';
 import type { ProjectSpec } from '../../config/types.js';
 import { DEFAULTS } from '../../defaults.js';
 import { withDependencies } from '../../engine/order.js';
 import { CorralError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { paint } from '../format.js';
-import { applyBody, configPath, type ProjectFile, readProjectFile } from '../project-file.js';
+// the config loader (and its YAML parser) loads while a daemon this command starts loads too
+import type { ProjectFile } from '../project-file.js';
 
 export interface UpOptions {
   file?: string;
@@ -20,9 +22,18 @@ export interface UpOptions {
 /** Loads and checks the file here (so a bad file never reaches the daemon), then applies it. */
 export async function up(ctx: CliContext, services: string[], opts: UpOptions): Promise<number> {
   const file = configPath(opts.file);
-  const project = readProjectFile(ctx, file);
+  // a daemon that must be started loads while the file is read and checked here
+  const early = await ctx.daemonInBackground();
+  let project: ProjectFile;
+  try {
+    project = (await import('../project-file.js')).readProjectFile(ctx, file);
+    assertServicesIn(project, services);
+  } catch (e) {
+    await early.withdraw(); // a bad file leaves no daemon behind that it started
+    throw e;
+  }
   const spec = project.spec;
-  assertServicesIn(project, services);
+  await early.ready;
   const client = await ctx.daemon();
   await apply(ctx, client, project, services);
   const wait = opts.wait ?? Boolean(ctx.io.err.isTTY);
@@ -53,6 +64,7 @@ export async function apply(
   project: ProjectFile,
   services: string[],
 ): Promise<void> {
+  const { applyBody } = await import('../project-file.js');
   const result = await client.apply(applyBody(project, services));
   const spec = project.spec;
   const parts = (['created', 'changed', 'removed', 'unchanged'] as const)
@@ -91,6 +103,7 @@ function watchAndApply(
         timer = null;
         busy = busy.then(async () => {
           try {
+            const { readProjectFile } = await import('../project-file.js');
             await apply(ctx, client, readProjectFile(ctx, file), services);
           } catch (e) {
             ctx.note(e instanceof Error ? e.message : String(e));
