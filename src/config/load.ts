@@ -1,5 +1,5 @@
 // Loads a project from a corral.yaml or a Procfile: parse, interpolate, validate, check, normalize.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import { CorralError } from '../errors.js';

@@ -205,6 +205,23 @@ services:
       );
     assert.ok(stoppedAt('worker') <= stoppingAt('web'), 'workers stopped before web began to stop');
   });
+
+  test("down in the project's directory stops the project loaded from its file, even after name: was edited", async (t) => {
+    const c = await upProject(t, `name: before\nservices:\n  s:\n    command: [sleep, "600"]\n`);
+    const [row] = await psJson(c);
+    assert.ok(row?.pid, 'it runs');
+    // the file now names another project, which was never loaded, and is not even valid
+    c.writeConfig(`name: after\nservices:\n  s:\n    comand: [sleep, "600"]\n`);
+    const r = await c.corral(['down']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^before: stopped and removed$/m);
+    assert.deepEqual(await psJson(c), []);
+    assert.throws(() => process.kill(row.pid!, 0), 'its process is gone');
+    // with nothing loaded from the file, the name it gives is what down looks for
+    const again = await c.corral(['down']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /^after: not loaded, nothing to stop$/m);
+  });
 });
 
 describe('restart policy and stopping, for real', () => {

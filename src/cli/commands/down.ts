@@ -2,7 +2,7 @@
 // (from the CLI itself when no daemon runs: see offline-stop.ts).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findConfigFile, loadProject, projectNameOf } from '../../config/index.js';
+import { findConfigFile } from '../../config/find.js';
 import { CorralError, isCorralError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { assertHomeAccess } from '../home-access.js';
@@ -23,7 +23,13 @@ export async function down(
   let names: string[];
   if (opts.all) names = (await client.projects()).map((p) => p.name);
   else if (project) names = [project];
-  else names = [projectOfFile(resolve(opts.file ?? findConfigFile(process.cwd())))];
+  else {
+    const file = resolve(opts.file ?? findConfigFile(process.cwd()));
+    // the project loaded from this very file, as the daemon knows it (no need to parse the file,
+    // and right even if its name: was edited since); else the name the file gives
+    const loaded = (await client.projects()).filter((p) => p.file === file);
+    names = [loaded.length === 1 ? loaded[0]!.name : await projectOfFile(file)];
+  }
   if (opts.all && names.length === 0) ctx.note('No project is loaded.');
   for (const name of names) {
     try {
@@ -52,7 +58,7 @@ async function downWithoutDaemon(
   assertHomeAccess(ctx.home);
   const names = opts.all
     ? null
-    : [project ?? projectOfFile(resolve(opts.file ?? findConfigFile(process.cwd())))];
+    : [project ?? (await projectOfFile(resolve(opts.file ?? findConfigFile(process.cwd()))))];
   if (!existsSync(ctx.paths.dir)) {
     ctx.note('No daemon is running: nothing to stop.');
     return 0;
@@ -79,14 +85,13 @@ async function downWithoutDaemon(
   return ok ? 0 : 1;
 }
 
-/** The project a file names; a file that no longer validates still names one (to stop it). */
-function projectOfFile(file: string): string {
-  try {
-    return loadProject(file).name;
-  } catch (e) {
-    if (isCorralError(e) && e.code === 'CONFIG_INVALID') return projectNameOf(file);
-    throw e;
-  }
+/**
+ * The project a file names: its `name:` (interpolated as the loader does), else its directory's
+ * name; the file is not validated, so one that no longer validates still names the project to stop.
+ */
+async function projectOfFile(file: string): Promise<string> {
+  // the config loader (and its YAML parser) only when the daemon could not tell
+  return (await import('../../config/load.js')).projectNameOf(file);
 }
 
 /** down takes one target: a file, a project name, or --all. */
