@@ -13,6 +13,9 @@ type Obj = Record<string, unknown>;
 /** Nanoseconds, as the jobs API counts durations. */
 const ns = (ms: number): number => Math.round(ms * 1_000_000);
 const MB = 1024 * 1024;
+// the least memory and the shortest check interval Nomad accepts
+const MIN_MEMORY_MB = 10;
+const MIN_CHECK_INTERVAL_MS = 1000;
 
 // interpolated by Nomad when the task starts: the allocation's index in its group
 const ALLOC_INDEX = ['$', '{NOMAD_ALLOC_INDEX}'].join('');
@@ -145,7 +148,9 @@ function task(s: ServiceSpec, ports: Map<number, string>, f: Findings, prestart:
     KillTimeout: ns(s.stop.timeoutMs),
   };
   if (prestart) return out;
-  if (s.oomScoreAdj !== null) {
+  if (s.oomScoreAdj !== null && s.oomScoreAdj < 0)
+    f.add(s.name, 'oom_score_adj', 'not mapped', 'raw_exec takes no negative oom_score_adj');
+  else if (s.oomScoreAdj !== null) {
     config.oom_score_adj = s.oomScoreAdj;
     f.add(
       s.name,
@@ -158,7 +163,7 @@ function task(s: ServiceSpec, ports: Map<number, string>, f: Findings, prestart:
   if (s.group !== null)
     f.add(s.name, 'group', 'not mapped', 'a Nomad task runs with the primary group of its user');
   if (s.maxMemoryBytes !== null) {
-    out.Resources = { MemoryMB: Math.max(1, Math.ceil(s.maxMemoryBytes / MB)) };
+    out.Resources = { MemoryMB: Math.max(MIN_MEMORY_MB, Math.ceil(s.maxMemoryBytes / MB)) };
     f.add(
       s.name,
       'max_memory',
@@ -204,12 +209,20 @@ function checks(s: ServiceSpec, ports: Map<number, string>, f: Findings): Obj[] 
     if (c.kind === 'log' || c.kind === 'notify')
       f.add(s.name, `ready.${c.kind}`, 'not mapped', 'Nomad checks are http, tcp or script only');
     else {
+      const interval = Math.max(MIN_CHECK_INTERVAL_MS, s.ready.intervalMs);
       list.push({
         Name: 'ready',
         ...check(c, ports),
-        Interval: ns(s.ready.intervalMs),
-        Timeout: ns(Math.min(s.ready.timeoutMs, s.ready.intervalMs)),
+        Interval: ns(interval),
+        Timeout: ns(Math.min(s.ready.timeoutMs, interval)),
       });
+      if (interval !== s.ready.intervalMs)
+        f.add(
+          s.name,
+          'ready.interval',
+          'approximated',
+          `Nomad checks at most once a second: every ${interval / 1000}s`,
+        );
       f.add(
         s.name,
         'ready',
@@ -223,7 +236,7 @@ function checks(s: ServiceSpec, ports: Map<number, string>, f: Findings): Obj[] 
     list.push({
       Name: 'health',
       ...check(h.check, ports),
-      Interval: ns(h.intervalMs),
+      Interval: ns(Math.max(MIN_CHECK_INTERVAL_MS, h.intervalMs)),
       Timeout: ns(h.timeoutMs),
       CheckRestart: { Limit: h.failures, Grace: ns(s.ready?.timeoutMs ?? 0) },
     });
