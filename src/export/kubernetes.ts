@@ -2,6 +2,7 @@
 // Job per one that ends (restart on-failure or never), in one YAML stream. Mapping: docs/export.md.
 import { stringify } from 'yaml';
 import type { HealthSpec, ProjectSpec, ReadySpec, ServiceSpec } from '../config/types.js';
+import { DEFAULTS } from '../defaults.js';
 import { parseListenSpec } from '../listen-spec.js';
 import { changedBackoff, changedLogs, changedSuccessCodes, Findings, seconds } from './findings.js';
 import { dnsLabel, PLACEHOLDER_IMAGE } from './names.js';
@@ -112,6 +113,8 @@ function container(project: ProjectSpec, s: ServiceSpec, image: string, isJob: b
       timeoutSeconds: seconds(s.health.timeoutMs),
       failureThreshold: s.health.failures,
     };
+  if (s.health !== null && (s.health.intervalMs % 1000 !== 0 || s.health.timeoutMs % 1000 !== 0))
+    f.add(s.name, 'health', 'approximated', 'probe periods and timeouts are whole seconds: rounded up');
   if (s.stop.signal !== 'SIGTERM') c.lifecycle = { stopSignal: s.stop.signal };
   if (s.maxMemoryBytes !== null) {
     c.resources = { limits: { memory: String(s.maxMemoryBytes) } };
@@ -144,7 +147,7 @@ function readiness(s: ServiceSpec, ready: ReadySpec, c: Obj, f: Findings): void 
     failureThreshold: Math.max(1, Math.ceil(ready.timeoutMs / 1000 / period)),
   };
   c.readinessProbe = { ...probe(check), periodSeconds: period };
-  if (ready.intervalMs % 1000 !== 0)
+  if (ready.intervalMs % 1000 !== 0 && ready.intervalMs !== DEFAULTS.ready.intervalMs)
     f.add(s.name, 'ready.interval', 'approximated', `probes run every whole second: every ${period}s`);
   if (check.kind === 'http' && check.status !== undefined)
     f.add(s.name, 'ready.status', 'approximated', 'an httpGet probe passes on any status from 200 to 399');

@@ -2,6 +2,7 @@
 // restart and check blocks, and one-shot dependencies as prestart tasks; written as the jobs API's
 // JSON and as HCL (nomad-hcl.ts). Mapping table: docs/export.md.
 import type { HealthSpec, ProjectSpec, ServiceSpec } from '../config/types.js';
+import { DEFAULTS } from '../defaults.js';
 import { parseListenSpec } from '../listen-spec.js';
 import { changedBackoff, changedLogs, changedSuccessCodes, Findings, oneShots } from './findings.js';
 import { dnsLabel } from './names.js';
@@ -216,7 +217,7 @@ function checks(s: ServiceSpec, ports: Map<number, string>, f: Findings): Obj[] 
         Interval: ns(interval),
         Timeout: ns(Math.min(s.ready.timeoutMs, interval)),
       });
-      if (interval !== s.ready.intervalMs)
+      if (interval !== s.ready.intervalMs && s.ready.intervalMs !== DEFAULTS.ready.intervalMs)
         f.add(
           s.name,
           'ready.interval',
@@ -233,6 +234,8 @@ function checks(s: ServiceSpec, ports: Map<number, string>, f: Findings): Obj[] 
   }
   if (s.health !== null) {
     const h = s.health;
+    if (h.intervalMs < MIN_CHECK_INTERVAL_MS)
+      f.add(s.name, 'health.interval', 'approximated', 'Nomad checks at most once a second: every 1s');
     list.push({
       Name: 'health',
       ...check(h.check, ports),
