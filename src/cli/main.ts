@@ -2,16 +2,13 @@
 // (0 done, 1 an operation failed, 2 usage or config error, 3 no daemon reachable).
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { exitCodeFor, isCorralError } from '../errors.js';
-import type { ExportTarget } from '../export/types.js';
+import { EXPORT_TARGETS, type ExportTarget } from '../export/types.js';
 import { VERSION } from '../version.js';
 import type { DaemonStartOptions, DaemonStopOptions } from './commands/daemon.js';
 import type { ExportOptions as ExportCommandOptions } from './commands/export.js';
 import type { LogsOptions } from './commands/logs.js';
 import type { UpOptions } from './commands/up.js';
 import type { CliContext, Output } from './context.js';
-
-// the targets of corral export (a literal list: main.ts loads no exporter before a command runs)
-const EXPORT_TARGET_NAMES = ['systemd', 'kubernetes', 'nomad', 'compose'];
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -172,7 +169,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description(
       'write the project for systemd, Kubernetes, Nomad or Compose; what cannot be mapped goes to stderr',
     )
-    .addArgument(new Argument('<target>', 'what to write for').choices(EXPORT_TARGET_NAMES))
+    .addArgument(new Argument('<target>', 'what to write for').choices(EXPORT_TARGETS))
     .option('-f, --file <file>', 'config file (default: corral.yaml or corral.yml, then Procfile)')
     .option('-o, --output <dir>', 'write the files into this directory (default: stdout)')
     .option('--image <name>', 'container image of every service (kubernetes, compose)')

@@ -4,7 +4,7 @@ import { exportCompose } from './compose.js';
 import { exportKubernetes } from './kubernetes.js';
 import { exportNomad } from './nomad.js';
 import { exportSystemd } from './systemd.js';
-import type { ExportOptions, ExportResult, ExportTarget, Finding } from './types.js';
+import type { Exporter, ExportOptions, ExportResult, ExportTarget, Finding } from './types.js';
 
 export {
   EXPORT_TARGETS,
@@ -14,7 +14,7 @@ export {
   type Finding,
 } from './types.js';
 
-const EXPORTERS: Record<ExportTarget, (project: ProjectSpec, opts: ExportOptions) => ExportResult> = {
+const EXPORTERS: Record<ExportTarget, Exporter> = {
   systemd: exportSystemd,
   kubernetes: exportKubernetes,
   nomad: exportNomad,
