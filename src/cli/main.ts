@@ -1,9 +1,11 @@
 // The corral command line: parses arguments, runs one command, exits with the SPEC's codes
 // (0 done, 1 an operation failed, 2 usage or config error, 3 no daemon reachable).
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { exitCodeFor, isCorralError } from '../errors.js';
+import { EXPORT_TARGETS, type ExportTarget } from '../export/types.js';
 import { VERSION } from '../version.js';
 import type { DaemonStartOptions, DaemonStopOptions } from './commands/daemon.js';
+import type { ExportOptions as ExportCommandOptions } from './commands/export.js';
 import type { LogsOptions } from './commands/logs.js';
 import type { UpOptions } from './commands/up.js';
 import type { CliContext, Output } from './context.js';
@@ -159,6 +161,22 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .action(
       act(async (ctx, opts: { file?: string; json?: boolean }) =>
         (await import('./commands/check.js')).check(ctx, opts),
+      ),
+    );
+
+  program
+    .command('export')
+    .description(
+      'write the project for systemd, Kubernetes, Nomad or Compose; what cannot be mapped goes to stderr',
+    )
+    .addArgument(new Argument('<target>', 'what to write for').choices(EXPORT_TARGETS))
+    .option('-f, --file <file>', 'config file (default: corral.yaml or corral.yml, then Procfile)')
+    .option('-o, --output <dir>', 'write the files into this directory (default: stdout)')
+    .option('--image <name>', 'container image of every service (kubernetes, compose)')
+    .option('--strict', 'anything approximated or not mapped is an error (exit 1), and nothing is written')
+    .action(
+      act(async (ctx, target: ExportTarget, opts: ExportCommandOptions) =>
+        (await import('./commands/export.js')).exportCommand(ctx, target, opts),
       ),
     );
 
