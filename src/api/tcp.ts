@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { ensureToken, readToken } from '../daemon/token.js';
 import { DEFAULTS } from '../defaults.js';
@@ -28,7 +29,7 @@ import {
   publicRefused,
   publicWarning,
 } from './http-address.js';
-import type { HttpControl, HttpInfo, LoginLink } from './http-control.js';
+import { type HttpControl, type HttpInfo, type LoginLink, listenerOff } from './http-control.js';
 
 // node:http required, not imported (see server.ts: an ESM import loads undici on Node 22+)
 const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
@@ -44,6 +45,8 @@ export interface TcpOptions {
   logger: Logger;
   /** the dashboard's pages, for an authenticated GET outside /v1/, /metrics and /login */
   pages?: PageHandler;
+  /** each connection accepted (the idle timer counts clients) */
+  onConnection?: (socket: Socket) => void;
 }
 
 /** The page an unauthenticated browser gets. */
@@ -71,11 +74,6 @@ export class TcpListener implements HttpControl {
   constructor(opts: TcpOptions) {
     this.opts = opts;
     this.log = opts.logger.child({ component: 'http' });
-  }
-
-  /** The server once listening (for the idle timer's client count), else null. */
-  get listening(): Server | null {
-    return this.bound ? this.server : null;
   }
 
   info(): HttpInfo {
@@ -108,11 +106,7 @@ export class TcpListener implements HttpControl {
 
   loginLink(): LoginLink {
     const url = this.info().url;
-    if (url === null)
-      throw new CorralError(
-        'NOT_RUNNING',
-        'The API on TCP is off: start it with corral dashboard, or POST /v1/daemon/http {"address": "127.0.0.1:0"}',
-      );
+    if (url === null) throw listenerOff();
     const token = ensureToken(this.opts.tokenFile);
     return { url: `${url}/login?token=${this.links.issue(token)}` };
   }
@@ -156,6 +150,7 @@ export class TcpListener implements HttpControl {
       server.listen(addr.port, addr.host, () => resolve());
     });
     server.removeAllListeners('error');
+    if (this.opts.onConnection) server.on('connection', this.opts.onConnection);
     server.on('error', (err) => this.log.error({ err }, 'the API on TCP failed'));
     const port = (server.address() as { port: number }).port;
     this.server = server;

@@ -2,7 +2,7 @@
 // rotated), the Host and Origin checks, the browser's one-time login and its cookie, the refusal
 // of a bind outside loopback, and a `daemon restart` that keeps the listener.
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,6 +10,7 @@ import { type CliEnv, homeFor, upProject, waitForState } from '../helpers/cli.js
 import { clientOf } from '../helpers/daemon-api.js';
 import { fixture } from '../helpers/home.js';
 import { freePort } from '../helpers/port.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Answer {
   status: number;
@@ -251,4 +252,31 @@ services:
   const rows = await call(`${url}/v1/services`, { headers: { cookie } });
   assert.equal(rows.status, 200, 'the session outlives the daemon');
   assert.equal(JSON.parse(rows.body)[0].pid, before.pid, 'the service was adopted, not restarted');
+});
+
+test('dashboard opens the URL with xdg-open on a desktop, not with --no-open; a missing opener is no error', async (t) => {
+  const c = homeFor(t);
+  const bin = join(c.home.dir, 'bin');
+  const opened = join(c.home.dir, 'opened');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" >> '${opened}'\n`);
+  chmodSync(join(bin, 'xdg-open'), 0o755);
+  const desktop = { DISPLAY: ':99', PATH: `${bin}:${process.env.PATH}` };
+
+  const quiet = await c.corral(['dashboard', '--no-open'], { env: desktop });
+  assert.equal(quiet.code, 0, quiet.stderr);
+  const shown = await c.corral(['dashboard'], { env: desktop });
+  assert.equal(shown.code, 0, shown.stderr);
+  const url = shown.stdout.trim();
+  await waitFor(() => existsSync(opened), { what: 'xdg-open to be run' });
+  assert.deepEqual(
+    readFileSync(opened, 'utf8').split('\n').filter(Boolean),
+    [url],
+    'only the second was opened',
+  );
+
+  const none = await c.corral(['dashboard'], { env: { DISPLAY: ':99', PATH: join(c.home.dir, 'nothing') } });
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(none.stdout, /^http:\/\/127\.0\.0\.1:\d+\/login\?token=\S+\n$/);
+  assert.match(none.stderr, /Could not open a browser \(xdg-open: .*ENOENT.*\); open the link above in one/);
 });
