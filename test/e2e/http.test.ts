@@ -2,13 +2,14 @@
 // rotated), the Host and Origin checks, the browser's one-time login and its cookie, the refusal
 // of a bind outside loopback, and a `daemon restart` that keeps the listener.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type CliEnv, homeFor, upProject, waitForState } from '../helpers/cli.js';
 import { clientOf } from '../helpers/daemon-api.js';
-import { fixture } from '../helpers/home.js';
+import { CLI, fixture } from '../helpers/home.js';
 import { freePort } from '../helpers/port.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -279,4 +280,59 @@ test('dashboard opens the URL with xdg-open on a desktop, not with --no-open; a 
   assert.equal(none.code, 0, none.stderr);
   assert.match(none.stdout, /^http:\/\/127\.0\.0\.1:\d+\/login\?token=\S+\n$/);
   assert.match(none.stderr, /Could not open a browser \(xdg-open: .*ENOENT.*\); open the link above in one/);
+});
+
+test('--idle-timeout: a client on TCP keeps the daemon, as one on the socket does', async (t) => {
+  const c = homeFor(t);
+  const port = await freePort();
+  const idleMs = 600;
+  const args = [
+    'daemon',
+    'start',
+    '--foreground',
+    '--idle-timeout',
+    `${idleMs}ms`,
+    '--http',
+    `127.0.0.1:${port}`,
+  ];
+  const daemon = spawn(process.execPath, [CLI, ...args], { env: c.env, stdio: 'ignore' });
+  c.home.track(daemon.pid as number);
+  let exitedAt = 0;
+  daemon.once('exit', () => {
+    exitedAt = Date.now();
+  });
+  const token = await waitFor(() => readFileSync(join(c.env.CORRAL_HOME as string, 'token'), 'utf8').trim(), {
+    what: 'the token',
+  });
+  await waitFor(
+    async () => (await call(`http://127.0.0.1:${port}/v1/health`, { headers: bearer(token) })).status === 200,
+    {
+      what: 'the listener',
+    },
+  );
+  // a follower on TCP, held open for three idle timeouts
+  const abort = new AbortController();
+  const ended = new Promise<void>((resolve) => {
+    const req = request(
+      `http://127.0.0.1:${port}/v1/events?follow=1`,
+      { headers: bearer(token), signal: abort.signal, agent: false },
+      (res) => {
+        res.resume();
+        res.once('close', () => resolve());
+      },
+    );
+    req.on('error', () => resolve());
+    req.end();
+  });
+  const heldFrom = Date.now();
+  await waitFor(() => exitedAt !== 0 || Date.now() - heldFrom > 3 * idleMs, {
+    timeout: 10 * idleMs,
+    what: 'three idle timeouts with a client',
+  });
+  assert.equal(exitedAt, 0, 'the daemon left while a client on TCP followed it');
+  const closedAt = Date.now();
+  abort.abort();
+  await ended;
+  await waitFor(() => exitedAt !== 0, { what: 'the idle daemon to exit once the client is gone' });
+  assert.ok(exitedAt - closedAt >= idleMs - 50, 'it waited its idle timeout from the client leaving');
 });
