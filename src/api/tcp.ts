@@ -189,7 +189,8 @@ export class TcpListener implements HttpControl {
       }
       const method = req.method ?? 'GET';
       const isGet = method === 'GET' || method === 'HEAD';
-      if (path === '/login' && isGet) {
+      // GET only: a HEAD (a link preview) does not use the link up
+      if (path === '/login' && method === 'GET') {
         this.login(req, res, q < 0 ? '' : url.slice(q + 1));
         return;
       }

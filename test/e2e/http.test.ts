@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type CliEnv, homeFor, upProject, waitForState } from '../helpers/cli.js';
@@ -172,8 +173,10 @@ test('the login URL works once: cookie (HttpOnly, SameSite=Strict) and 303 to /;
   assert.match(String(page.headers['content-type']), /^text\/html/);
   assert.match(page.body, /corral dashboard/);
 
+  const preview = await call(link, { method: 'HEAD' });
+  assert.notEqual(preview.status, 303, 'a HEAD (a link preview) does not log in');
   const first = await call(link);
-  assert.equal(first.status, 303);
+  assert.equal(first.status, 303, 'nor does it use the link up');
   assert.equal(first.headers.location, '/');
   const setCookie = String(first.headers['set-cookie']);
   assert.match(setCookie, /^corral_session=[^;]+; HttpOnly; SameSite=Strict; Path=\//);
@@ -335,4 +338,22 @@ test('--idle-timeout: a client on TCP keeps the daemon, as one on the socket doe
   await ended;
   await waitFor(() => exitedAt !== 0, { what: 'the idle daemon to exit once the client is gone' });
   assert.ok(exitedAt - closedAt >= idleMs - 50, 'it waited its idle timeout from the client leaving');
+});
+
+test('an address in use: the daemon does not start, and says why', async (t) => {
+  const c = homeFor(t);
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => taken.close());
+  const { port } = taken.address() as { port: number };
+  const r = await c.corral(['daemon', 'start', '--http', `127.0.0.1:${port}`]);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    new RegExp(`Cannot serve the API on 127\\.0\\.0\\.1:${port}: the address is in use \\(EADDRINUSE\\)`),
+  );
+  assert.equal((await c.corral(['daemon', 'status'])).code, 3, 'no daemon stayed');
+  const fg = await c.corral(['daemon', 'start', '--foreground', '--http', `127.0.0.1:${port}`]);
+  assert.equal(fg.code, 2, fg.stderr);
+  assert.match(fg.stderr, /the address is in use/);
 });
