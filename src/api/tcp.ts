@@ -165,23 +165,23 @@ export class TcpListener implements HttpControl {
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const sent = req.headers['x-request-id'];
     res.setHeader('x-request-id', typeof sent === 'string' && sent !== '' ? sent : randomUUID());
+    // a refusal reads no body: what was sent is drained, not parsed
+    const deny = (status: number, text: string, headers: Record<string, string> = {}): void => {
+      req.resume();
+      refuse(res, status, text, headers);
+    };
     try {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const host = (req.headers.host ?? '').toLowerCase();
       if (!this.ownHost(host)) {
-        refuse(
-          res,
-          403,
-          `Host "${req.headers.host ?? ''}" is not this listener's address; refused (DNS rebinding)`,
-        );
+        deny(403, `Host "${req.headers.host ?? ''}" is not this listener's address; refused (DNS rebinding)`);
         return;
       }
       const origin = req.headers.origin;
       if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
-        refuse(
-          res,
+        deny(
           403,
           `Origin "${origin}" is not this listener's own (http://${host}); refused (cross-site request)`,
         );
@@ -201,16 +201,12 @@ export class TcpListener implements HttpControl {
         req.resume();
         if (!api && isGet)
           sendText(res, 401, 'text/html; charset=utf-8', LOGIN_NEEDED, { 'www-authenticate': 'Bearer' });
-        else refuse(res, 401, '', { 'www-authenticate': 'Bearer' });
+        else deny(401, '', { 'www-authenticate': 'Bearer' });
         return;
       }
       // a browser's action says where it comes from (every browser sends Origin with a POST)
       if (by === 'cookie' && !isGet && origin === undefined) {
-        refuse(
-          res,
-          403,
-          'A request with a session cookie must carry its Origin; refused (cross-site request)',
-        );
+        deny(403, 'A request with a session cookie must carry its Origin; refused (cross-site request)');
         return;
       }
       if (api || !isGet || !this.opts.pages) {
