@@ -1,6 +1,6 @@
 // The TCP listener on a real socket, in front of a stand-in API: which requests reach the API,
 // which reach the dashboard's page handler (authenticated GETs outside /v1/, /metrics, /login),
-// and what an unauthenticated browser is told.
+// which are kept for the unix socket, and what an unauthenticated browser is told.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -67,6 +67,10 @@ test('pages answer authenticated GETs outside the API; the API keeps /v1/ and /m
   assert.deepEqual(JSON.parse((await get(base, '/v1/services', auth)).body), { api: '/v1/services' });
   assert.deepEqual(JSON.parse((await get(base, '/metrics', auth)).body), { api: '/metrics' });
   assert.deepEqual(seen, ['/', '/nosuch.js'], 'the API is not a page');
+
+  const profile = await get(base, '/v1/daemon/profile?cpu=1s', auth);
+  assert.equal(profile.status, 403, 'a profile is for the unix socket only');
+  assert.match(profile.body, /unix socket only/);
 
   const anonymous = await get(base, '/');
   assert.equal(anonymous.status, 401);
