@@ -1,12 +1,17 @@
 // The corral command line: parses arguments, runs one command, exits with the SPEC's codes
 // (0 done, 1 an operation failed, 2 usage or config error, 3 no daemon reachable).
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { exitCodeFor, isCorralError } from '../errors.js';
+import type { ExportTarget } from '../export/types.js';
 import { VERSION } from '../version.js';
 import type { DaemonStartOptions, DaemonStopOptions } from './commands/daemon.js';
+import type { ExportOptions as ExportCommandOptions } from './commands/export.js';
 import type { LogsOptions } from './commands/logs.js';
 import type { UpOptions } from './commands/up.js';
 import type { CliContext, Output } from './context.js';
+
+// the targets of corral export (a literal list: main.ts loads no exporter before a command runs)
+const EXPORT_TARGET_NAMES = ['systemd', 'kubernetes', 'nomad', 'compose'];
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -177,6 +182,22 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .action(
       act(async (ctx, file: string, opts: { output?: string; from?: string; force?: boolean }) =>
         (await import('./commands/import.js')).importCommand(ctx, file, opts),
+      ),
+    );
+
+  program
+    .command('export')
+    .description(
+      'write the project for systemd, Kubernetes, Nomad or Compose; what cannot be mapped goes to stderr',
+    )
+    .addArgument(new Argument('<target>', 'what to write for').choices(EXPORT_TARGET_NAMES))
+    .option('-f, --file <file>', 'config file (default: corral.yaml or corral.yml, then Procfile)')
+    .option('-o, --output <dir>', 'write the files into this directory (default: stdout)')
+    .option('--image <name>', 'container image of every service (kubernetes, compose)')
+    .option('--strict', 'anything approximated or not mapped is an error (exit 1), and nothing is written')
+    .action(
+      act(async (ctx, target: ExportTarget, opts: ExportCommandOptions) =>
+        (await import('./commands/export.js')).exportCommand(ctx, target, opts),
       ),
     );
 
