@@ -125,7 +125,13 @@ function mapService(s: Svc, dir: string, runnable: Set<string>, asReady: boolean
     } else f.drop('working_dir', `${s.working_dir} is a path inside the container and does not exist here`);
   }
   const env = environment(s.environment);
-  if (env !== null) {
+  // corral gives every process these itself (a file written by corral export carries them)
+  for (const name of ['CORRAL_PROJECT', 'CORRAL_SERVICE', 'CORRAL_INSTANCE']) {
+    if (env === null || !(name in env)) continue;
+    delete env[name];
+    f.drop(`environment.${name}`, 'corral sets it for every process itself');
+  }
+  if (env !== null && Object.keys(env).length > 0) {
     out.env = env;
     f.exact('environment', 'env', 'a name without a value takes it from the environment corral is run in');
   }

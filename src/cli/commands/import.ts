@@ -1,7 +1,7 @@
 // corral import: a PM2 ecosystem file, supervisord.conf, Compose file, process-compose.yaml or
 // Procfile to a corral.yaml, with a report on stderr of what each key became and why.
-import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { formatProblem } from '../../config/problems.js';
 import { CorralError } from '../../errors.js';
 import {
@@ -41,7 +41,11 @@ export async function importCommand(ctx: CliContext, file: string, opts: ImportO
   for (const line of report(result.findings)) ctx.note(line);
   for (const w of result.warnings) ctx.note(`warning: ${formatProblem(w)}`);
   if (toStdout) ctx.io.out.write(result.text);
-  else writeAtomically(output, result.text);
+  else {
+    // everything is checked: only now is the output's directory made
+    mkdirSync(dirname(output), { recursive: true });
+    writeAtomically(output, result.text);
+  }
   const count = (kind: Finding['kind']): number => result.findings.filter((f) => f.kind === kind).length;
   const n = Object.keys(result.config.services).length;
   ctx.note(

@@ -55,7 +55,7 @@ test('each service key maps', () => {
         migrate: { command: ['sh', '-c', 'migrate'], restart: 'on-failure:3' },
         api: {
           command: ['node', 'api.js'],
-          environment: ['A=1', 'PASSTHROUGH'],
+          environment: ['A=1', 'PASSTHROUGH', 'CORRAL_SERVICE=api', 'CORRAL_INSTANCE=0'],
           deploy: { replicas: 3, resources: { limits: { memory: '1g' } } },
           depends_on: {
             db: { condition: 'service_healthy' },
@@ -96,6 +96,7 @@ test('each service key maps', () => {
   assert.deepEqual(api.logs, { max_size: '10MB', keep: 3 });
   const of = (source: string) => findings.find((f) => f.service === 'api' && f.source === source)?.kind;
   assert.equal(of('ports'), 'dropped');
+  assert.equal(of('environment.CORRAL_INSTANCE'), 'dropped');
   assert.equal(of('volumes'), 'dropped');
   assert.equal(of('user'), 'approximated');
   assert.equal(of('deploy.resources.limits.memory'), 'approximated');
