@@ -36,6 +36,8 @@ export const DEFAULTS = {
   idleTimeoutMs: 0,
   /** tunables that are not part of the config: how corral itself paces its work */
   internal: {
+    /** how long `corral import` lets a PM2 ecosystem file (code) run to produce its config */
+    importEvalTimeoutMs: 10_000,
     /** Node's compile cache of corral's modules: $NODE_COMPILE_CACHE, else this under $XDG_CACHE_HOME or ~/.cache */
     compileCacheDir: 'corral/node-compile-cache',
     /** a stop waits this long for the exit after SIGKILL, then reports the process as not stoppable */

@@ -165,6 +165,24 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     );
 
   program
+    .command('import')
+    .description(
+      'write a corral.yaml from a PM2 ecosystem file, supervisord.conf, Compose file, process-compose.yaml or Procfile',
+    )
+    .argument('<file>', 'the file to import')
+    .option('-o, --output <file>', 'where to write (default corral.yaml; - prints it)')
+    .option(
+      '--from <format>',
+      'the format, when not detected: pm2 | supervisord | compose | process-compose | procfile',
+    )
+    .option('--force', 'replace an existing output file')
+    .action(
+      act(async (ctx, file: string, opts: { output?: string; from?: string; force?: boolean }) =>
+        (await import('./commands/import.js')).importCommand(ctx, file, opts),
+      ),
+    );
+
+  program
     .command('export')
     .description(
       'write the project for systemd, Kubernetes, Nomad or Compose; what cannot be mapped goes to stderr',
