@@ -95,6 +95,14 @@ export const DEFAULTS = {
      * share of its open-file limit is in use: log FIFOs and sockets come first
      */
     heldPidfdsFdCeiling: 0.5,
+    /** a login link of `corral dashboard` works once, within this long */
+    loginLinkTtlMs: 120_000,
+    /** login links not used yet that the daemon keeps; past this, the oldest is dropped */
+    loginLinksMax: 100,
+    /** how long a browser's session (the cookie a login link gives) lasts */
+    sessionTtlMs: 7 * 24 * 3_600_000,
+    /** on a listener outside loopback only: how long a client may take to send its request's headers */
+    httpPublicHeadersTimeoutMs: 30_000,
   },
 } as const;
 

@@ -9,6 +9,7 @@ import { isCorralError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseSignal } from '../signals.js';
 import { parseQuery, RequestError, readJsonBody } from './body.js';
+import { EmptyBody, type HttpControl, HttpInfo, HttpStartBody, LoginLink } from './http-control.js';
 import { type InjectOptions, type InjectResponse, inject } from './inject.js';
 import { type ApiRequest, type Handler, Router, type RouteSchema } from './router.js';
 import {
@@ -78,6 +79,8 @@ export interface Api {
   readonly server: Server;
   readonly router: Router;
   listen(opts: { path: string }): Promise<void>;
+  /** answers one request of any transport (the TCP listener calls it once a request is authenticated) */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   /** one request answered in process, without a socket (tests) */
   inject(opts: InjectOptions): Promise<InjectResponse>;
   /** resolves once every route is in place (at once: kept for callers that wait for it) */
@@ -86,19 +89,21 @@ export interface Api {
   close(): Promise<void>;
 }
 
-/** Builds the API; the caller listens (on the unix socket, or inject() in tests). */
-export function buildApi(ctx: ApiContext, logger: Logger): Api {
+/** Builds the API; the caller listens (on the unix socket, or inject() in tests). `http`: the TCP listener's routes. */
+export function buildApi(ctx: ApiContext, logger: Logger, opts: { http?: HttpControl } = {}): Api {
   // requests are not logged one by one; errors are
   const log = logger.child({ component: 'api' }, { level: logger.levelVal > 40 ? logger.level : 'warn' });
-  const router = routes(ctx);
+  const router = routes(ctx, opts.http);
+  const handle = (req: IncomingMessage, res: ServerResponse): void => void answer(router, log, req, res);
   const server = createServer(
     // no request or header deadline: none is needed on a local socket, and their timer would wake an idle daemon
     { requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: DEFAULTS.internal.apiKeepAliveMs },
-    (req, res) => void answer(router, log, req, res),
+    handle,
   );
   return {
     server,
     router,
+    handle,
     listen: (opts) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -190,7 +195,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 }
 
 // Every route of the API, each over one operation of the controller.
-function routes(ctx: ApiContext): Router {
+function routes(ctx: ApiContext, http?: HttpControl): Router {
   const router = new Router();
   const route = <P, Q, B>(
     method: string,
@@ -332,6 +337,25 @@ function routes(ctx: ApiContext): Router {
   route('GET', '/v1/openapi.json', {}, async () =>
     (await import('./openapi.js')).openApiDocument(router.routes),
   );
+
+  if (http) {
+    route('GET', '/v1/daemon/http', { response: { 200: HttpInfo } }, async () => http.info());
+
+    // starts the API on TCP if it is off (`corral dashboard`); when on, answers where it listens
+    route<unknown, unknown, HttpStartBody>(
+      'POST',
+      '/v1/daemon/http',
+      { body: HttpStartBody, response: { 200: HttpInfo, ...errors } },
+      async (req) => http.start(req.body.address, req.body.public ?? false, 'body.address'),
+    );
+
+    route(
+      'POST',
+      '/v1/daemon/login',
+      { body: EmptyBody, response: { 200: LoginLink, ...errors } },
+      async () => http.loginLink(),
+    );
+  }
 
   return router;
 }

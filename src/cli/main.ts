@@ -189,7 +189,8 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .command('start')
     .description('start the daemon (in the background unless --foreground)')
     .option('--foreground', 'run attached (for systemd units and containers)')
-    .addOption(new Option('--http <addr>', 'also serve the API on TCP (not available yet)').hideHelp())
+    .option('--http <addr>', 'also serve the API on TCP, with a token (HOST:PORT; :9100 is 127.0.0.1:9100)')
+    .addOption(new Option('--http-public', 'allow --http outside loopback (reachable from other machines)'))
     .option(
       '--idle-timeout <duration>',
       'exit after this long with no running service and no client (0: never)',
@@ -216,8 +217,10 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       '--idle-timeout <duration>',
       'the new daemon exits after this long with no running service and no client (0: never)',
     )
+    .option('--http <addr>', 'serve the API on TCP at this address (default: where the old daemon did)')
+    .option('--http-public', 'allow --http outside loopback (reachable from other machines)')
     .action(
-      act(async (ctx, opts: { idleTimeout?: string }) =>
+      act(async (ctx, opts: { idleTimeout?: string; http?: string; httpPublic?: boolean }) =>
         (await import('./commands/daemon.js')).daemonRestart(ctx, opts),
       ),
     );
@@ -228,6 +231,25 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .action(
       act(async (ctx, opts: { json?: boolean }) =>
         (await import('./commands/daemon.js')).daemonStatus(ctx, opts),
+      ),
+    );
+  daemon
+    .command('token')
+    .description('print the token of the API on TCP (made when there is none)')
+    .option('--rotate', 'replace it: the old token is refused at once')
+    .action(
+      act(async (ctx, opts: { rotate?: boolean }) =>
+        (await import('./commands/daemon.js')).daemonToken(ctx, opts),
+      ),
+    );
+
+  program
+    .command('dashboard')
+    .description('log a browser into the web dashboard: prints a one-time URL, and opens it on a desktop')
+    .option('--no-open', 'only print the URL')
+    .action(
+      act(async (ctx, opts: { open?: boolean }) =>
+        (await import('./commands/dashboard.js')).dashboard(ctx, opts),
       ),
     );
 

@@ -3,7 +3,9 @@
 // What the API asks for is the controller's; systemd and the idle timer have files of their own.
 import { chmodSync, closeSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { release } from 'node:os';
+import type { HttpInfo } from '../api/http-control.js';
 import { type Api, buildApi } from '../api/server.js';
+import { TcpListener } from '../api/tcp.js';
 import { systemClock } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import { Supervisor } from '../engine/supervisor.js';
@@ -42,6 +44,8 @@ export interface DaemonOptions {
   idleTimeoutMs?: number;
   /** replace the daemon that runs (asked to leave its services running) instead of refusing to start */
   takeOver?: boolean;
+  /** serve the API on TCP too (`--http ADDR`; `public`: `--http-public`, a bind outside loopback) */
+  http?: { address: string; public: boolean };
 }
 
 /** How a stop of every service ended: the names of those still alive after it (none: clean). */
@@ -67,6 +71,7 @@ export class Daemon {
   private readonly stateWriter: StateWriter;
   private readonly systemd: Systemd;
   private app: Api | null = null;
+  private tcp: TcpListener | null = null;
   private lockFd: number | null = null;
   private stopping: Promise<StopOutcome> | null = null;
   private idle: IdleTimer | null = null;
@@ -191,6 +196,7 @@ export class Daemon {
     daemon.recover();
     daemon.keeper.refresh(); // hold every FIFO now, and retire the keeper of the daemon before
     await daemon.listen();
+    if (opts.http) await daemon.listenHttp(opts.http, opts.takeOver === true);
     daemon.watchIdle(opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs);
     writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     const { adopted, foundDead } = daemon.boot;
@@ -255,11 +261,40 @@ export class Daemon {
 
   /** Listens on the home's socket, which is made 0600 before anything is accepted on it. */
   private async listen(): Promise<void> {
-    const app = buildApi(this.controller, this.logger);
+    const tcp = new TcpListener({
+      handle: (req, res) => app.handle(req, res),
+      tokenFile: this.paths.tokenFile,
+      logger: this.logger,
+    });
+    const app = buildApi(this.controller, this.logger, { http: tcp });
+    this.tcp = tcp;
     // the home is 0700, so no one else can reach the socket in the moment before the chmod
     await app.listen({ path: this.paths.socket });
     chmodSync(this.paths.socket, 0o600);
     this.app = app;
+  }
+
+  /** Where the API is served on TCP (null fields when it is not). */
+  http(): HttpInfo {
+    return this.tcp?.info() ?? { url: null, address: null, public: false };
+  }
+
+  /**
+   * Serves the API on TCP as `--http` asked. A daemon that cannot is stopped (its services left
+   * running) and says why; one taking over from `daemon restart` goes on without it (a daemon
+   * matters more than its listener), and says so in daemon.log.
+   */
+  private async listenHttp(http: { address: string; public: boolean }, takingOver: boolean): Promise<void> {
+    try {
+      await this.tcp?.start(http.address, http.public, '--http');
+    } catch (err) {
+      if (takingOver) {
+        this.logger.error({ err }, 'the API on TCP could not be served again after the handover');
+        return;
+      }
+      await this.finish({ keepServices: true, exit: false });
+      throw err;
+    }
   }
 
   /**
@@ -337,7 +372,7 @@ export class Daemon {
     this.keeper.freeze();
     this.socketKeeper.freeze();
     if (keepServices) this.supervisor.detachAll();
-    await this.app?.close();
+    await Promise.all([this.app?.close(), this.tcp?.close()]);
     this.pids.close();
     this.journal.record({
       type: 'daemon-stopped',

@@ -7,6 +7,8 @@ import type { Daemon } from './daemon.js';
 export interface MainOptions {
   home: string;
   idleTimeoutMs: number;
+  /** serve the API on TCP too (`--http ADDR`, `--http-public`) */
+  http?: { address: string; public: boolean };
 }
 
 /** Set by `corral daemon restart`: this daemon replaces the running one (see handover.ts). */
@@ -30,6 +32,7 @@ export async function runDaemonMain(opts: MainOptions): Promise<Daemon> {
     readyFd,
     idleTimeoutMs: opts.idleTimeoutMs,
     takeOver,
+    http: opts.http,
   });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
