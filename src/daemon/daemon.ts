@@ -265,6 +265,7 @@ export class Daemon {
       handle: (req, res) => app.handle(req, res),
       tokenFile: this.paths.tokenFile,
       logger: this.logger,
+      pages: async (req, res) => (await import('../dashboard/serve.js')).serveDashboard(req, res),
     });
     const app = buildApi(this.controller, this.logger, { http: tcp });
     this.tcp = tcp;
