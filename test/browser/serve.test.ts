@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULTS } from '../../src/defaults.js';
 import { CONTENT_SECURITY_POLICY, serveDashboard } from '../../src/dashboard/serve.js';
+import { DEFAULTS } from '../../src/defaults.js';
 
 describe('serveDashboard', () => {
   let server: Server;
