@@ -1,8 +1,8 @@
 // The web dashboard in a real browser (Debian's Chromium through playwright-core) against a real
 // daemon on its TCP listener: log in through the URL `corral dashboard --no-open` prints, restart
 // a process from its row and see its pid change, stop a service after confirming (and not after
-// cancelling), filter, open a process's logs and search them; with 1,000 processes, the frame
-// times while scrolling and filtering.
+// cancelling), send a signal, move with the keyboard, filter, open a process's logs and search
+// them; with 1,000 processes, the frame times while scrolling and filtering.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { homeFor, upProject, waitForState } from '../helpers/cli.js';
@@ -26,7 +26,9 @@ services:
     command: ["/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo line $i; [ $((i % 5)) = 0 ] && echo needle $i; sleep 0.05; done"]
 `;
 
-test('restart from a row, stop a service after confirming, filter, search logs', { skip }, async (t) => {
+test('restart from a row, stop a service after confirming, signal, keyboard, filter, search logs', {
+  skip,
+}, async (t) => {
   const c = await upProject(t, SHOP);
   const browser = await launch(t);
   const { page, errors } = await openDashboard(c, browser);
@@ -67,6 +69,23 @@ test('restart from a row, stop a service after confirming, filter, search logs',
   const stoppedApi = (await daemonEvents(c, 'api')).filter((e) => e.type === 'stopping' && e.instance === 1);
   assert.deepEqual(stoppedApi, [], 'the cancelled stop stopped nothing');
   assert.equal((await services(c)).find((p) => p.name === 'shop/api:1')?.state, 'running');
+
+  // a signal from the detail: SIGTERM ends forever.mjs, which its policy restarts
+  const signalled = (await services(c)).find((p) => p.name === 'shop/api:1')!.pid!;
+  await row(page, 'shop/api:1').getByRole('rowheader').getByRole('button').click();
+  await page.getByRole('group', { name: 'Send a signal' }).getByLabel('Signal').selectOption('SIGTERM');
+  await page.getByRole('button', { name: 'Send to process' }).click();
+  await waitForRow(c, (p) => p.name === 'shop/api:1' && p.pid !== signalled && p.state === 'running');
+
+  // the keyboard: arrows move the selection (and the focus) through the rows; / goes to the filter
+  await row(page, 'shop/api:1').getByRole('rowheader').getByRole('button').focus();
+  await page.keyboard.press('ArrowUp');
+  await waitFor(async () => (await page.locator('#detail h2').textContent()) === 'shop/api:0', {
+    what: 'the detail of the process above',
+  });
+  assert.equal(await page.evaluate('document.activeElement.textContent'), 'shop/api:0');
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'filter');
 
   // filter: by name, then by state
   await page.getByLabel('Filter').fill('talk');

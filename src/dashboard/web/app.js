@@ -141,6 +141,8 @@ $('events-selected').addEventListener('change', () => schedule('timeline'));
 // Selecting a process: its detail, its logs (when that tab is open), the address.
 function select(name) {
   selected = name;
+  table.selected = name;
+  schedule('table');
   timeline.selected = name;
   detail.show(name);
   if (!$('panel-logs').hidden) logs.show(name);
@@ -218,5 +220,12 @@ follow(
 );
 follow('/v1/usage?follow=1', { message: (s) => store.applyUsage(s), usage: (s) => store.applyUsage(s) });
 
-const linked = decodeURIComponent(location.hash.slice(1));
-if (linked !== '') select(linked);
+// A link to a process (#shop%2Fapi%3A0) selects it and shows its row.
+function followLink() {
+  const linked = decodeURIComponent(location.hash.slice(1));
+  if (linked === '' || linked === selected) return;
+  select(linked);
+  table.reveal(linked);
+}
+window.addEventListener('hashchange', followLink);
+followLink();

@@ -2,10 +2,11 @@
 // follow on or off. Each process keeps its lines while the page switches to another one (the
 // streams of the last few stay open; an older one is closed but its lines are kept, and read
 // afresh when it is shown again). stdout and stderr reach corral through one pipe (docs/logs.md),
-// so the log cannot tell them apart: lines that look like errors are marked instead.
+// so the log cannot tell them apart: lines that look like errors or warnings are marked instead.
 import { follow, servicePath } from './api.js';
 
-const ALERT = /\b(error|err|fatal|panic|exception|traceback|critical|warn(ing)?)\b/i;
+const ALERT = /\b(error|err|fatal|panic|exception|traceback|critical)\b/i;
+const WARN = /\b(warn|warning)\b/i;
 
 export class LogPanel {
   constructor({ settings, view, search, followBox, count, title }) {
@@ -163,7 +164,7 @@ export class LogPanel {
   // One line, the search's matches marked; text only, never HTML.
   lineElement(line, q) {
     const div = document.createElement('div');
-    div.className = ALERT.test(line) ? 'log-line alert' : 'log-line';
+    div.className = ALERT.test(line) ? 'log-line alert' : WARN.test(line) ? 'log-line warn' : 'log-line';
     if (q === '') {
       div.textContent = line;
       return div;

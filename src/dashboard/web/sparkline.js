@@ -19,7 +19,8 @@ export function createSparkline(kind) {
 }
 
 /**
- * Draws `values` taken at times `t` over the window [now - spanMs, now] into the sparkline;
+ * Draws `values` taken at times `t` over the window [now - spanMs, now] (or from the first value
+ * on, when the history is younger) into the sparkline;
  * `floor` is the smallest top of the scale (so that 0.1% CPU is not drawn as a full peak).
  */
 export function drawSparkline(svg, t, values, now, spanMs, floor) {
@@ -30,7 +31,9 @@ export function drawSparkline(svg, t, values, now, spanMs, floor) {
   }
   let max = floor;
   for (const v of values) if (v > max) max = v;
-  const start = now - spanMs;
+  // a history younger than the span is drawn across the whole width
+  const start = Math.max(now - spanMs, Math.min(t[0], now - 10_000));
+  spanMs = now - start;
   let points = '';
   for (let i = 0; i < values.length; i++) {
     const x = Math.max(0, ((t[i] - start) / spanMs) * W);

@@ -114,6 +114,16 @@ export class ProcessTable {
     else if (y + this.rowHeight > this.scroll.scrollTop + h) this.scroll.scrollTop = y + this.rowHeight - h;
   }
 
+  /** Scrolls the row of `name` to the middle of the view, if the filter shows it. */
+  reveal(name) {
+    this.computeView();
+    const index = this.view.findIndex((p) => p.name === name);
+    if (index < 0) return;
+    const viewport = this.scroll.clientHeight - this.table.tHead.offsetHeight;
+    this.scroll.scrollTop = Math.max(0, index * this.rowHeight - viewport / 2);
+    this.onChange();
+  }
+
   /** Selects a process (its detail and logs open); `focus` moves the keyboard focus to its row. */
   select(name, focus) {
     this.selected = name;

@@ -22,9 +22,15 @@ export function probeText(check) {
   }
 }
 
+// A message of the daemon as a sentence: a capital first, a full stop last.
+function sentence(text) {
+  const t = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
 /** The sentence and its tone ('ok', 'warn', 'bad') for process `p` (`def` may be null) at `now`. */
 export function explain(p, def, now) {
-  const message = p.message ? ` ${p.message.endsWith('.') ? p.message : `${p.message}.`}` : '';
+  const message = p.message ? ` ${sentence(p.message)}` : '';
   const lastExit = p.last_exit ? ` It last ended with ${exit(p.last_exit)}.` : '';
   switch (p.state) {
     case 'running': {
@@ -47,7 +53,7 @@ export function explain(p, def, now) {
     case 'waiting': {
       const deps = def ? Object.entries(def.dependsOn).map(([d, c]) => `${d} to be ${c}`) : [];
       const text = p.message
-        ? `Waiting: ${p.message}.`
+        ? `Waiting: ${sentence(p.message)}`
         : deps.length > 0
           ? `Waiting for ${deps.join(', ')}.`
           : 'Waiting to start.';
@@ -55,7 +61,7 @@ export function explain(p, def, now) {
     }
     case 'backoff': {
       const left = p.backoff_ms === null ? '' : ` in ${timeLeft(p.backoff_ms - (now - p.seenAt))}`;
-      return { tone: 'warn', text: `Restarting${left} (restart ${p.restarts + 1}).${lastExit}${message}` };
+      return { tone: 'warn', text: `Restarting${left}.${lastExit}` };
     }
     case 'stopping': {
       const how = def
