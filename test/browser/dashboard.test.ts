@@ -2,7 +2,8 @@
 // daemon on its TCP listener: log in through the URL `corral dashboard --no-open` prints, restart
 // a process from its row and see its pid change, stop a service after confirming (and not after
 // cancelling), send a signal, move with the keyboard, filter, open a process's logs and search
-// them; with 1,000 processes, the frame times while scrolling and filtering.
+// them, read the event timeline; with 1,000 processes, the frame times while scrolling and
+// filtering.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { homeFor, upProject, waitForState } from '../helpers/cli.js';
@@ -132,6 +133,19 @@ test('restart from a row, stop a service after confirming, signal, keyboard, fil
   await row(page, 'shop/talk:0').getByRole('rowheader').getByRole('button').click();
   await page.getByLabel('Search').fill('needle');
   await waitFor(async () => (await log.locator('.log-line').count()) >= kept, { what: 'the kept lines' });
+
+  // the event timeline: the worker's stop is there, and only the selected process's events when asked
+  await page.getByRole('tab', { name: 'Events' }).click();
+  const timeline = page.getByRole('list', { name: 'Events, newest first' });
+  await timeline.locator('li', { hasText: 'shop/worker:0' }).filter({ hasText: 'stopped' }).first().waitFor();
+  await page.getByLabel('Selected process only').check();
+  await waitFor(
+    async () => {
+      const items = await timeline.locator('li').allTextContents();
+      return items.length > 0 && items.every((i) => i.includes('shop/talk:0'));
+    },
+    { what: 'only the events of shop/talk:0' },
+  );
 
   assert.deepEqual(errors, [], 'no uncaught error in the page');
 });
