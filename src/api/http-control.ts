@@ -1,5 +1,6 @@
 // What the API on the unix socket can ask of the TCP listener: whether it runs and where, to
 // start it (`POST /v1/daemon/http`, what `corral dashboard` calls), and a one-time login link.
+import { CorralError } from '../errors.js';
 import { type Static, Type } from '../schema/build.js';
 
 export const HttpStartBody = Type.Object(
@@ -39,4 +40,12 @@ export interface HttpControl {
   start(address: string, allowPublic: boolean, where?: string): Promise<HttpInfo>;
   /** a one-time login URL; throws NOT_RUNNING when the listener is off */
   loginLink(): LoginLink;
+}
+
+/** The refusal of a login link while the listener is off. */
+export function listenerOff(): CorralError {
+  return new CorralError(
+    'NOT_RUNNING',
+    'The API on TCP is off: start it with corral dashboard, or POST /v1/daemon/http {"address": "127.0.0.1:0"}',
+  );
 }

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { ensureToken, readToken } from '../daemon/token.js';
 import { DEFAULTS } from '../defaults.js';
@@ -28,7 +29,7 @@ import {
   publicRefused,
   publicWarning,
 } from './http-address.js';
-import type { HttpControl, HttpInfo, LoginLink } from './http-control.js';
+import { type HttpControl, type HttpInfo, type LoginLink, listenerOff } from './http-control.js';
 
 // node:http required, not imported (see server.ts: an ESM import loads undici on Node 22+)
 const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
@@ -44,7 +45,15 @@ export interface TcpOptions {
   logger: Logger;
   /** the dashboard's pages, for an authenticated GET outside /v1/, /metrics and /login */
   pages?: PageHandler;
+  /** each connection accepted (the idle timer counts clients) */
+  onConnection?: (socket: Socket) => void;
 }
+
+/**
+ * Routes served on the unix socket only: a profile of the daemon (its heap holds every
+ * service's environment) is for the home's owner at the machine, not for a token holder.
+ */
+const UNIX_ONLY = ['/v1/daemon/profile'];
 
 /** The page an unauthenticated browser gets. */
 const LOGIN_NEEDED =
@@ -71,11 +80,6 @@ export class TcpListener implements HttpControl {
   constructor(opts: TcpOptions) {
     this.opts = opts;
     this.log = opts.logger.child({ component: 'http' });
-  }
-
-  /** The server once listening (for the idle timer's client count), else null. */
-  get listening(): Server | null {
-    return this.bound ? this.server : null;
   }
 
   info(): HttpInfo {
@@ -108,11 +112,7 @@ export class TcpListener implements HttpControl {
 
   loginLink(): LoginLink {
     const url = this.info().url;
-    if (url === null)
-      throw new CorralError(
-        'NOT_RUNNING',
-        'The API on TCP is off: start it with corral dashboard, or POST /v1/daemon/http {"address": "127.0.0.1:0"}',
-      );
+    if (url === null) throw listenerOff();
     const token = ensureToken(this.opts.tokenFile);
     return { url: `${url}/login?token=${this.links.issue(token)}` };
   }
@@ -156,6 +156,7 @@ export class TcpListener implements HttpControl {
       server.listen(addr.port, addr.host, () => resolve());
     });
     server.removeAllListeners('error');
+    if (this.opts.onConnection) server.on('connection', this.opts.onConnection);
     server.on('error', (err) => this.log.error({ err }, 'the API on TCP failed'));
     const port = (server.address() as { port: number }).port;
     this.server = server;
@@ -170,23 +171,23 @@ export class TcpListener implements HttpControl {
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const sent = req.headers['x-request-id'];
     res.setHeader('x-request-id', typeof sent === 'string' && sent !== '' ? sent : randomUUID());
+    // a refusal reads no body: what was sent is drained, not parsed
+    const deny = (status: number, text: string, headers: Record<string, string> = {}): void => {
+      req.resume();
+      refuse(res, status, text, headers);
+    };
     try {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const host = (req.headers.host ?? '').toLowerCase();
       if (!this.ownHost(host)) {
-        refuse(
-          res,
-          403,
-          `Host "${req.headers.host ?? ''}" is not this listener's address; refused (DNS rebinding)`,
-        );
+        deny(403, `Host "${req.headers.host ?? ''}" is not this listener's address; refused (DNS rebinding)`);
         return;
       }
       const origin = req.headers.origin;
       if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
-        refuse(
-          res,
+        deny(
           403,
           `Origin "${origin}" is not this listener's own (http://${host}); refused (cross-site request)`,
         );
@@ -194,7 +195,8 @@ export class TcpListener implements HttpControl {
       }
       const method = req.method ?? 'GET';
       const isGet = method === 'GET' || method === 'HEAD';
-      if (path === '/login' && isGet) {
+      // GET only: a HEAD (a link preview) does not use the link up
+      if (path === '/login' && method === 'GET') {
         this.login(req, res, q < 0 ? '' : url.slice(q + 1));
         return;
       }
@@ -205,16 +207,16 @@ export class TcpListener implements HttpControl {
         req.resume();
         if (!api && isGet)
           sendText(res, 401, 'text/html; charset=utf-8', LOGIN_NEEDED, { 'www-authenticate': 'Bearer' });
-        else refuse(res, 401, '', { 'www-authenticate': 'Bearer' });
+        else deny(401, '', { 'www-authenticate': 'Bearer' });
         return;
       }
       // a browser's action says where it comes from (every browser sends Origin with a POST)
       if (by === 'cookie' && !isGet && origin === undefined) {
-        refuse(
-          res,
-          403,
-          'A request with a session cookie must carry its Origin; refused (cross-site request)',
-        );
+        deny(403, 'A request with a session cookie must carry its Origin; refused (cross-site request)');
+        return;
+      }
+      if (UNIX_ONLY.some((p) => path === p || path.startsWith(`${p}/`))) {
+        deny(403, `${path} is served on the unix socket only (corral daemon profile)`);
         return;
       }
       if (api || !isGet || !this.opts.pages) {

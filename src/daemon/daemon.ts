@@ -5,7 +5,7 @@ import { chmodSync, closeSync, unlinkSync, writeFileSync, writeSync } from 'node
 import { release } from 'node:os';
 import type { HttpInfo } from '../api/http-control.js';
 import { type Api, buildApi } from '../api/server.js';
-import { TcpListener } from '../api/tcp.js';
+import { LazyTcpListener } from '../api/tcp-lazy.js';
 import { systemClock } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import { Supervisor } from '../engine/supervisor.js';
@@ -71,7 +71,7 @@ export class Daemon {
   private readonly stateWriter: StateWriter;
   private readonly systemd: Systemd;
   private app: Api | null = null;
-  private tcp: TcpListener | null = null;
+  private tcp: LazyTcpListener | null = null;
   private lockFd: number | null = null;
   private stopping: Promise<StopOutcome> | null = null;
   private idle: IdleTimer | null = null;
@@ -261,11 +261,18 @@ export class Daemon {
 
   /** Listens on the home's socket, which is made 0600 before anything is accepted on it. */
   private async listen(): Promise<void> {
-    const tcp = new TcpListener({
+    const tcp = new LazyTcpListener({
       handle: (req, res) => app.handle(req, res),
       tokenFile: this.paths.tokenFile,
       logger: this.logger,
       pages: async (req, res) => (await import('../dashboard/serve.js')).serveDashboard(req, res),
+      // a client on TCP (a dashboard open) keeps an idle daemon, as one on the socket does
+      onConnection: (socket) => {
+        const idle = this.idle;
+        if (!idle) return;
+        idle.clientConnected();
+        socket.once('close', () => idle.clientGone());
+      },
     });
     const app = buildApi(this.controller, this.logger, { http: tcp });
     this.tcp = tcp;

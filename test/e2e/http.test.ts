@@ -2,14 +2,17 @@
 // rotated), the Host and Origin checks, the browser's one-time login and its cookie, the refusal
 // of a bind outside loopback, and a `daemon restart` that keeps the listener.
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type CliEnv, homeFor, upProject, waitForState } from '../helpers/cli.js';
 import { clientOf } from '../helpers/daemon-api.js';
-import { fixture } from '../helpers/home.js';
+import { CLI, fixture } from '../helpers/home.js';
 import { freePort } from '../helpers/port.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Answer {
   status: number;
@@ -170,8 +173,10 @@ test('the login URL works once: cookie (HttpOnly, SameSite=Strict) and 303 to /;
   assert.match(String(page.headers['content-type']), /^text\/html/);
   assert.match(page.body, /corral dashboard/);
 
+  const preview = await call(link, { method: 'HEAD' });
+  assert.notEqual(preview.status, 303, 'a HEAD (a link preview) does not log in');
   const first = await call(link);
-  assert.equal(first.status, 303);
+  assert.equal(first.status, 303, 'nor does it use the link up');
   assert.equal(first.headers.location, '/');
   const setCookie = String(first.headers['set-cookie']);
   assert.match(setCookie, /^corral_session=[^;]+; HttpOnly; SameSite=Strict; Path=\//);
@@ -251,4 +256,104 @@ services:
   const rows = await call(`${url}/v1/services`, { headers: { cookie } });
   assert.equal(rows.status, 200, 'the session outlives the daemon');
   assert.equal(JSON.parse(rows.body)[0].pid, before.pid, 'the service was adopted, not restarted');
+});
+
+test('dashboard opens the URL with xdg-open on a desktop, not with --no-open; a missing opener is no error', async (t) => {
+  const c = homeFor(t);
+  const bin = join(c.home.dir, 'bin');
+  const opened = join(c.home.dir, 'opened');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" >> '${opened}'\n`);
+  chmodSync(join(bin, 'xdg-open'), 0o755);
+  const desktop = { DISPLAY: ':99', PATH: `${bin}:${process.env.PATH}` };
+
+  const quiet = await c.corral(['dashboard', '--no-open'], { env: desktop });
+  assert.equal(quiet.code, 0, quiet.stderr);
+  const shown = await c.corral(['dashboard'], { env: desktop });
+  assert.equal(shown.code, 0, shown.stderr);
+  const url = shown.stdout.trim();
+  await waitFor(() => existsSync(opened), { what: 'xdg-open to be run' });
+  assert.deepEqual(
+    readFileSync(opened, 'utf8').split('\n').filter(Boolean),
+    [url],
+    'only the second was opened',
+  );
+
+  const none = await c.corral(['dashboard'], { env: { DISPLAY: ':99', PATH: join(c.home.dir, 'nothing') } });
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(none.stdout, /^http:\/\/127\.0\.0\.1:\d+\/login\?token=\S+\n$/);
+  assert.match(none.stderr, /Could not open a browser \(xdg-open: .*ENOENT.*\); open the link above in one/);
+});
+
+test('--idle-timeout: a client on TCP keeps the daemon, as one on the socket does', async (t) => {
+  const c = homeFor(t);
+  const port = await freePort();
+  const idleMs = 600;
+  const args = [
+    'daemon',
+    'start',
+    '--foreground',
+    '--idle-timeout',
+    `${idleMs}ms`,
+    '--http',
+    `127.0.0.1:${port}`,
+  ];
+  const daemon = spawn(process.execPath, [CLI, ...args], { env: c.env, stdio: 'ignore' });
+  c.home.track(daemon.pid as number);
+  let exitedAt = 0;
+  daemon.once('exit', () => {
+    exitedAt = Date.now();
+  });
+  const token = await waitFor(() => readFileSync(join(c.env.CORRAL_HOME as string, 'token'), 'utf8').trim(), {
+    what: 'the token',
+  });
+  await waitFor(
+    async () => (await call(`http://127.0.0.1:${port}/v1/health`, { headers: bearer(token) })).status === 200,
+    {
+      what: 'the listener',
+    },
+  );
+  // a follower on TCP, held open for three idle timeouts
+  const abort = new AbortController();
+  const ended = new Promise<void>((resolve) => {
+    const req = request(
+      `http://127.0.0.1:${port}/v1/events?follow=1`,
+      { headers: bearer(token), signal: abort.signal, agent: false },
+      (res) => {
+        res.resume();
+        res.once('close', () => resolve());
+      },
+    );
+    req.on('error', () => resolve());
+    req.end();
+  });
+  const heldFrom = Date.now();
+  await waitFor(() => exitedAt !== 0 || Date.now() - heldFrom > 3 * idleMs, {
+    timeout: 10 * idleMs,
+    what: 'three idle timeouts with a client',
+  });
+  assert.equal(exitedAt, 0, 'the daemon left while a client on TCP followed it');
+  const closedAt = Date.now();
+  abort.abort();
+  await ended;
+  await waitFor(() => exitedAt !== 0, { what: 'the idle daemon to exit once the client is gone' });
+  assert.ok(exitedAt - closedAt >= idleMs - 50, 'it waited its idle timeout from the client leaving');
+});
+
+test('an address in use: the daemon does not start, and says why', async (t) => {
+  const c = homeFor(t);
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => taken.close());
+  const { port } = taken.address() as { port: number };
+  const r = await c.corral(['daemon', 'start', '--http', `127.0.0.1:${port}`]);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    new RegExp(`Cannot serve the API on 127\\.0\\.0\\.1:${port}: the address is in use \\(EADDRINUSE\\)`),
+  );
+  assert.equal((await c.corral(['daemon', 'status'])).code, 3, 'no daemon stayed');
+  const fg = await c.corral(['daemon', 'start', '--foreground', '--http', `127.0.0.1:${port}`]);
+  assert.equal(fg.code, 2, fg.stderr);
+  assert.match(fg.stderr, /the address is in use/);
 });

@@ -102,7 +102,7 @@ test('the daemon entry refuses arguments it was not meant to get, and says which
     [['start'], /expected "daemon start --foreground" first/],
     [['daemon', 'start', '--foreground'], /--home is required/],
     [['daemon', 'start', '--foreground', '--home', '/tmp/x', '--http'], /--http needs a value/],
-    [['daemon', 'start', '--foreground', '--home', '/tmp/x', '--http', ':80'], /unknown argument --http/],
+    [['daemon', 'start', '--foreground', '--home', '/tmp/x', '--https', ':80'], /unknown argument --https/],
   ] as const) {
     const r = await runProcess(process.execPath, [entry, ...args], {
       cwd: process.cwd(),

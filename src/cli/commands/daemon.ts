@@ -287,8 +287,10 @@ export async function daemonToken(ctx: CliContext, opts: { rotate?: boolean }): 
 
 export async function daemonStatus(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
   try {
-    const health = await (await ctx.connect()).health();
-    if (opts.json) ctx.json({ running: true, ...health });
+    const client = await ctx.connect();
+    const health = await client.health();
+    const http = await httpOf(client);
+    if (opts.json) ctx.json({ running: true, ...health, http });
     else {
       ctx.print(
         `running: pid ${health.pid}, corral ${health.version}, up ${formatDuration(health.uptime_ms)}`,
@@ -303,6 +305,10 @@ export async function daemonStatus(ctx: CliContext, opts: { json?: boolean }): P
         );
       }
       if (health.recovery) ctx.print(`state file: ${health.recovery}`);
+      if (http.url !== null)
+        ctx.print(
+          `API on TCP: ${http.url}${http.public ? ` (bound to ${http.address}, outside loopback)` : ''}`,
+        );
     }
     return 0;
   } catch (e) {
