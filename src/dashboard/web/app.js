@@ -198,11 +198,15 @@ function connection(state) {
   el.className = `connection ${state === 'open' ? 'live' : 'down'}`;
 }
 
-getJson('/v1/health')
-  .then((hl) => {
-    $('daemon').textContent = `${hl.home} · daemon ${hl.pid} · corral ${hl.version}`;
-  })
-  .catch((err) => notice(err.message));
+// The header: the home, the daemon's pid and corral's version (again when a new daemon took over).
+function loadHealth() {
+  getJson('/v1/health')
+    .then((hl) => {
+      $('daemon').textContent = `${hl.home} · daemon ${hl.pid} · corral ${hl.version}`;
+    })
+    .catch((err) => notice(err.message));
+}
+loadHealth();
 store.loadProjects();
 try {
   await store.reloadAll();
@@ -213,8 +217,16 @@ const loadedAt = Date.now();
 follow(
   `/v1/events?follow=1&since=${encodeURIComponent(settings.eventsSince)}`,
   {
-    event: (e) => store.addEvent(e, Date.parse(e.time) >= loadedAt - 1000),
-    reset: () => store.reloadAll().catch((err) => notice(err.message)),
+    event: (e) => {
+      const live = Date.parse(e.time) >= loadedAt - 1000;
+      store.addEvent(e, live);
+      if (live && e.type === 'daemon-started') loadHealth();
+    },
+    // the daemon could not place where the stream left off: it sends what it has again
+    reset: () => {
+      store.events = [];
+      store.reloadAll().catch((err) => notice(err.message));
+    },
   },
   connection,
 );
