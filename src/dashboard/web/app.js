@@ -17,6 +17,7 @@ let frameQueued = false;
 const drawTimes = [];
 window.corralDrawTimes = drawTimes;
 
+// Marks a part of the page for the next frame's draw, asking for that frame once.
 function schedule(part) {
   dirty[part] = true;
   if (frameQueued) return;
@@ -45,8 +46,8 @@ function draw() {
   if (drawTimes.length > 10_000) drawTimes.splice(0, 5_000);
 }
 
-// A message in the notice bar (errors of actions, a lost session).
 let noticeTimer = 0;
+// A message in the notice bar (errors of actions, a lost session), for 8 seconds.
 function notice(text) {
   const el = $('notice');
   el.textContent = text;
@@ -87,6 +88,7 @@ async function act(action, name, button) {
   }
 }
 
+// Sends a signal to a process or to every process of a service, and says to which.
 async function sendSignal(name, signal) {
   try {
     const r = await post(servicePath(name, '/signal'), { signal });
@@ -153,6 +155,7 @@ function select(name) {
 
 // Tabs: Detail, Logs, Events; arrow keys move between them.
 const tabs = ['detail', 'logs', 'events'];
+// Shows one tab's panel; the logs of the selected process open with their tab.
 function showTab(which) {
   for (const t of tabs) {
     const on = t === which;

@@ -118,6 +118,7 @@ export class LogPanel {
     }
   }
 
+  // Asks for a draw at the next animation frame (once, however many lines came).
   schedule() {
     if (this.queued) return;
     this.queued = true;

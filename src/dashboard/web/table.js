@@ -132,6 +132,7 @@ export class ProcessTable {
     this.onChange();
   }
 
+  /** Keeps the processes whose name, state or health contain every word of `text`. */
   setFilter(text) {
     this.filterText = text.trim().toLowerCase();
     this.viewDirty = true;
@@ -139,6 +140,7 @@ export class ProcessTable {
     this.onChange();
   }
 
+  /** Keeps the processes in `state` only ('' for all). */
   setStateFilter(state) {
     this.stateFilter = state;
     this.viewDirty = true;

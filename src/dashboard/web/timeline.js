@@ -23,6 +23,7 @@ export class Timeline {
     this.selected = null;
   }
 
+  /** Draws the newest events, of every process or of the selected one. */
   render() {
     const events = this.store
       .eventsOf(this.onlySelected.checked ? (this.store.procs.get(this.selected) ?? null) : null)
