@@ -1,16 +1,15 @@
 // How the dashboard writes figures: durations, bytes, CPU, exits, times. Pure functions.
 
-/** A duration in ms as the CLI's ps writes it: 45s, 12m, 3h, 2d. */
+/** A duration in ms as `corral ps` writes it: 45s, 12m 3s, 3h 4m, 2d 1h. */
 export function duration(ms) {
   if (ms < 0 || !Number.isFinite(ms)) return '';
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${s % 60 ? ` ${s % 60}s` : ''}`;
+  if (m < 60) return `${m}m ${s % 60}s`;
   const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h${m % 60 ? ` ${m % 60}m` : ''}`;
-  const d = Math.floor(h / 24);
-  return `${d}d${h % 24 ? ` ${h % 24}h` : ''}`;
+  if (h < 24) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
 /** A time left in ms with one decimal under a minute (a backoff countdown). */
@@ -21,17 +20,17 @@ export function timeLeft(ms) {
   return duration(ms);
 }
 
-/** Bytes in binary units, three significant figures. */
+/** Bytes as `corral ps` writes them (1024-based KB, MB, GB), with a space before the unit. */
 export function bytes(n) {
   if (n === null || n === undefined) return '–';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const units = ['B', 'KB', 'MB', 'GB'];
   let v = n;
   let i = 0;
   while (v >= 1024 && i < units.length - 1) {
     v /= 1024;
     i++;
   }
-  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
 /** CPU in percent of one core. */

@@ -306,6 +306,7 @@ export class ProcessTable {
     set('name', p.name, (v) => {
       tr.dataset.name = v;
       c.nameButton.textContent = v;
+      c.nameButton.title = v;
     });
     set('index', index, (v) => tr.setAttribute('aria-rowindex', String(v + 2)));
     set('selected', p.name === this.selected, (v) => {
