@@ -102,6 +102,24 @@ test('restart from a row, stop a service after confirming, signal, keyboard, fil
   );
   await page.getByLabel('State').selectOption('');
 
+  // sort: Name again reverses the order; Restarts orders by the daemon's counts
+  const names = (): Promise<string[]> => page.getByRole('rowheader').allTextContents();
+  await page.getByRole('button', { name: 'Name', exact: true }).click();
+  await waitFor(async () => (await names())[0] === 'shop/worker:0', { what: 'names in reverse' });
+  assert.deepEqual(await names(), ['shop/worker:0', 'shop/talk:0', 'shop/api:1', 'shop/api:0']);
+  assert.equal(
+    await page.getByRole('columnheader', { name: 'Name' }).getAttribute('aria-sort'),
+    'descending',
+  );
+  await page.getByRole('button', { name: 'Restarts', exact: true }).click();
+  const byRestarts = (await services(c))
+    .sort((a, b) => a.restarts - b.restarts || a.name.localeCompare(b.name))
+    .map((p) => p.name);
+  await waitFor(async () => (await names()).join() === byRestarts.join(), {
+    what: `the order by restarts, ${byRestarts.join(', ')}`,
+  });
+  await page.getByRole('button', { name: 'Name', exact: true }).click();
+
   // logs: live, then searched; every line shown has the word, marked
   await row(page, 'shop/talk:0').getByRole('rowheader').getByRole('button').click();
   await page.getByRole('tab', { name: 'Logs' }).click();
