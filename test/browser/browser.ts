@@ -25,12 +25,15 @@ export async function launch(t: TestContext | null): Promise<Browser> {
   return browser;
 }
 
-/** A page logged into the home's dashboard through `corral dashboard --no-open`; `errors` collects the page's uncaught errors. */
+/**
+ * A page logged into the home's dashboard through `corral dashboard --no-open`; `errors` collects
+ * the page's uncaught errors, `requests` every request it makes (`GET /v1/services`).
+ */
 export async function openDashboard(
   c: CliEnv,
   browser: Browser,
   viewport = { width: 1440, height: 900 },
-): Promise<{ page: Page; errors: string[]; origin: string }> {
+): Promise<{ page: Page; errors: string[]; origin: string; requests: string[] }> {
   const r = await c.corral(['dashboard', '--no-open']);
   assert.equal(r.code, 0, `corral dashboard failed:\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
@@ -40,9 +43,14 @@ export async function openDashboard(
   const page = await browser.newPage({ viewport });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  const requests: string[] = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    requests.push(`${r.method()} ${u.pathname}`);
+  });
   await page.goto(url.href);
   assert.equal(page.url(), `${url.origin}/`, 'the login lands on the dashboard');
-  return { page, errors, origin: url.origin };
+  return { page, errors, origin: url.origin, requests };
 }
 
 /** The row of process `name` in the table (found by its row header, the first cell). */

@@ -32,7 +32,7 @@ test('restart from a row, stop a service after confirming, signal, keyboard, fil
 }, async (t) => {
   const c = await upProject(t, SHOP);
   const browser = await launch(t);
-  const { page, errors } = await openDashboard(c, browser);
+  const { page, errors, requests } = await openDashboard(c, browser);
 
   // the table: one row per process, the name in its first cell, the state as a word
   for (const name of ['shop/api:0', 'shop/api:1', 'shop/worker:0', 'shop/talk:0']) {
@@ -165,6 +165,12 @@ test('restart from a row, stop a service after confirming, signal, keyboard, fil
     { what: 'only the events of shop/talk:0' },
   );
 
+  // live from the event stream: the whole list was read once, then only what events named
+  assert.deepEqual(
+    requests.filter((r) => r === 'GET /v1/services'),
+    ['GET /v1/services'],
+  );
+  assert.ok(requests.some((r) => r.startsWith('GET /v1/services/shop%2Fapi')));
   assert.deepEqual(errors, [], 'no uncaught error in the page');
 });
 
