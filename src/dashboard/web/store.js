@@ -18,6 +18,8 @@ export class Store {
     this.onChange = onChange;
     /** name -> ProcessStatus, with `seenAt` (ms, this page's clock) of the read it came from */
     this.procs = new Map();
+    /** whether the first list was read */
+    this.loaded = false;
     /** name -> { t: number[], cpu: number[], mem: number[] } over the last sparklineMs */
     this.usage = new Map();
     /** events, oldest first, at most eventsKept */
@@ -38,6 +40,7 @@ export class Store {
     const next = new Map();
     for (const p of list) next.set(p.name, { ...p, seenAt: now });
     this.procs = next;
+    this.loaded = true;
     for (const p of list) this.sample(p.name, now, p.cpu, p.memory);
     this.version++;
     this.onChange('rows');

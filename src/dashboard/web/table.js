@@ -206,7 +206,11 @@ export class ProcessTable {
     this.table.setAttribute('aria-rowcount', String(total + 1));
     this.count.textContent =
       total === this.store.procs.size ? `${total}` : `${total} of ${this.store.procs.size}`;
-    this.empty.hidden = total > 0 || this.store.procs.size === 0;
+    this.empty.hidden = total > 0 || !this.store.loaded;
+    this.empty.textContent =
+      this.store.procs.size === 0
+        ? 'No process yet: `corral up` in a project’s directory starts its services.'
+        : 'No process matches.';
     const head = this.table.tHead.offsetHeight;
     const viewport = Math.max(0, this.scroll.clientHeight - head);
     const first = Math.max(0, Math.floor(this.scroll.scrollTop / this.rowHeight) - OVERSCAN);

@@ -53,7 +53,7 @@ export function explain(p, def, now) {
     case 'waiting': {
       const deps = def ? Object.entries(def.dependsOn).map(([d, c]) => `${d} to be ${c}`) : [];
       const text = p.message
-        ? `Waiting: ${sentence(p.message)}`
+        ? sentence(/^waiting\b/i.test(p.message) ? p.message : `waiting: ${p.message}`)
         : deps.length > 0
           ? `Waiting for ${deps.join(', ')}.`
           : 'Waiting to start.';
