@@ -123,6 +123,7 @@ test('restart from a row, stop a service after confirming, signal, keyboard, fil
   // logs: live, then searched; every line shown has the word, marked
   await row(page, 'shop/talk:0').getByRole('rowheader').getByRole('button').click();
   await page.getByRole('tab', { name: 'Logs' }).click();
+  await page.getByRole('heading', { name: 'Logs of shop/talk:0' }).waitFor();
   const log = page.getByRole('log');
   await log
     .getByText(/^line \d+$/)

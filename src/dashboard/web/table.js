@@ -216,9 +216,21 @@ export class ProcessTable {
     const first = Math.max(0, Math.floor(this.scroll.scrollTop / this.rowHeight) - OVERSCAN);
     const last = Math.min(total, Math.ceil((this.scroll.scrollTop + viewport) / this.rowHeight) + OVERSCAN);
     const n = Math.max(0, last - first);
-    while (this.pool.length < n) this.pool.push(this.createRow());
-    const used = this.pool.slice(0, n);
-    for (let i = 0; i < n; i++) this.updateRow(used[i], this.view[first + i], first + i, now);
+    // a process keeps its row element while it stays in view (focus and a click in flight stay
+    // with it when the order changes); rows of processes gone from view are reused for the new ones
+    const shown = this.view.slice(first, last);
+    const keep = new Set(shown.map((p) => p.name));
+    const free = this.pool.filter((tr) => !keep.has(tr.dataset.name ?? ''));
+    while (free.length < n) {
+      const tr = this.createRow();
+      this.pool.push(tr);
+      free.push(tr);
+    }
+    const byName = new Map(
+      this.pool.filter((tr) => keep.has(tr.dataset.name ?? '')).map((tr) => [tr.dataset.name, tr]),
+    );
+    const used = shown.map((p) => byName.get(p.name) ?? free.shift());
+    for (let i = 0; i < n; i++) this.updateRow(used[i], shown[i], first + i, now);
     // rows in document order: top spacer, the drawn rows, bottom spacer; others leave
     let at = this.top.nextSibling;
     for (const tr of used) {
