@@ -31,6 +31,7 @@ export class DetailPanel {
   /** Shows process `name` (null: none). */
   show(name) {
     this.name = name;
+    this.shown = null;
     this.render();
   }
 
@@ -43,9 +44,16 @@ export class DetailPanel {
     this.whyEl.className = `why ${tone}`;
   }
 
-  /** Draws the whole panel again (the process's status, events or definition changed). */
+  /**
+   * Draws the panel again when what it shows changed (the process's status or figures, its
+   * events, the definitions); a change of another process leaves it (and an open menu) alone.
+   */
   render() {
     const p = this.name === null ? null : this.store.procs.get(this.name);
+    const events = p ? this.store.eventsOf(p) : [];
+    const shown = [p, p?.cpu, p?.memory, events.length, events[0], this.store.projects];
+    if (this.shown && shown.every((v, i) => v === this.shown[i])) return;
+    this.shown = shown;
     this.empty.hidden = p !== null && p !== undefined;
     this.root.hidden = !p;
     if (!p) {
@@ -61,7 +69,6 @@ export class DetailPanel {
     const now = Date.now();
     const { text, tone } = explain(p, def, now);
     this.whyEl = h('p', { class: `why ${tone}`, text, 'aria-live': 'polite' });
-    const events = this.store.eventsOf(p);
     const service = `${p.project}/${p.service}`;
     this.root.replaceChildren(
       h(
