@@ -1,13 +1,13 @@
 // The web dashboard in a real browser (Debian's Chromium through playwright-core) against a real
 // daemon on its TCP listener: log in through the URL `corral dashboard --no-open` prints, restart
 // a process from its row and see its pid change, stop a service after confirming (and not after
-// cancelling), send a signal, move with the keyboard, filter, open a process's logs and search
-// them, read the event timeline; with 1,000 processes, the frame times while scrolling and
-// filtering.
+// cancelling), send a signal, move with the keyboard, filter and sort, open a process's logs and
+// search them, read the event timeline, stop the whole project; with 1,000 processes, the frame
+// times while scrolling and filtering.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { homeFor, upProject, waitForState } from '../helpers/cli.js';
-import { daemonEvents, services, waitForRow } from '../helpers/daemon-api.js';
+import { daemonEvents, services, waitForRow, waitUntil } from '../helpers/daemon-api.js';
 import { fixture } from '../helpers/home.js';
 import { waitFor } from '../helpers/wait.js';
 import { launch, noBrowser, openDashboard, row } from './browser.js';
@@ -165,6 +165,20 @@ test('restart from a row, stop a service after confirming, signal, keyboard, fil
     },
     { what: 'only the events of shop/talk:0' },
   );
+
+  // a project's stop, from the detail, confirmed: every process of it stops
+  await page.getByRole('tab', { name: 'Detail' }).click();
+  await page
+    .getByRole('group', { name: 'Project shop' })
+    .getByRole('button', { name: 'Stop', exact: true })
+    .click();
+  await dialog.getByText('Stop every process of project shop?').waitFor();
+  await dialog.getByRole('button', { name: 'Stop', exact: true }).click();
+  await waitUntil(c, async () => (await services(c)).every((p) => p.state === 'stopped'), {
+    what: 'every process of shop stopped',
+  });
+  await page.getByLabel('State').selectOption('stopped');
+  await waitFor(async () => (await page.getByRole('rowheader').count()) === 4, { what: 'four stopped rows' });
 
   // live from the event stream: the whole list was read once, then only what events named
   assert.deepEqual(
