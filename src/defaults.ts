@@ -40,6 +40,23 @@ export const DEFAULTS = {
     importEvalTimeoutMs: 10_000,
     /** Node's compile cache of corral's modules: $NODE_COMPILE_CACHE, else this under $XDG_CACHE_HOME or ~/.cache */
     compileCacheDir: 'corral/node-compile-cache',
+    /** the web dashboard's pacing, sent to the page as /settings.json */
+    dashboard: {
+      /** lines of a process's log the page asks for when it opens its logs */
+      logTailLines: 200,
+      /** lines of one process's log the page keeps (older ones are dropped) */
+      logKeptLines: 5_000,
+      /** processes whose log streams stay open after the page switches away from them */
+      logStreamsKept: 4,
+      /** how far back a row's CPU and memory sparklines reach */
+      sparklineMs: 5 * 60_000,
+      /** events the timeline keeps */
+      eventsKept: 1_000,
+      /** how far back the page reads the event journal when it opens */
+      eventsSince: '1h',
+      /** requests the page has in flight at once when it re-reads the processes events name */
+      refreshConcurrency: 4,
+    },
     /** a stop waits this long for the exit after SIGKILL, then reports the process as not stoppable */
     stopExitWaitMs: 5_000,
     /** a process that exits this soon after an http/tcp ready check passed is said to be suspect */

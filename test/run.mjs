@@ -1,12 +1,12 @@
 // Runs every compiled test file with Node's own test runner.
-// Usage: node test/run.mjs [unit|integration|e2e ...]
+// Usage: node test/run.mjs [unit|integration|e2e|browser ...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../dist/test/', import.meta.url).pathname;
 const kinds = process.argv.slice(2);
-const dirs = kinds.length > 0 ? kinds : ['unit', 'integration', 'e2e'];
+const dirs = kinds.length > 0 ? kinds : ['unit', 'integration', 'e2e', 'browser'];
 
 function collect(dir) {
   let out = [];

@@ -265,6 +265,7 @@ export class Daemon {
       handle: (req, res) => app.handle(req, res),
       tokenFile: this.paths.tokenFile,
       logger: this.logger,
+      pages: async (req, res) => (await import('../dashboard/serve.js')).serveDashboard(req, res),
       // a client on TCP (a dashboard open) keeps an idle daemon, as one on the socket does
       onConnection: (socket) => {
         const idle = this.idle;
