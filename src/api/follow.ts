@@ -35,8 +35,8 @@ export interface LogSink {
   chunk(name: string, text: string, id: string): void;
   /** the stream's position, when no entry carried it yet */
   position(id: string): void;
-  /** resolves once what was sent so far has gone out (back-pressure for long replays) */
-  drained(): Promise<void>;
+  /** resolves once what was sent so far has gone out (back-pressure for long replays); false once the client has gone */
+  drained(): Promise<boolean>;
 }
 
 /** The id a client resumes from: the Last-Event-ID header, else `last_event_id` of the query; null when neither. */
@@ -81,12 +81,12 @@ export function logSink(res: ServerResponse, begin: () => void): LogSink {
             const done = (): void => {
               res.off('drain', done);
               res.off('close', done);
-              resolve();
+              resolve(!res.destroyed);
             };
             res.on('drain', done);
             res.on('close', done);
           })
-        : Promise.resolve(),
+        : Promise.resolve(!res.destroyed),
   };
 }
 

@@ -72,7 +72,7 @@ export async function followLogs(
     }
     let sent = false;
     for (const f of followed) {
-      await replayLines(
+      const whole = await replayLines(
         f.logPath,
         f.keep,
         f.files,
@@ -84,6 +84,10 @@ export async function followLogs(
         },
         sink.drained,
       );
+      if (!whole) {
+        stopAll(); // the client went away during the replay
+        return () => {};
+      }
     }
     if (!sent && held.length === 0) sink.position(formatLogId(points));
   } catch (e) {

@@ -224,7 +224,8 @@ export async function tailStart(
 /**
  * Calls `onLine` with every line of `files` from `start` on, oldest first, each with the place
  * just after it; a partial last line of a file ends at the file's recorded size. `pace` is
- * awaited after each block read (back-pressure). A file rotated away meanwhile is skipped.
+ * awaited after each block read (back-pressure); false from it stops the replay (the reader
+ * went away): replayLines then resolves to false. A file rotated away meanwhile is skipped.
  */
 export async function replayLines(
   logPath: string,
@@ -232,8 +233,8 @@ export async function replayLines(
   files: readonly LogFileState[],
   start: ReplayStart,
   onLine: (line: string, at: LogPoint) => void,
-  pace: () => Promise<void> = async () => {},
-): Promise<void> {
+  pace: () => Promise<boolean> = async () => true,
+): Promise<boolean> {
   for (let k = start.index; k < files.length; k++) {
     const file = files[k];
     const handle = await openState(logPath, keep, file);
@@ -253,13 +254,14 @@ export async function replayLines(
           from = nl + 1;
         }
         rest = bytes.subarray(from);
-        await pace();
+        if (!(await pace())) return false;
       }
       if (rest.length > 0) onLine(rest.toString('utf8'), { ino: file.ino, btime: file.btime, offset: pos });
     } finally {
       await handle.close();
     }
   }
+  return true;
 }
 
 /**

@@ -51,12 +51,14 @@ const count = (output: string, text: string): number => output.split(text).lengt
 test('logs -f and events -f across two daemon SIGKILLs: every line and every event once, in order', async (t) => {
   const c = await upProject(t, CONFIG);
   const logs = c.spawnCorral(['logs', '-f', 'count']);
-  const events = c.spawnCorral(['events', '-f', '--json']);
+  // since an hour ago: it prints the events of `up` at once, so it is known to be connected
+  const events = c.spawnCorral(['events', '-f', '--json', '--since', '1h']);
   t.after(() => {
     logs.kill('SIGKILL');
     events.kill('SIGKILL');
   });
   await waitFor(() => ticks(logs.output()).length > 50, { what: 'the logs follower under way' });
+  await waitFor(() => printedEvents(events.output()).length > 0, { what: 'the events follower under way' });
   for (let round = 1; round <= 2; round++) {
     const before = ticks(logs.output()).at(-1) ?? 0;
     await killDaemon(c);
@@ -93,7 +95,11 @@ test('logs -f and events -f across two daemon SIGKILLs: every line and every eve
   const from = at(seen[0]);
   assert.ok(from >= 0, 'the first event printed is in the journal');
   assert.deepEqual(seen, journal.slice(from, from + seen.length));
-  assert.equal(seen.filter((e) => e.type === 'daemon-started').length, 2, 'both restarts, once each');
+  assert.equal(
+    seen.filter((e) => e.type === 'daemon-started').length,
+    3,
+    'the first daemon and both restarts, once each',
+  );
   assert.equal(seen.filter((e) => e.type === 'adopted').length, 2, 'both adoptions, once each');
   logs.kill('SIGINT');
   const printed = ticks(logs.output());
@@ -165,4 +171,24 @@ test('the events stream resumes after Last-Event-ID or ?last_event_id=, and rese
     logsReset,
     /\n\nevent: line\nid: steady\/count:0@[0-9a-z]+\.[0-9a-z]+\.[0-9a-z]+\ndata: \{"name":"steady\/count:0","line":"\d{4}-/,
   );
+});
+
+test('Ctrl-C ends a follower at once, also while it waits for the daemon to come back', async (t) => {
+  const c = await upProject(t, CONFIG);
+  const logs = c.spawnCorral(['logs', '-f', 'count']);
+  const events = c.spawnCorral(['events', '-f', '--since', '1h']);
+  await waitFor(() => ticks(logs.output()).length > 0, { what: 'the logs follower under way' });
+  await waitFor(() => events.output().includes('spawned'), { what: 'the events follower under way' });
+  await killDaemon(c);
+  await waitFor(
+    () => count(logs.output(), 'reconnecting') === 1 && count(events.output(), 'reconnecting') === 1,
+    {
+      what: 'both reconnecting',
+    },
+  );
+  logs.kill('SIGINT');
+  events.kill('SIGINT');
+  await waitFor(() => logs.exitCode !== null && events.exitCode !== null, { what: 'both followers to end' });
+  assert.equal(logs.exitCode, 0);
+  assert.equal(events.exitCode, 0);
 });

@@ -41,7 +41,7 @@ export function recordingSink(): SinkRecord {
       position: (id) => {
         r.ids.push(id);
       },
-      drained: async () => {},
+      drained: async () => true,
     },
   };
   return r;
