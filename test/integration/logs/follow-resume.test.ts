@@ -23,6 +23,8 @@ async function channel(
   output: DaemonOutput;
   key: OutputKey;
   write(from: number, to: number): void;
+  /** writes `text` as it is, then into the log file */
+  writeText(text: string): void;
   follow(
     from: Parameters<typeof followLogs>[2],
   ): Promise<ReturnType<typeof recordingSink> & { stop(): void }>;
@@ -52,6 +54,10 @@ async function channel(
     // whole lines `line N`, then into the log file at once (as the pump would on its next wake)
     write: (from, to) => {
       for (let n = from; n <= to; n++) writeSync(target.stdout as number, `line ${n}\n`);
+      output.flush(key);
+    },
+    writeText: (text) => {
+      writeSync(target.stdout as number, text);
       output.flush(key);
     },
     follow: async (from) => {
@@ -148,4 +154,37 @@ test('a follow of a log with no line yet sends its position, and resuming from i
   const again = await c.follow({ lastEventId: first.ids[0] });
   again.stop();
   assert.deepEqual(numbers(again.lines), range(1, 30));
+});
+
+test('a position in the middle of a line resumes with the rest of that line', async (t) => {
+  const c = await channel(t, { timestamps: true, maxSizeBytes: 0, keep: 3 });
+  c.write(1, 2);
+  const first = await c.follow({ lines: 0, sinceMs: null });
+  c.writeText('line 3 begins');
+  first.stop();
+  assert.equal(first.text, 'line 3 begins');
+  c.writeText(' and ends\nline 4\n');
+  const again = await c.follow({ lastEventId: first.ids[first.ids.length - 1] });
+  again.stop();
+  assert.deepEqual(again.lines, [' and ends', again.lines[1]]);
+  assert.match(again.lines[1], /^\d{4}-\d\d-\d\dT[\d:.]+Z line 4$/, 'a whole line keeps its stamp');
+});
+
+test('a follow from a time starts at the first line stamped at or after it (the last N of them)', async (t) => {
+  const c = await channel(t, { timestamps: true, maxSizeBytes: 300, keep: 20 });
+  c.write(1, 40);
+  const all = await c.follow({ lines: 0, sinceMs: 0 });
+  all.stop();
+  assert.deepEqual(numbers(all.lines), range(1, 40), 'every line, across the rotated files');
+  const last = await c.follow({ lines: 5, sinceMs: 0 });
+  last.stop();
+  assert.deepEqual(numbers(last.lines), range(36, 40));
+  const none = await c.follow({ lines: 5, sinceMs: Date.now() + 60_000 });
+  none.stop();
+  assert.deepEqual(none.lines, []);
+  assert.equal(none.ids.length, 1, 'the position alone');
+  c.write(41, 42);
+  const resumed = await c.follow({ lastEventId: none.ids[0] });
+  resumed.stop();
+  assert.deepEqual(numbers(resumed.lines), [41, 42]);
 });
