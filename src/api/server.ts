@@ -16,7 +16,6 @@ import {
   type LogsFrom,
   lastEventId,
   logSink,
-  startStream,
   streamEvents,
 } from './follow.js';
 import { type InjectOptions, type InjectResponse, inject } from './inject.js';
@@ -344,4 +343,19 @@ function routes(ctx: ApiContext): Router {
   );
 
   return router;
+}
+
+// Answers with an event stream: headers now, events as they come, until the client goes.
+function startStream(res: ServerResponse): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  res.flushHeaders();
+}
+
+// One server-sent event.
+function sendEvent(res: ServerResponse, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
