@@ -156,7 +156,7 @@ export interface ReplayStart {
   offset: number;
 }
 
-/** Reads `len` bytes of `fd` at `pos`. */
+/** Reads up to `len` bytes of the file at `pos`. */
 async function readAt(handle: FileHandle, pos: number, len: number): Promise<Buffer> {
   const block = Buffer.allocUnsafe(len);
   const { bytesRead } = await handle.read(block, 0, len, pos);
@@ -206,11 +206,9 @@ export async function tailStart(
           atEnd = false;
           if (block[j - 1] === NEWLINE) j--;
         }
-        for (
-          j = block.lastIndexOf(NEWLINE, j - 1);
-          j >= 0;
-          j = j === 0 ? -1 : block.lastIndexOf(NEWLINE, j - 1)
-        ) {
+        // the newline before `end`; a negative start would make lastIndexOf search from the end again
+        const before = (end: number): number => (end > 0 ? block.lastIndexOf(NEWLINE, end - 1) : -1);
+        for (j = before(j); j >= 0; j = before(j)) {
           if (--need === 0) return { index: k, offset: pos + j + 1 };
         }
       }
