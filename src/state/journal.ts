@@ -58,6 +58,9 @@ export function eventsAfter(path: string, position: JournalPosition): CorralEven
   return out;
 }
 
+/** How a journal line begins: its seq, then the event's own fields. */
+const SEQ_PREFIX = '{"seq":';
+
 /** One event of the journal with its sequence number (0 for a line written before lines had one). */
 export interface JournalEntry {
   seq: number;
@@ -67,8 +70,15 @@ export interface JournalEntry {
 /** A journal line's event and its seq; the seq is not part of the event's wire shape. */
 function parseLine(line: string): JournalEntry | null {
   try {
-    const { seq, ...event } = JSON.parse(line) as CorralEvent & { seq?: unknown };
-    return { seq: typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : 0, event };
+    // the seq is written first: cut it off the text rather than out of the parsed object
+    if (line.startsWith(SEQ_PREFIX)) {
+      const comma = line.indexOf(',', SEQ_PREFIX.length);
+      const seq = Number(line.slice(SEQ_PREFIX.length, comma));
+      if (comma > 0 && Number.isSafeInteger(seq)) {
+        return { seq, event: JSON.parse(`{${line.slice(comma + 1)}`) as CorralEvent };
+      }
+    }
+    return { seq: 0, event: JSON.parse(line) as CorralEvent };
   } catch {
     return null; // a torn last line from a crash
   }
@@ -139,19 +149,27 @@ export class EventJournal extends EventEmitter {
   record(input: EventInput): CorralEvent {
     const event = completeEvent(input, this.clock.now());
     const seq = ++this.seq;
-    this.append(`{"seq":${seq},${JSON.stringify(event).slice(1)}\n`);
+    this.append(`${SEQ_PREFIX}${seq},${JSON.stringify(event).slice(1)}\n`);
     this.emit('event', event, seq);
     return event;
   }
 
   /** Events recorded at or after `sinceMs` (all when null), oldest first, read from the file. */
   read(sinceMs: number | null): CorralEvent[] {
-    return this.entries(sinceMs).map((e) => e.event);
+    const out: CorralEvent[] = [];
+    this.scan(sinceMs, (_seq, event) => out.push(event));
+    return out;
   }
 
   /** The same as read(), each event with its seq. */
   entries(sinceMs: number | null): JournalEntry[] {
     const out: JournalEntry[] = [];
+    this.scan(sinceMs, (seq, event) => out.push({ seq, event }));
+    return out;
+  }
+
+  /** Calls `fn` with each event (and its seq) of events.jsonl.1 then events.jsonl, at or after `sinceMs`. */
+  private scan(sinceMs: number | null, fn: (seq: number, event: CorralEvent) => void): void {
     for (const file of [`${this.path}.1`, this.path]) {
       let text: string;
       try {
@@ -162,10 +180,10 @@ export class EventJournal extends EventEmitter {
       for (const line of text.split('\n')) {
         if (line === '') continue;
         const entry = parseLine(line);
-        if (entry && (sinceMs === null || Date.parse(entry.event.time) >= sinceMs)) out.push(entry);
+        if (entry && (sinceMs === null || Date.parse(entry.event.time) >= sinceMs))
+          fn(entry.seq, entry.event);
       }
     }
-    return out;
   }
 
   /**
