@@ -81,6 +81,11 @@ export const DEFAULTS = {
     daemonLogBacklogBytes: 1024 * 1024,
     /** the largest request body the API reads; a larger one is a 413 */
     apiBodyLimitBytes: 1024 * 1024,
+    /** `logs -f` and `events -f` connect again this long after the daemon went away, doubling up to followMaxRetryMs */
+    followRetryMs: 100,
+    followMaxRetryMs: 2_000,
+    /** a follower whose daemon died starts one itself only once it has been gone this long (ms) */
+    followStartAfterMs: 1_000,
     /** how long an idle API connection is kept open for the client's next request */
     apiKeepAliveMs: 72_000,
     /** open files the daemon keeps free (for the API, /proc reads, spawns): a new log channel that would use them is refused */

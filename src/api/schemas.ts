@@ -84,6 +84,11 @@ export const LogsQuery = Type.Object(
     follow: Type.Optional(
       Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')]),
     ),
+    last_event_id: Type.Optional(
+      Type.String({
+        description: 'with follow=1: resume after this id (for clients that cannot send Last-Event-ID)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -106,6 +111,11 @@ export const EventsQuery = Type.Object(
     since: Type.Optional(Type.String()),
     follow: Type.Optional(
       Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')]),
+    ),
+    last_event_id: Type.Optional(
+      Type.String({
+        description: 'with follow=1: resume after this id (for clients that cannot send Last-Event-ID)',
+      }),
     ),
   },
   { additionalProperties: false },

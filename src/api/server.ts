@@ -9,6 +9,15 @@ import { isCorralError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseSignal } from '../signals.js';
 import { parseQuery, RequestError, readJsonBody } from './body.js';
+import {
+  type EventsFrom,
+  type EventsStart,
+  type LogSink,
+  type LogsFrom,
+  lastEventId,
+  logSink,
+  streamEvents,
+} from './follow.js';
 import { EmptyBody, type HttpControl, HttpInfo, HttpStartBody, LoginLink } from './http-control.js';
 import { type InjectOptions, type InjectResponse, inject } from './inject.js';
 import { type ApiRequest, type Handler, Router, type RouteSchema } from './router.js';
@@ -56,15 +65,16 @@ export interface ApiContext {
   signal(name: string, signal: NodeJS.Signals): SignalResult;
   /** resolves the name first (404 before anything is read) */
   tailLogs(name: string, lines: number, sinceMs: number | null): Promise<LogEntry[]>;
-  /** the tail as it was when following began, then every chunk after it; resolves to the unsubscribe */
-  followLogs(
-    name: string,
-    tail: { lines: number; sinceMs: number | null },
-    onLine: (entry: LogEntry) => void,
-    onChunk: (name: string, text: string) => void,
-  ): Promise<() => void>;
+  /**
+   * resolves the name (throws before the sink begins), then: the tail as it was when following
+   * began, or what came after the positions `from` names, then every chunk after it, each with its
+   * id; resolves to the unsubscribe once the live chunks flow
+   */
+  followLogs(name: string, from: LogsFrom, sink: LogSink): Promise<() => void>;
   events(sinceMs: number | null): CorralEvent[];
-  onEvent(fn: (event: CorralEvent) => void): () => void;
+  /** what an events stream sends first; onEvent in the same turn of the loop then misses nothing */
+  followEvents(from: EventsFrom): EventsStart;
+  onEvent(fn: (event: CorralEvent, seq: number) => void): () => void;
   /** resolves once the services are stopped (or at once when kept), naming those still alive */
   stopServices(keepServices: boolean): Promise<{ stillAlive: string[] }>;
   /** closes the daemon and exits with `code`; called once the shutdown answer is sent or abandoned */
@@ -274,21 +284,21 @@ function routes(ctx: ApiContext, http?: HttpControl): Router {
             ? DEFAULTS.logsFollowTailLines
             : DEFAULTS.logsTailLines;
       if (!follow) return { entries: await ctx.tailLogs(req.params.name, tail, sinceMs) };
-      const lines: LogEntry[] = [];
-      const chunks: Array<{ name: string; text: string }> = [];
-      let streaming = false;
-      // nothing is written before the tail is read: a 404 still answers as one
+      // a client that comes back names where it was; the tail is then not sent again
+      const resumeFrom = lastEventId(req.raw, req.query);
+      const from: LogsFrom = resumeFrom === null ? { lines: tail, sinceMs } : { lastEventId: resumeFrom };
+      let gone = false;
+      res.on('close', () => {
+        gone = true;
+      });
+      // the stream begins once the name is resolved: a 404 still answers as one
       const stop = await ctx.followLogs(
         req.params.name,
-        { lines: tail, sinceMs },
-        (e) => lines.push(e),
-        (name, text) => (streaming ? sendEvent(res, 'chunk', { name, text }) : chunks.push({ name, text })),
+        from,
+        logSink(res, () => startStream(res)),
       );
-      startStream(res);
-      streaming = true;
-      for (const e of lines) sendEvent(res, 'line', e);
-      for (const c of chunks) sendEvent(res, 'chunk', c);
-      res.on('close', stop);
+      if (gone) stop();
+      else res.on('close', stop);
       return undefined;
     },
   );
@@ -299,12 +309,11 @@ function routes(ctx: ApiContext, http?: HttpControl): Router {
     { querystring: EventsQuery },
     async (req, res) => {
       const sinceMs = req.query.since === undefined ? null : parseSince(req.query.since, Date.now());
-      const past = ctx.events(sinceMs);
-      if (!isYes(req.query.follow)) return past;
-      startStream(res);
-      for (const e of past) sendEvent(res, 'event', e);
-      const off = ctx.onEvent((e) => sendEvent(res, 'event', e));
-      res.on('close', off);
+      if (!isYes(req.query.follow)) return ctx.events(sinceMs);
+      const resumeFrom = lastEventId(req.raw, req.query);
+      // one turn of the loop from reading the journal to subscribing: no event falls between
+      const start = ctx.followEvents(resumeFrom === null ? { sinceMs } : { lastEventId: resumeFrom });
+      streamEvents(res, start, (fn) => ctx.onEvent(fn));
       return undefined;
     },
   );

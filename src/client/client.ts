@@ -1,5 +1,7 @@
 // A typed client of the daemon's HTTP API over its unix socket; used by the CLI. Its types are
 // the wire contract's (api/schemas.ts) alone.
+
+import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
@@ -14,6 +16,7 @@ import type {
   ProjectInfo,
   SignalResult,
 } from '../api/schemas.js';
+import { DEFAULTS } from '../defaults.js';
 import { CorralError, type ErrorCode, isCorralError } from '../errors.js';
 
 // node:http required, not imported: on Node 22 and later an ESM import of it evaluates its lazy
@@ -90,27 +93,78 @@ export class CorralClient {
   ): Promise<void> {
     const res = await this.sendOrStart('GET', path, undefined, signal);
     if ((res.statusCode ?? 500) >= 400) throw errorFrom(res.statusCode ?? 500, await readAll(res));
-    let buffer = '';
     try {
-      for await (const chunk of res) {
-        buffer += chunk.toString();
-        let end = buffer.indexOf('\n\n');
-        while (end !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = 'message';
-          let data = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event: ')) event = line.slice(7);
-            else if (line.startsWith('data: ')) data += line.slice(6);
-          }
-          if (data !== '') onEvent(event, JSON.parse(data));
-          end = buffer.indexOf('\n\n');
-        }
-      }
+      await readEvents(res, onEvent);
     } catch (e) {
       if (signal?.aborted) return;
       throw e;
+    }
+  }
+
+  /**
+   * Follows a text/event-stream for as long as `signal` lets it: when the connection drops
+   * (the daemon restarted, was killed or crashed), it connects again with backoff and resumes
+   * after the last id it was given (`Last-Event-ID`), so `onEvent` sees every entry once. A
+   * daemon that died (its socket left behind) and that nobody else started again within
+   * `internal.followStartAfterMs` is started as the first request would start one; after a
+   * clean stop it waits for the next daemon. The first connection failing, or an error answer,
+   * ends it with that error.
+   */
+  async follow(
+    path: string,
+    onEvent: (event: string, data: unknown) => void,
+    opts: FollowOptions = {},
+  ): Promise<void> {
+    const { signal } = opts;
+    const start = this.onUnreachable;
+    let lastId = null as string | null;
+    let connected = false;
+    let dropped = false;
+    let awaySince = 0;
+    // only a daemon that died leaves its socket behind; give whoever restarts it (a user's
+    // `daemon start`, systemd) the first moment, then start one as a command would
+    const rearm = (): void => {
+      const late = Date.now() - awaySince >= DEFAULTS.internal.followStartAfterMs;
+      this.onUnreachable = late && existsSync(this.socketPath) ? start : null;
+    };
+    let delay: number = DEFAULTS.internal.followRetryMs;
+    for (;;) {
+      if (signal?.aborted) return;
+      let res: IncomingMessage;
+      try {
+        const headers: Record<string, string> = lastId === null ? {} : { 'last-event-id': lastId };
+        res = await this.sendOrStart('GET', path, undefined, signal, headers);
+      } catch (e) {
+        if (signal?.aborted) return;
+        if (!connected || !isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
+        if (!dropped) {
+          opts.onDrop?.(e.message);
+          awaySince = Date.now();
+        }
+        dropped = true;
+        await pause(delay, signal);
+        delay = Math.min(delay * 2, DEFAULTS.internal.followMaxRetryMs);
+        rearm();
+        continue;
+      }
+      if ((res.statusCode ?? 500) >= 400) throw errorFrom(res.statusCode ?? 500, await readAll(res));
+      connected = true;
+      if (dropped) opts.onBack?.();
+      dropped = false;
+      delay = DEFAULTS.internal.followRetryMs;
+      try {
+        await readEvents(res, onEvent, (id) => {
+          lastId = id;
+        });
+      } catch (e) {
+        if (signal?.aborted) return;
+        if (e instanceof SyntaxError) throw e;
+      }
+      if (signal?.aborted) return;
+      opts.onDrop?.('the connection to the daemon closed');
+      dropped = true;
+      awaySince = Date.now();
+      rearm();
     }
   }
 
@@ -131,19 +185,26 @@ export class CorralClient {
     path: string,
     body?: unknown,
     signal?: AbortSignal,
+    headers: Record<string, string> = {},
   ): Promise<IncomingMessage> {
     try {
-      return await this.send(method, path, body, signal);
+      return await this.send(method, path, body, signal, headers);
     } catch (e) {
       const start = this.onUnreachable;
       if (!start || !isCorralError(e) || e.code !== 'DAEMON_UNREACHABLE') throw e;
       this.onUnreachable = null;
       await start();
-      return this.send(method, path, body, signal);
+      return this.send(method, path, body, signal, headers);
     }
   }
 
-  private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
+  private send(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+    headers: Record<string, string> = {},
+  ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
@@ -156,8 +217,12 @@ export class CorralClient {
           signal,
           headers:
             payload === undefined
-              ? {}
-              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+              ? headers
+              : {
+                  ...headers,
+                  'content-type': 'application/json',
+                  'content-length': Buffer.byteLength(payload),
+                },
         },
         resolve,
       );
@@ -165,6 +230,57 @@ export class CorralClient {
       req.end(payload);
     });
   }
+}
+
+/** What a follow says besides its entries: the connection dropped (once per drop), it is back. */
+export interface FollowOptions {
+  signal?: AbortSignal;
+  onDrop?(reason: string): void;
+  onBack?(): void;
+}
+
+/**
+ * Reads the events of a text/event-stream until it ends: onEvent for each one with data, onId
+ * for each id (after its event was handled, so an id is only kept for what was seen).
+ */
+async function readEvents(
+  res: IncomingMessage,
+  onEvent: (event: string, data: unknown) => void,
+  onId: (id: string) => void = () => {},
+): Promise<void> {
+  let buffer = '';
+  for await (const chunk of res) {
+    buffer += chunk.toString();
+    let end = buffer.indexOf('\n\n');
+    while (end !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      let data = '';
+      let id: string | null = null;
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('data: ')) data += line.slice(6);
+        else if (line.startsWith('id: ')) id = line.slice(4);
+      }
+      if (data !== '') onEvent(event, JSON.parse(data));
+      if (id !== null) onId(id);
+      end = buffer.indexOf('\n\n');
+    }
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function readAll(res: IncomingMessage): Promise<string> {

@@ -2,7 +2,7 @@
 // supervisor on the API's behalf. It maps the engine's instances to the wire shapes of
 // api/schemas.ts, loads posted configs, and answers for logs and events.
 
-import { statSync } from 'node:fs';
+import type { EventsFrom, EventsStart, LogSink, LogsFrom } from '../api/follow.js';
 import type {
   Action,
   ApplyBody,
@@ -19,20 +19,16 @@ import type { ApiContext } from '../api/server.js';
 import type { Clock } from '../clock.js';
 import type { ProjectSpec } from '../config/types.js';
 import type { Instance } from '../engine/instance.js';
-import type { OutputKey } from '../engine/output.js';
 import type { Supervisor } from '../engine/supervisor.js';
 import { CorralError } from '../errors.js';
 import { linesSince, readTail } from '../logs/index.js';
 import type { UsageSampler } from '../process/usage.js';
 import type { EventJournal } from '../state/journal.js';
 import { VERSION } from '../version.js';
+import { type FollowAccess, followLogs } from './follow-logs.js';
 
 /** What the controller reads of the logs: the daemon's output router provides it. */
-export interface LogAccess {
-  flush(key: OutputKey): void;
-  location(key: OutputKey): { logPath: string };
-  subscribe(key: OutputKey, onChunk: (chunk: Buffer) => void): () => void;
-}
+export type LogAccess = FollowAccess;
 
 /** What the daemon found when it started, reported by health. */
 export interface BootFacts {
@@ -170,51 +166,13 @@ export class Controller implements ApiContext {
   }
 
   /**
-   * Follows what the processes a name means write: first the tail (`lines` back, or since
-   * `sinceMs`) as the files were when following began, then every chunk written after it, none
-   * missed and none twice. Returns the unsubscribe.
+   * Follows what the processes a name means write: the tail (`lines` back, or since `sinceMs`),
+   * or what came after the positions a client names, as the files were when following began,
+   * then every chunk written after it, none missed and none twice (see follow-logs.ts).
+   * Resolves to the unsubscribe.
    */
-  async followLogs(
-    name: string,
-    tail: { lines: number; sinceMs: number | null },
-    onLine: (entry: LogEntry) => void,
-    onChunk: (name: string, text: string) => void,
-  ): Promise<() => void> {
-    let live = false;
-    const held: Array<[string, string]> = [];
-    const follows = this.o.supervisor.resolve(name).map((inst) => {
-      const key = inst.outputKey;
-      // in one turn of the loop: what is in the file now is the tail, what comes after is live
-      // ('data' is emitted once the bytes are in the file)
-      this.o.logs.flush(key);
-      const { logPath } = this.o.logs.location(key);
-      const newestBytes = sizeOf(logPath);
-      const stop = this.o.logs.subscribe(key, (c) => {
-        const text = c.toString('utf8');
-        if (live) onChunk(inst.name, text);
-        else held.push([inst.name, text]);
-      });
-      return { inst, logPath, newestBytes, stop };
-    });
-    const stopAll = (): void => {
-      for (const f of follows) f.stop();
-    };
-    try {
-      for (const { inst, logPath, newestBytes } of follows) {
-        const keep = inst.outputKey.logs.keep;
-        const found =
-          tail.sinceMs === null
-            ? await readTail(logPath, keep, tail.lines, { newestBytes })
-            : await linesSince(logPath, keep, tail.sinceMs, { newestBytes, limit: tail.lines || undefined });
-        for (const line of found) onLine({ name: inst.name, line });
-      }
-    } catch (e) {
-      stopAll();
-      throw e;
-    }
-    live = true;
-    for (const [n, text] of held.splice(0)) onChunk(n, text);
-    return stopAll;
+  followLogs(name: string, from: LogsFrom, sink: LogSink): Promise<() => void> {
+    return followLogs(this.o.logs, this.o.supervisor.resolve(name), from, sink);
   }
 
   /** The journal's events, all or since `sinceMs`. */
@@ -222,8 +180,31 @@ export class Controller implements ApiContext {
     return this.o.journal.read(sinceMs);
   }
 
-  /** Calls `fn` with every event from now on; returns the unsubscribe. */
-  onEvent(fn: (event: CorralEvent) => void): () => void {
+  /**
+   * What an events stream sends first: the events since a time, or those after the seq a client
+   * names (all kept, with the reason, when the journal cannot place it).
+   */
+  followEvents(from: EventsFrom): EventsStart {
+    const journal = this.o.journal;
+    const lastSeq = journal.lastSeq;
+    if (!('lastEventId' in from)) return { reset: null, past: journal.entries(from.sinceMs), lastSeq };
+    const id = from.lastEventId;
+    const after = /^\d{1,15}$/.test(id) ? journal.after(Number(id)) : null;
+    if (after !== null) return { reset: null, past: after, lastSeq };
+    const why = /^\d{1,15}$/.test(id)
+      ? Number(id) > lastSeq
+        ? `is past the last event recorded (${lastSeq})`
+        : 'is older than the oldest event kept (events.jsonl was rotated past it)'
+      : 'is not an event id';
+    return {
+      reset: `Last-Event-ID "${id.slice(0, 80)}" ${why}; starting from the oldest event kept`,
+      past: journal.entries(null),
+      lastSeq,
+    };
+  }
+
+  /** Calls `fn` with every event from now on, and its seq; returns the unsubscribe. */
+  onEvent(fn: (event: CorralEvent, seq: number) => void): () => void {
     this.o.journal.on('event', fn);
     return () => this.o.journal.off('event', fn);
   }
@@ -292,13 +273,4 @@ function wireStatus(inst: Instance, now: number, outdated: boolean): Omit<Proces
 /** A project's definition as the API lists it. */
 function projectInfo(spec: ProjectSpec): ProjectInfo {
   return { name: spec.name, file: spec.file, dir: spec.dir, services: spec.services };
-}
-
-/** The size of a file now, 0 when it does not exist yet. */
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
 }

@@ -19,6 +19,7 @@ import { dirname } from 'node:path';
 import { mkfifo, O_NONBLOCK, setPipeSize } from '../process/native/fd.js';
 import { EAGAIN, SystemCallError } from '../process/native/koffi.js';
 import { newlineOffsets, stampLines, TIMESTAMP_PREFIX_BYTES, timestampPrefix } from './format.js';
+import { type FileIdentity, identityOf } from './position.js';
 import type { Pump } from './pump.js';
 import { planWrite, pruneRotated, shiftLogFiles } from './rotate.js';
 import { StageFile, stagePath } from './stage.js';
@@ -41,8 +42,9 @@ export interface LogChannelOptions {
 export type LogChannelSettings = Pick<LogChannelOptions, 'timestamps' | 'maxSizeBytes' | 'keep'>;
 
 /**
- * Events: 'data' (chunk: Buffer) once the bytes are in the log file, raw (no timestamp
- * prefix); 'rotate' () after the live file was rotated; 'close' ().
+ * Events: 'data' (chunk: Buffer, at: LogPoint) once the bytes are in the log file, raw (no
+ * timestamp prefix), `at` the place in the log file just after them; 'rotate' () after the live
+ * file was rotated; 'close' ().
  */
 export interface LogChannel extends EventEmitter {
   readonly id: string;
@@ -131,6 +133,8 @@ export class Channel extends EventEmitter implements LogChannel {
   private settings: LogChannelSettings;
   private readonly host: ChannelHost;
   private logFd = -1;
+  /** which file the live log is (the place of the bytes 'data' reports) */
+  private logIdentity: FileIdentity = { ino: 0, btime: 0 };
   private size = 0;
   /** undefined: not known since the last blind splice; read from the file when needed */
   private atLineStart: boolean | undefined = true;
@@ -195,7 +199,9 @@ export class Channel extends EventEmitter implements LogChannel {
     // No O_APPEND: splice refuses it. Writes go to explicit offsets instead.
     const fd = openSync(this.logPath, constants.O_RDWR | constants.O_CREAT, 0o644);
     this.logFd = fd;
-    this.size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    this.logIdentity = identityOf(st);
+    this.size = st.size;
     const cut = this.stage?.cutLogTo(this.size) ?? null;
     if (cut !== null) {
       ftruncateSync(fd, cut);
@@ -403,7 +409,7 @@ export class Channel extends EventEmitter implements LogChannel {
 
   private emitData(bytes: Buffer): void {
     if (bytes.length === 0 || this.listenerCount('data') === 0) return;
-    this.emitSafely('data', Buffer.from(bytes));
+    this.emitSafely('data', Buffer.from(bytes), { ...this.logIdentity, offset: this.size });
   }
 
   private emitSafely(event: string, ...args: unknown[]): void {

@@ -9,6 +9,7 @@ import { logStem } from '../engine/names.js';
 import type { OutputKey, OutputRouter, OutputTarget } from '../engine/output.js';
 import type { LogChannel, LogHub } from './index.js';
 import type { FifoKeeper } from './keeper.js';
+import type { LogPoint } from './position.js';
 
 export interface LogLocation {
   id: string;
@@ -77,7 +78,10 @@ export class DaemonOutput implements OutputRouter {
   private readonly followers = new EventEmitter();
   /** the 'data' listener on each followed channel; a channel nobody follows has none, so it
    * moves its bytes with splice alone, never through user space */
-  private readonly relays = new Map<string, { channel: LogChannel; relay: (chunk: Buffer) => void }>();
+  private readonly relays = new Map<
+    string,
+    { channel: LogChannel; relay: (chunk: Buffer, at: LogPoint) => void }
+  >();
   private readonly keeper: FifoKeeper;
   /** the process of each open channel, by channel id (what a log failure is reported against) */
   private readonly keys = new Map<string, Omit<OutputKey, 'logs'>>();
@@ -119,7 +123,8 @@ export class DaemonOutput implements OutputRouter {
     this.hub.get(this.location(key).id)?.flush();
   }
 
-  subscribe(key: OutputKey, onChunk: (chunk: Buffer) => void): () => void {
+  /** `onChunk` gets every chunk once it is in the log file, with the place just after it there. */
+  subscribe(key: OutputKey, onChunk: (chunk: Buffer, at: LogPoint) => void): () => void {
     const id = this.location(key).id;
     this.followers.on(id, onChunk);
     this.wire(id);
@@ -149,8 +154,8 @@ export class DaemonOutput implements OutputRouter {
     const current = this.relays.get(id);
     if (current && (!wanted || current.channel !== channel)) this.unwire(id);
     if (!wanted || !channel || this.relays.has(id)) return;
-    const relay = (chunk: Buffer): void => {
-      this.followers.emit(id, chunk);
+    const relay = (chunk: Buffer, at: LogPoint): void => {
+      this.followers.emit(id, chunk, at);
     };
     channel.on('data', relay);
     this.relays.set(id, { channel, relay });

@@ -1,6 +1,17 @@
-// The event journal: every transition, appended to events.jsonl and offered to followers.
+// The event journal: every transition, appended to events.jsonl and offered to followers. Each
+// line carries a sequence number (`seq`, first in the line), counted on across rotations and
+// daemon restarts: what a follower's `Last-Event-ID` names.
 import { EventEmitter } from 'node:events';
-import { closeSync, fstatSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { type Clock, systemClock } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import { type CorralEvent, completeEvent, type EventInput } from '../engine/states.js';
@@ -40,17 +51,72 @@ export function eventsAfter(path: string, position: JournalPosition): CorralEven
     }
     for (const line of bytes.subarray(from).toString('utf8').split('\n')) {
       if (line === '') continue;
-      try {
-        out.push(JSON.parse(line) as CorralEvent);
-      } catch {
-        // a torn last line from a crash: skip it
-      }
+      const entry = parseLine(line); // null: a torn last line from a crash
+      if (entry) out.push(entry.event);
     }
   }
   return out;
 }
 
-/** Emits 'event' (CorralEvent) for every event recorded. */
+/** How a journal line begins: its seq, then the event's own fields. */
+const SEQ_PREFIX = '{"seq":';
+
+/** One event of the journal with its sequence number (0 for a line written before lines had one). */
+export interface JournalEntry {
+  seq: number;
+  event: CorralEvent;
+}
+
+/** A journal line's event and its seq; the seq is not part of the event's wire shape. */
+function parseLine(line: string): JournalEntry | null {
+  try {
+    // the seq is written first: cut it off the text rather than out of the parsed object
+    if (line.startsWith(SEQ_PREFIX)) {
+      const comma = line.indexOf(',', SEQ_PREFIX.length);
+      const seq = Number(line.slice(SEQ_PREFIX.length, comma));
+      if (comma > 0 && Number.isSafeInteger(seq)) {
+        return { seq, event: JSON.parse(`{${line.slice(comma + 1)}`) as CorralEvent };
+      }
+    }
+    return { seq: 0, event: JSON.parse(line) as CorralEvent };
+  } catch {
+    return null; // a torn last line from a crash
+  }
+}
+
+/** The seq of the last whole event line of `file` (read backwards), 0 when it has none; null when there is no such line. */
+function lastSeqIn(file: string): number | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    let end = fstatSync(fd).size;
+    let rest = Buffer.alloc(0); // the start of a line whose beginning is in an earlier block
+    while (end > 0) {
+      const len = Math.min(64 * 1024, end);
+      const block = Buffer.alloc(len);
+      readSync(fd, block, 0, len, end - len);
+      end -= len;
+      const bytes = Buffer.concat([block, rest]);
+      const lines = bytes.toString('utf8').split('\n');
+      // the first piece may be the end of a line that starts before this block
+      rest = end > 0 ? bytes.subarray(0, bytes.indexOf(0x0a) + 1 || bytes.length) : Buffer.alloc(0);
+      for (let i = lines.length - 1; i >= (end > 0 ? 1 : 0); i--) {
+        if (lines[i].trim() === '') continue;
+        const entry = parseLine(lines[i]);
+        if (entry) return entry.seq;
+      }
+    }
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Emits 'event' (CorralEvent, seq) for every event recorded. */
 export class EventJournal extends EventEmitter {
   private fd: number | null;
   private size: number;
@@ -60,6 +126,8 @@ export class EventJournal extends EventEmitter {
   private backlog: Buffer[] = [];
   private backlogBytes = 0;
   private failing = false;
+  /** the seq of the last event recorded (or found in the files at open) */
+  private seq: number;
 
   /** Appends to the file at `path`; events are stamped with `clock`'s time (default: the system clock). */
   constructor(path: string, clock: Clock = systemClock) {
@@ -69,19 +137,39 @@ export class EventJournal extends EventEmitter {
     this.clock = clock;
     this.fd = openSync(path, 'a', 0o600);
     this.size = statSync(path).size;
+    this.seq = lastSeqIn(path) ?? lastSeqIn(`${path}.1`) ?? 0;
   }
 
-  /** Completes an event with its time and nulls, appends it, and tells followers. */
+  /** The seq of the last event recorded: the position of a follower that has seen everything. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Completes an event with its time and nulls, appends it with the next seq, and tells followers. */
   record(input: EventInput): CorralEvent {
     const event = completeEvent(input, this.clock.now());
-    this.append(`${JSON.stringify(event)}\n`);
-    this.emit('event', event);
+    const seq = ++this.seq;
+    this.append(`${SEQ_PREFIX}${seq},${JSON.stringify(event).slice(1)}\n`);
+    this.emit('event', event, seq);
     return event;
   }
 
   /** Events recorded at or after `sinceMs` (all when null), oldest first, read from the file. */
   read(sinceMs: number | null): CorralEvent[] {
     const out: CorralEvent[] = [];
+    this.scan(sinceMs, (_seq, event) => out.push(event));
+    return out;
+  }
+
+  /** The same as read(), each event with its seq. */
+  entries(sinceMs: number | null): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    this.scan(sinceMs, (seq, event) => out.push({ seq, event }));
+    return out;
+  }
+
+  /** Calls `fn` with each event (and its seq) of events.jsonl.1 then events.jsonl, at or after `sinceMs`. */
+  private scan(sinceMs: number | null, fn: (seq: number, event: CorralEvent) => void): void {
     for (const file of [`${this.path}.1`, this.path]) {
       let text: string;
       try {
@@ -91,15 +179,23 @@ export class EventJournal extends EventEmitter {
       }
       for (const line of text.split('\n')) {
         if (line === '') continue;
-        try {
-          const event = JSON.parse(line) as CorralEvent;
-          if (sinceMs === null || Date.parse(event.time) >= sinceMs) out.push(event);
-        } catch {
-          // a torn last line from a crash: skip it
-        }
+        const entry = parseLine(line);
+        if (entry && (sinceMs === null || Date.parse(entry.event.time) >= sinceMs))
+          fn(entry.seq, entry.event);
       }
     }
-    return out;
+  }
+
+  /**
+   * The events recorded after the one numbered `seq`, oldest first; null when the files kept
+   * cannot say: `seq` is older than the oldest event kept (rotated away) or newer than the last.
+   */
+  after(seq: number): JournalEntry[] | null {
+    if (seq > this.seq) return null;
+    const all = this.entries(null).filter((e) => e.seq > 0);
+    if (seq === this.seq) return [];
+    if (all.length === 0 || all[0].seq > seq + 1) return null;
+    return all.filter((e) => e.seq > seq);
   }
 
   /**

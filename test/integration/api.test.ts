@@ -18,6 +18,7 @@ import { runCheck } from '../../src/probes/check.js';
 import { systemBackend } from '../../src/process/backend.js';
 import { EventJournal } from '../../src/state/journal.js';
 import { fixture, type TempHome, tempHome } from '../helpers/home.js';
+import { recordingSink } from '../helpers/log-sink.js';
 import { waitFor } from '../helpers/wait.js';
 
 const logger = silentLogger();
@@ -288,18 +289,11 @@ describe('the API', () => {
     assert.equal((await apply(config)).statusCode, 200);
     await waitFor(() => supervisor.resolve('flood/count')[0].state === 'running', { what: 'count running' });
     for (let round = 0; round < 5; round++) {
-      const lines: string[] = [];
-      let text = '';
-      const stop = await controller.followLogs(
-        'flood/count',
-        { lines: 5, sinceMs: null },
-        (e) => lines.push(e.line),
-        (_name, t) => {
-          text += t;
-        },
-      );
-      await waitFor(() => text.split('\n').length > 2000, { what: 'two thousand followed lines' });
+      const followed = recordingSink();
+      const stop = await controller.followLogs('flood/count', { lines: 5, sinceMs: null }, followed.sink);
+      await waitFor(() => followed.text.split('\n').length > 2000, { what: 'two thousand followed lines' });
       stop();
+      const { lines, text } = followed;
       // the tail's last line may have been partial (the chunks then carry the rest of it)
       const gaps = [`${lines.join('\n')}\n${text}`, `${lines.join('\n')}${text}`].map((all) => {
         const numbers = all.split('\n').slice(0, -1).map(Number);

@@ -3,6 +3,7 @@
 import type { CorralEvent } from '../../api/schemas.js';
 import { parseSince } from '../../api/since.js';
 import type { CliContext } from '../context.js';
+import { reconnectNotes } from '../reconnect-notes.js';
 
 export function formatEvent(e: CorralEvent): string {
   const who = e.service === null ? (e.project ?? '-') : `${e.project}/${e.service}:${e.instance}`;
@@ -35,10 +36,13 @@ export async function events(
   const since = opts.since
     ? `&since=${encodeURIComponent(opts.since)}`
     : `&since=${encodeURIComponent(new Date().toISOString())}`;
-  await client.stream(
+  await client.follow(
     `/v1/events?follow=1${since}`,
-    (_event, data) => show(data as CorralEvent),
-    abort.signal,
+    (event, data) => {
+      if (event === 'reset') ctx.note(`corral: ${(data as { reason: string }).reason}`);
+      else show(data as CorralEvent);
+    },
+    { signal: abort.signal, ...reconnectNotes(ctx) },
   );
   return 0;
 }

@@ -5,6 +5,7 @@ import type { CorralClient } from '../../client/client.js';
 import { parseTimestamp } from '../../logs/index.js';
 import type { CliContext } from '../context.js';
 import { PREFIX_COLOURS, paint } from '../format.js';
+import { reconnectNotes } from '../reconnect-notes.js';
 
 export interface LogsOptions {
   follow?: boolean;
@@ -53,6 +54,7 @@ export async function logs(ctx: CliContext, names: string[], opts: LogsOptions):
   const pending = new Map<string, string>();
   const streams: Promise<void>[] = [];
   const abort = new AbortController();
+  const connection = reconnectNotes(ctx);
   for (const target of targets) {
     if (!opts.follow) {
       const { entries } = await client.logs(target, { tail, since: opts.since });
@@ -68,18 +70,24 @@ export async function logs(ctx: CliContext, names: string[], opts: LogsOptions):
       .filter(Boolean)
       .join('&');
     streams.push(
-      client.stream(
+      client.follow(
         `/v1/services/${encodeURIComponent(target)}/logs?${query}`,
         (event, data) => {
-          const d = data as { name: string; line?: string; text?: string };
-          if (event === 'line') show(d.name, d.line ?? '', null);
+          const d = data as { name?: string; line?: string; text?: string; reason?: string };
+          const name = d.name ?? '';
+          if (event === 'reset') ctx.note(`corral: ${d.reason}`);
+          if (event === 'line') {
+            // after a reconnect, the first line of a process may finish a partial one a chunk began
+            show(name, (pending.get(name) ?? '') + (d.line ?? ''), null);
+            pending.delete(name);
+          }
           if (event !== 'chunk') return;
-          const text = (pending.get(d.name) ?? '') + (d.text ?? '');
+          const text = (pending.get(name) ?? '') + (d.text ?? '');
           const lines = text.split('\n');
-          pending.set(d.name, lines.pop() ?? '');
-          for (const line of lines) show(d.name, line, new Date());
+          pending.set(name, lines.pop() ?? '');
+          for (const line of lines) show(name, line, new Date());
         },
-        abort.signal,
+        { signal: abort.signal, ...connection },
       ),
     );
   }
