@@ -78,6 +78,10 @@ export const DEFAULTS = {
      * share of its open-file limit is in use: log FIFOs and sockets come first
      */
     heldPidfdsFdCeiling: 0.5,
+    /** the usage stream (GET /v1/usage?follow=1) samples CPU and memory this often while a client follows it */
+    usageIntervalMs: 2_000,
+    /** a sample this recent answers `ps`, the API and /metrics again (while nobody follows the usage stream) */
+    usageReuseMs: 500,
   },
 } as const;
 

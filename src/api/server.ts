@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { DEFAULTS } from '../defaults.js';
 import { isCorralError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { EXPOSITION_CONTENT_TYPE } from '../metrics/exposition.js';
 import { parseSignal } from '../signals.js';
 import { parseQuery, RequestError, readJsonBody } from './body.js';
 import { type InjectOptions, type InjectResponse, inject } from './inject.js';
@@ -32,6 +33,8 @@ import {
   ShutdownBody,
   SignalBody,
   type SignalResult,
+  UsageQuery,
+  UsageReport,
 } from './schemas.js';
 import { parseSince } from './since.js';
 import { checkApplyBody, describeValidation, ValidationError, validateRequest } from './validation.js';
@@ -68,6 +71,12 @@ export interface ApiContext {
   stopServices(keepServices: boolean): Promise<{ stillAlive: string[] }>;
   /** closes the daemon and exits with `code`; called once the shutdown answer is sent or abandoned */
   finish(keepServices: boolean, code: number): void;
+  /** CPU and memory of every running process (the one sampler's figures) */
+  usage(): UsageReport;
+  /** a usage report now and then every interval; resolves to the unsubscribe */
+  followUsage(send: (report: UsageReport) => void): () => void;
+  /** the Prometheus text exposition */
+  metrics(): Promise<string>;
 }
 
 /** A yes/no query parameter (`follow`, `secrets`): `1` or `true` is yes; absent is no. */
@@ -331,6 +340,29 @@ function routes(ctx: ApiContext): Router {
   // the document is built only when asked for
   route('GET', '/v1/openapi.json', {}, async () =>
     (await import('./openapi.js')).openApiDocument(router.routes),
+  );
+
+  route('GET', '/metrics', {}, async (_req, res) => {
+    const text = await ctx.metrics();
+    res.writeHead(200, {
+      'content-type': EXPOSITION_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+    return undefined;
+  });
+
+  route<unknown, UsageQuery, unknown>(
+    'GET',
+    '/v1/usage',
+    { querystring: UsageQuery, response: { 200: UsageReport } },
+    async (req, res) => {
+      if (!isYes(req.query.follow)) return ctx.usage();
+      startStream(res);
+      const off = ctx.followUsage((report) => sendEvent(res, 'usage', report));
+      res.on('close', off);
+      return undefined;
+    },
   );
 
   return router;

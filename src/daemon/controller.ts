@@ -18,11 +18,18 @@ import { maskProject } from '../api/secrets.js';
 import type { ApiContext } from '../api/server.js';
 import type { Clock } from '../clock.js';
 import type { ProjectSpec } from '../config/types.js';
+import { DEFAULTS } from '../defaults.js';
 import type { Instance } from '../engine/instance.js';
 import type { OutputKey } from '../engine/output.js';
 import type { Supervisor } from '../engine/supervisor.js';
 import { CorralError } from '../errors.js';
 import { linesSince, readTail } from '../logs/index.js';
+import { daemonFamilies, eventLoopLag } from '../metrics/daemon-metrics.js';
+import { render } from '../metrics/exposition.js';
+import { logBytesWritten } from '../metrics/log-bytes.js';
+import { processFamilies } from '../metrics/process-metrics.js';
+import { RestartCounter } from '../metrics/restarts.js';
+import { UsageFeed, type UsageReport } from '../metrics/usage-feed.js';
 import type { UsageSampler } from '../process/usage.js';
 import type { EventJournal } from '../state/journal.js';
 import { VERSION } from '../version.js';
@@ -62,9 +69,24 @@ export interface ControllerOptions {
 
 export class Controller implements ApiContext {
   private readonly o: ControllerOptions;
+  /** the one sampler's readers: ps, the API, /metrics and the usage stream */
+  private readonly usageFeed: UsageFeed | null;
+  private readonly restartCounts = new RestartCounter();
 
   constructor(opts: ControllerOptions) {
     this.o = opts;
+    this.usageFeed =
+      opts.usage === undefined
+        ? null
+        : new UsageFeed({
+            sampler: opts.usage,
+            running: () =>
+              opts.supervisor.list().flatMap((i) => (i.pid === null ? [] : [{ name: i.name, pid: i.pid }])),
+            clock: opts.clock,
+            intervalMs: DEFAULTS.internal.usageIntervalMs,
+            reuseMs: DEFAULTS.internal.usageReuseMs,
+          });
+    opts.journal.on('event', (e: CorralEvent) => this.restartCounts.record(e));
   }
 
   /** The daemon's identity and what it found at start. */
@@ -228,6 +250,36 @@ export class Controller implements ApiContext {
     return () => this.o.journal.off('event', fn);
   }
 
+  /** CPU and memory of every running process now (the figures ps and /metrics show). */
+  usage(): UsageReport {
+    return this.usageFeed?.report() ?? { time: new Date(this.o.clock.now()).toISOString(), processes: [] };
+  }
+
+  /** Calls `send` with a usage report now and every DEFAULTS.internal.usageIntervalMs; returns the unsubscribe. */
+  followUsage(send: (report: UsageReport) => void): () => void {
+    if (this.usageFeed === null) {
+      send(this.usage());
+      return () => {};
+    }
+    return this.usageFeed.follow(send);
+  }
+
+  /** The Prometheus text exposition of every process and of the daemon. */
+  async metrics(): Promise<string> {
+    const lag = await eventLoopLag();
+    const instances = this.o.supervisor.list();
+    this.restartCounts.keepOnly(new Set(instances.map((i) => i.name)));
+    const pids = instances.flatMap((i) => (i.pid === null ? [] : [i.pid]));
+    return render([
+      ...daemonFamilies({ version: VERSION, eventLoopLagSeconds: lag, logBytesWritten: logBytesWritten() }),
+      ...processFamilies({
+        instances,
+        usage: this.usageFeed?.figures(pids) ?? new Map(),
+        restarts: this.restartCounts,
+      }),
+    ]);
+  }
+
   /** Stops the services (unless kept); resolves once they are gone. */
   stopServices(keepServices: boolean): Promise<{ stillAlive: string[] }> {
     return this.o.stopServices(keepServices);
@@ -252,7 +304,7 @@ export class Controller implements ApiContext {
   private toStatuses(instances: readonly Instance[]): ProcessStatus[] {
     const now = this.o.clock.now();
     const pids = instances.flatMap((i) => (i.pid === null ? [] : [i.pid]));
-    const usage = this.o.usage?.sample(pids);
+    const usage = this.usageFeed?.figures(pids);
     return instances.map((inst) => {
       const u = inst.pid === null ? undefined : usage?.get(inst.pid);
       return {
