@@ -82,6 +82,8 @@ export const DEFAULTS = {
     usageIntervalMs: 2_000,
     /** a sample this recent answers `ps`, the API and /metrics again (while nobody follows the usage stream) */
     usageReuseMs: 500,
+    /** the longest CPU profile `daemon profile --cpu` may ask for */
+    profileCpuMaxMs: 300_000,
   },
 } as const;
 

@@ -265,3 +265,14 @@ export const UsageReport = Type.Object({
   ),
 });
 export type UsageReport = Static<typeof UsageReport>;
+
+/** POST /v1/daemon/profile (unix socket only): a CPU profile over `seconds`, or a heap snapshot. */
+export const ProfileBody = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('cpu'), Type.Literal('heap')]),
+    /** cpu only: how long to profile, ms */
+    duration_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type ProfileBody = Static<typeof ProfileBody>;

@@ -2,8 +2,10 @@
 // all. Routes parse and validate; every operation is the controller's. Each answer carries the
 // request's id (X-Request-Id as sent, or a new one).
 import { randomUUID } from 'node:crypto';
+import { createReadStream, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import type { TakenProfile } from '../daemon/profile.js';
 import { DEFAULTS } from '../defaults.js';
 import { isCorralError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -27,6 +29,7 @@ import {
   LogsQuery,
   NameParams,
   type ProcessStatus,
+  ProfileBody,
   type ProjectInfo,
   ProjectParams,
   ProjectsQuery,
@@ -77,6 +80,8 @@ export interface ApiContext {
   followUsage(send: (report: UsageReport) => void): () => void;
   /** the Prometheus text exposition */
   metrics(): Promise<string>;
+  /** a profile of the daemon in a file, for the caller to send and remove; refused off the unix socket */
+  profile(body: ProfileBody, onUnixSocket: boolean): Promise<TakenProfile>;
 }
 
 /** A yes/no query parameter (`follow`, `secrets`): `1` or `true` is yes; absent is no. */
@@ -365,6 +370,18 @@ function routes(ctx: ApiContext): Router {
     },
   );
 
+  // unix socket only: a request from TCP has a remote address
+  route<unknown, unknown, ProfileBody>(
+    'POST',
+    '/v1/daemon/profile',
+    { body: ProfileBody, response: { 400: ErrorBody, 403: ErrorBody, 500: ErrorBody } },
+    async (req, res) => {
+      const taken = await ctx.profile(req.body, req.raw.socket.remoteAddress === undefined);
+      sendProfile(res, taken);
+      return undefined;
+    },
+  );
+
   return router;
 }
 
@@ -381,4 +398,28 @@ function startStream(res: ServerResponse): void {
 // One server-sent event.
 function sendEvent(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+// Sends a profile's file as the answer; the file is removed as soon as it is open (its open fd
+// still reads it), so nothing is left behind, whether the client reads it all or goes away.
+function sendProfile(res: ServerResponse, taken: TakenProfile): void {
+  const remove = (): void => rmSync(taken.path, { force: true });
+  try {
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': statSync(taken.path).size,
+      'content-disposition': `attachment; filename="${taken.name}"`,
+    });
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  const file = createReadStream(taken.path);
+  file.once('open', remove);
+  file.on('error', () => {
+    remove();
+    res.destroy();
+  });
+  res.once('close', () => file.destroy());
+  file.pipe(res);
 }

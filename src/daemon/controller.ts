@@ -11,6 +11,7 @@ import type {
   Health,
   LogEntry,
   ProcessStatus,
+  ProfileBody,
   ProjectInfo,
   SignalResult,
 } from '../api/schemas.js';
@@ -33,6 +34,14 @@ import { UsageFeed, type UsageReport } from '../metrics/usage-feed.js';
 import type { UsageSampler } from '../process/usage.js';
 import type { EventJournal } from '../state/journal.js';
 import { VERSION } from '../version.js';
+import { homePaths } from './home.js';
+import {
+  assertUnixSocket,
+  checkCpuDuration,
+  type TakenProfile,
+  takeCpuProfile,
+  takeHeapSnapshot,
+} from './profile.js';
 
 /** What the controller reads of the logs: the daemon's output router provides it. */
 export interface LogAccess {
@@ -278,6 +287,22 @@ export class Controller implements ApiContext {
         restarts: this.restartCounts,
       }),
     ]);
+  }
+
+  /**
+   * A CPU profile over `duration_ms`, or a heap snapshot, of the daemon, written to a file of the
+   * home's run directory (the caller sends it, then removes it). Refused unless asked on the unix socket.
+   */
+  async profile(body: ProfileBody, onUnixSocket: boolean): Promise<TakenProfile> {
+    assertUnixSocket(onUnixSocket, 'POST /v1/daemon/profile');
+    const dir = homePaths(this.o.boot.home).runDir;
+    if (body.kind === 'cpu') return takeCpuProfile(dir, checkCpuDuration(body.duration_ms), this.o.clock);
+    if (body.duration_ms !== undefined)
+      throw new CorralError(
+        'BAD_REQUEST',
+        'Expected no `duration_ms` for a heap snapshot (it is taken at once)',
+      );
+    return takeHeapSnapshot(dir);
   }
 
   /** Stops the services (unless kept); resolves once they are gone. */

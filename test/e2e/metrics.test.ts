@@ -1,14 +1,15 @@
 // GET /metrics as Prometheus reads it (checked by Prometheus's own parser, `promtool check
 // metrics`), with the values a restarted, a failed, a stopped and a running process must show;
-// the usage stream and `ps` showing the same figures.
+// the usage stream and `ps` showing the same figures; `corral daemon profile`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { UsageReport } from '../../src/api/schemas.js';
 import { VERSION } from '../../src/version.js';
-import { type CliEnv, upProject, waitForState } from '../helpers/cli.js';
+import { type CliEnv, daemonPid, upProject, waitForState } from '../helpers/cli.js';
 import { clientOf, services, waitForRow } from '../helpers/daemon-api.js';
 import { fixture } from '../helpers/home.js';
 import { waitFor } from '../helpers/wait.js';
@@ -160,5 +161,79 @@ describe('the usage stream', () => {
     }
     abort.abort();
     await followed;
+  });
+});
+
+describe('corral daemon profile', () => {
+  test('--cpu 1s writes a CPU profile (JSON with nodes); --heap a heap snapshot that parses', async (t) => {
+    const c = await upProject(t, project.replace(/ {2}crashy:[\s\S]*$/, ''), { wait: true });
+    const cpuFile = join(c.projectDir, 'daemon.cpuprofile');
+    const cpu = await c.corral(['daemon', 'profile', '--cpu', '1s', '-o', cpuFile]);
+    assert.equal(cpu.code, 0, cpu.stderr);
+    assert.equal(cpu.stdout.trim(), cpuFile);
+    const profile = JSON.parse(readFileSync(cpuFile, 'utf8')) as {
+      nodes: unknown[];
+      startTime: number;
+      endTime: number;
+    };
+    assert.ok(Array.isArray(profile.nodes) && profile.nodes.length > 0, 'nodes');
+    const tookUs = profile.endTime - profile.startTime;
+    assert.ok(tookUs >= 900_000 && tookUs < 5_000_000, `profiled ${tookUs} us`);
+    // no -o: a named file in the current directory, printed
+    const heap = await c.corral(['daemon', 'profile', '--heap']);
+    assert.equal(heap.code, 0, heap.stderr);
+    const written = heap.stdout.trim();
+    assert.match(written, /^corral-daemon-\d+-[0-9TZ-]+\.heapsnapshot$/);
+    const snapshot = JSON.parse(readFileSync(join(c.projectDir, written), 'utf8')) as {
+      snapshot: { meta: unknown; node_count: number };
+    };
+    assert.ok(snapshot.snapshot.node_count > 1000, 'a heap snapshot');
+    // the daemon kept nothing behind in its run directory
+    const run = join(c.env.CORRAL_HOME!, 'run');
+    assert.deepEqual(
+      readdirSync(run).filter((f) => f.startsWith('profile-')),
+      [],
+    );
+    assert.ok(existsSync(cpuFile));
+  });
+
+  test('the daemon answers requests while a CPU profile is being taken', async (t) => {
+    const c = await upProject(t, project.replace(/ {2}crashy:[\s\S]*$/, ''), { wait: true });
+    const pid = daemonPid(c);
+    // V8's profiler runs a thread of its own while a profile is taken
+    const profiling = (): boolean =>
+      readdirSync(`/proc/${pid}/task`).some((tid) => {
+        try {
+          return readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === 'v8:ProfEvntProc';
+        } catch {
+          return false;
+        }
+      });
+    assert.equal(profiling(), false);
+    const file = join(c.projectDir, 'busy.cpuprofile');
+    const child = c.spawnCorral(['daemon', 'profile', '--cpu', '5s', '-o', file]);
+    await waitFor(profiling, { what: 'the CPU profile to begin' });
+    const rows = await services(c);
+    assert.equal(rows.length, 2);
+    assert.ok(profiling() && child.exitCode === null, 'answered while the profile was still being taken');
+    await waitFor(() => child.exitCode !== null, { what: 'the profile to end', timeout: 20_000 });
+    assert.equal(child.exitCode, 0, child.output());
+    assert.ok((JSON.parse(readFileSync(file, 'utf8')) as { nodes: unknown[] }).nodes.length > 0);
+  });
+
+  test('bad durations are refused before anything is taken', async (t) => {
+    const c = await upProject(t, project.replace(/ {2}crashy:[\s\S]*$/, ''), { wait: true });
+    const none = await c.corral(['daemon', 'profile']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /--cpu DURATION or --heap/);
+    const both = await c.corral(['daemon', 'profile', '--cpu', '1s', '--heap']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--cpu DURATION or --heap/);
+    const bad = await c.corral(['daemon', 'profile', '--cpu', '5']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /duration/i);
+    const long = await c.corral(['daemon', 'profile', '--cpu', '1h']);
+    assert.equal(long.code, 2);
+    assert.match(long.stderr, /--cpu to be at most 5m 0s, got 1h/);
   });
 });
