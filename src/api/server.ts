@@ -9,7 +9,6 @@ import type { TakenProfile } from '../daemon/profile.js';
 import { DEFAULTS } from '../defaults.js';
 import { isCorralError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { EXPOSITION_CONTENT_TYPE } from '../metrics/exposition.js';
 import { parseSignal } from '../signals.js';
 import { parseQuery, RequestError, readJsonBody } from './body.js';
 import { type InjectOptions, type InjectResponse, inject } from './inject.js';
@@ -349,6 +348,7 @@ function routes(ctx: ApiContext): Router {
 
   route('GET', '/metrics', {}, async (_req, res) => {
     const text = await ctx.metrics();
+    const { EXPOSITION_CONTENT_TYPE } = await import('../metrics/exposition.js');
     res.writeHead(200, {
       'content-type': EXPOSITION_CONTENT_TYPE,
       'content-length': Buffer.byteLength(text),

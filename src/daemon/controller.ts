@@ -25,23 +25,14 @@ import type { OutputKey } from '../engine/output.js';
 import type { Supervisor } from '../engine/supervisor.js';
 import { CorralError } from '../errors.js';
 import { linesSince, readTail } from '../logs/index.js';
-import { daemonFamilies, eventLoopLag } from '../metrics/daemon-metrics.js';
-import { render } from '../metrics/exposition.js';
 import { logBytesWritten } from '../metrics/log-bytes.js';
-import { processFamilies } from '../metrics/process-metrics.js';
 import { RestartCounter } from '../metrics/restarts.js';
 import { UsageFeed, type UsageReport } from '../metrics/usage-feed.js';
 import type { UsageSampler } from '../process/usage.js';
 import type { EventJournal } from '../state/journal.js';
 import { VERSION } from '../version.js';
 import { homePaths } from './home.js';
-import {
-  assertUnixSocket,
-  checkCpuDuration,
-  type TakenProfile,
-  takeCpuProfile,
-  takeHeapSnapshot,
-} from './profile.js';
+import type { TakenProfile } from './profile.js';
 
 /** What the controller reads of the logs: the daemon's output router provides it. */
 export interface LogAccess {
@@ -275,6 +266,12 @@ export class Controller implements ApiContext {
 
   /** The Prometheus text exposition of every process and of the daemon. */
   async metrics(): Promise<string> {
+    // loaded by the first scrape: a daemon nobody scrapes never loads them
+    const [{ daemonFamilies, eventLoopLag }, { render }, { processFamilies }] = await Promise.all([
+      import('../metrics/daemon-metrics.js'),
+      import('../metrics/exposition.js'),
+      import('../metrics/process-metrics.js'),
+    ]);
     const lag = await eventLoopLag();
     const instances = this.o.supervisor.list();
     this.restartCounts.keepOnly(new Set(instances.map((i) => i.name)));
@@ -294,6 +291,10 @@ export class Controller implements ApiContext {
    * home's run directory (the caller sends it, then removes it). Refused unless asked on the unix socket.
    */
   async profile(body: ProfileBody, onUnixSocket: boolean): Promise<TakenProfile> {
+    // loaded by the first profile asked for
+    const { assertUnixSocket, checkCpuDuration, takeCpuProfile, takeHeapSnapshot } = await import(
+      './profile.js'
+    );
     assertUnixSocket(onUnixSocket, 'POST /v1/daemon/profile');
     const dir = homePaths(this.o.boot.home).runDir;
     if (body.kind === 'cpu') return takeCpuProfile(dir, checkCpuDuration(body.duration_ms), this.o.clock);

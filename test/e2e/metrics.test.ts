@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { UsageReport } from '../../src/api/schemas.js';
 import { VERSION } from '../../src/version.js';
-import { type CliEnv, daemonPid, upProject, waitForState } from '../helpers/cli.js';
+import { type CliEnv, daemonPid, homeFor, runProcess, upProject, waitForState } from '../helpers/cli.js';
 import { clientOf, services, waitForRow } from '../helpers/daemon-api.js';
-import { fixture } from '../helpers/home.js';
+import { CLI, fixture } from '../helpers/home.js';
 import { waitFor } from '../helpers/wait.js';
 
 const node = process.execPath;
@@ -121,6 +121,38 @@ describe('GET /metrics', () => {
     const lag = m('nodejs_eventloop_lag_seconds')!;
     assert.ok(lag >= 0 && lag < 1, `lag ${lag} s`);
     assert.ok(m('corral_log_written_bytes_total')! >= 'ready\n'.length * 2, 'web:0 and web:1 said ready');
+  });
+});
+
+describe('what an unscraped daemon loads', () => {
+  test('no metrics renderer and no profiler until a scrape or a profile asks for them', async (t) => {
+    const c = homeFor(t);
+    c.writeConfig(project.replace(/ {2}crashy:[\s\S]*$/, ''));
+    // the daemon the CLI starts inherits NODE_OPTIONS, and writes the module list to daemon.log
+    const env = { ...c.env, NODE_OPTIONS: `--import=${fixture('list-modules.mjs')}` };
+    const up = await runProcess(process.execPath, [CLI, 'up', '--wait'], {
+      cwd: c.projectDir,
+      env,
+      timeoutMs: 30_000,
+    });
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal((await c.corral(['ps'])).code, 0);
+    assert.equal((await get(c, '/v1/usage')).status, 200);
+    assert.equal((await c.corral(['daemon', 'stop'])).code, 0);
+    const modules = readFileSync(join(c.env.CORRAL_HOME!, 'daemon.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('module: '));
+    assert.ok(
+      modules.some((m) => m.includes('/metrics/usage-feed.js')),
+      'the list is there',
+    );
+    for (const part of [
+      '/metrics/exposition.js',
+      '/metrics/process-metrics.js',
+      '/daemon/profile.js',
+      'node:inspector',
+    ])
+      assert.ok(!modules.some((m) => m.includes(part)), `the daemon loaded ${part}`);
   });
 });
 
