@@ -13,6 +13,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import type { Clock } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import { CorralError } from '../errors.js';
+import { trimMalloc } from '../process/native/malloc.js';
 
 export type ProfileKind = 'cpu' | 'heap';
 
@@ -88,6 +89,9 @@ export function takeHeapSnapshot(dir: string): TakenProfile {
   } catch (e) {
     rmSync(path, { force: true });
     throw e;
+  } finally {
+    // building the snapshot took tens of MB from the C allocator, which keeps them once freed
+    trimMalloc();
   }
   return { path, name };
 }
