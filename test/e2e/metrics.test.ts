@@ -180,7 +180,8 @@ describe('the usage stream', () => {
       .catch(() => {});
     await waitFor(() => reports.length >= 2, { what: 'two usage reports', timeout: 10_000 });
     const gap = Date.parse(reports[1].time) - Date.parse(reports[0].time);
-    assert.ok(gap >= 1_900 && gap < 4_000, `${gap} ms between reports`);
+    // the interval, not a timing: the reports come from the 2 s timer, not one per request
+    assert.ok(gap >= 1_900 && gap < 20_000, `${gap} ms between reports`);
     // ps asked while the stream is followed: the figures of a report the stream sent
     const rows = await services(c);
     const seen = reports.length;
@@ -210,7 +211,7 @@ describe('corral daemon profile', () => {
     };
     assert.ok(Array.isArray(profile.nodes) && profile.nodes.length > 0, 'nodes');
     const tookUs = profile.endTime - profile.startTime;
-    assert.ok(tookUs >= 900_000 && tookUs < 5_000_000, `profiled ${tookUs} us`);
+    assert.ok(tookUs >= 900_000 && tookUs < 20_000_000, `profiled ${tookUs} us`);
     // no -o: a named file in the current directory, printed
     const heap = await c.corral(['daemon', 'profile', '--heap']);
     assert.equal(heap.code, 0, heap.stderr);
