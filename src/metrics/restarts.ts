@@ -3,6 +3,7 @@
 // from 0, which Prometheus reads as a counter reset, as after any restart of an exporter.
 
 import type { CorralEvent } from '../api/schemas.js';
+import { instanceName } from '../engine/names.js';
 
 /**
  * The reasons a restart can have (the exit reasons the restart policy acts on), each exported
@@ -24,7 +25,7 @@ export class RestartCounter {
   /** Counts the event if it is a restart. */
   record(event: CorralEvent): void {
     if (event.type !== 'restart-scheduled' || event.project === null || event.service === null) return;
-    const name = `${event.project}/${event.service}:${event.instance ?? 0}`;
+    const name = instanceName(event.project, event.service, event.instance ?? 0);
     const reason = event.reason ?? 'unknown';
     let byReason = this.counts.get(name);
     if (byReason === undefined) {

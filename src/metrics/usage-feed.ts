@@ -44,11 +44,6 @@ export class UsageFeed {
     this.o = opts;
   }
 
-  /** How many clients follow the stream now. */
-  get following(): number {
-    return this.followers.size;
-  }
-
   /** The figures of these pids' trees: a recent sample's when there is one, else a new one. */
   figures(pids: number[]): Map<number, Usage> {
     return this.o.sampler.sample(pids, this.followers.size > 0 ? this.o.intervalMs : this.o.reuseMs);
