@@ -10,12 +10,12 @@ export type MetricType = 'counter' | 'gauge' | 'untyped';
 
 export type Labels = Record<string, string>;
 
-/** One metric family: a name, its type and help, and its samples. */
+/** One metric family: a name, its type and help, and its samples (labels already written out). */
 export interface Family {
   name: string;
   type: MetricType;
   help: string;
-  samples: Array<{ labels: Labels; value: number }>;
+  samples: Array<{ labels: string; value: number }>;
 }
 
 /** A family with no samples yet; add them with `sample(family, labels, value)`. */
@@ -23,14 +23,26 @@ export function family(name: string, type: MetricType, help: string): Family {
   return { name, type, help, samples: [] };
 }
 
-/** Adds one sample to a family. */
-export function sample(f: Family, labels: Labels, value: number): void {
-  f.samples.push({ labels, value });
+/**
+ * Labels as the format writes them between the braces: `project="shop",service="web"`. Written
+ * once per process and extended (`${base},state="running"`), not once per sample.
+ */
+export function labelText(labels: Labels): string {
+  let out = '';
+  for (const key in labels) out += `${out === '' ? '' : ','}${key}="${escapeLabel(labels[key])}"`;
+  return out;
+}
+
+/** Adds one sample to a family: labels as an object, or as labelText() wrote them. */
+export function sample(f: Family, labels: Labels | string, value: number): void {
+  f.samples.push({ labels: typeof labels === 'string' ? labels : labelText(labels), value });
 }
 
 // A label value as the format quotes it.
 function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return /[\\"\n]/.test(value)
+    ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+    : value;
 }
 
 // HELP text as the format reads it.
@@ -48,14 +60,12 @@ function formatValue(value: number): string {
 
 /** The text of every family, in order; a family without samples is left out. */
 export function render(families: readonly Family[]): string {
-  const out: string[] = [];
+  let out = '';
   for (const f of families) {
     if (f.samples.length === 0) continue;
-    out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
-    for (const s of f.samples) {
-      const pairs = Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-      out.push(`${f.name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${formatValue(s.value)}`);
-    }
+    out += `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`;
+    for (const s of f.samples)
+      out += `${f.name}${s.labels === '' ? '' : `{${s.labels}}`} ${formatValue(s.value)}\n`;
   }
-  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+  return out;
 }

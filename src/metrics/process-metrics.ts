@@ -5,7 +5,7 @@
 import type { Instance } from '../engine/instance.js';
 import { ProcessState } from '../engine/states.js';
 import type { Usage } from '../process/usage.js';
-import { type Family, family, type Labels, sample } from './exposition.js';
+import { type Family, family, type Labels, labelText, sample } from './exposition.js';
 import type { RestartCounter } from './restarts.js';
 
 const STATES = Object.values(ProcessState);
@@ -62,10 +62,11 @@ export function processFamilies({ instances, usage, restarts }: ProcessFacts): F
     'The last health check verdict of a running process with a health check: 1 healthy, 0 not (yet).',
   );
   for (const inst of instances) {
-    const labels = processLabels(inst);
-    for (const s of STATES) sample(state, { ...labels, state: s }, inst.state === s ? 1 : 0);
+    const labels = labelText(processLabels(inst));
+    for (const s of STATES) sample(state, `${labels},state="${s}"`, inst.state === s ? 1 : 0);
     sample(up, labels, inst.pid === null ? 0 : 1);
-    for (const [reason, n] of restarts.of(inst.name)) sample(restartsTotal, { ...labels, reason }, n);
+    for (const [reason, n] of restarts.of(inst.name))
+      sample(restartsTotal, `${labels},${labelText({ reason })}`, n);
     if (inst.pid !== null && inst.startedAt !== null) sample(started, labels, inst.startedAt / 1000);
     const code = inst.lastExit?.code;
     if (code !== undefined && code !== null) sample(exitCode, labels, code);
