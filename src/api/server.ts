@@ -370,13 +370,15 @@ function routes(ctx: ApiContext): Router {
     },
   );
 
-  // unix socket only: a request from TCP has a remote address
+  // unix socket only
   route<unknown, unknown, ProfileBody>(
     'POST',
     '/v1/daemon/profile',
     { body: ProfileBody, response: { 400: ErrorBody, 403: ErrorBody, 500: ErrorBody } },
     async (req, res) => {
-      const taken = await ctx.profile(req.body, req.raw.socket.remoteAddress === undefined);
+      // a TCP socket has a remote address; one already closed tells nothing, and is refused too
+      const { socket } = req.raw;
+      const taken = await ctx.profile(req.body, !socket.destroyed && socket.remoteAddress === undefined);
       sendProfile(res, taken);
       return undefined;
     },
