@@ -4,8 +4,8 @@
 // thread) or a heap snapshot (written straight to a file by V8; the daemon's event loop is held
 // while it is taken, which takes about as long as the heap is large, 0.1-1 s).
 //
-// A profile is written to a file in the home's run directory (0600), sent to the client, then
-// removed; it is never kept in memory whole. Only over the unix socket: a profile holds whatever the
+// A profile is written to a file in the home's run directory (0600), which is removed as soon as
+// it is open for sending to the client; it is never kept in memory whole. Only over the unix socket: a profile holds whatever the
 // daemon's memory holds (environment values of services included), so it is not served on TCP.
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +14,6 @@ import type { Clock } from '../clock.js';
 import { DEFAULTS } from '../defaults.js';
 import { CorralError } from '../errors.js';
 import { trimMalloc } from '../process/native/malloc.js';
-
-export type ProfileKind = 'cpu' | 'heap';
 
 /** A profile taken: the file that holds it (the caller sends then removes it), and a name for the user's copy. */
 export interface TakenProfile {
