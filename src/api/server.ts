@@ -364,7 +364,11 @@ function routes(ctx: ApiContext): Router {
     async (req, res) => {
       if (!isYes(req.query.follow)) return ctx.usage();
       startStream(res);
-      const off = ctx.followUsage((report) => sendEvent(res, 'usage', report));
+      // a client that does not read gets no report until it has caught up: each report stands
+      // alone (figures now), and none piles up in the daemon's memory for a stalled client
+      const off = ctx.followUsage((report) => {
+        if (!res.writableNeedDrain) sendEvent(res, 'usage', report);
+      });
       res.on('close', off);
       return undefined;
     },
