@@ -110,6 +110,12 @@ export const DEFAULTS = {
     sessionTtlMs: 7 * 24 * 3_600_000,
     /** on a listener outside loopback only: how long a client may take to send its request's headers */
     httpPublicHeadersTimeoutMs: 30_000,
+    /** the usage stream (GET /v1/usage?follow=1) samples CPU and memory this often while a client follows it */
+    usageIntervalMs: 2_000,
+    /** a sample this recent answers `ps`, the API and /metrics again (while nobody follows the usage stream) */
+    usageReuseMs: 500,
+    /** the longest CPU profile `daemon profile --cpu` may ask for */
+    profileCpuMaxMs: 300_000,
   },
 } as const;
 

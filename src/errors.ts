@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, exit: 2, message: 'The request is malformed' },
   BAD_SIGNAL: { status: 400, exit: 2, message: 'Unknown signal' },
   BAD_DURATION: { status: 400, exit: 2, message: 'Not a duration' },
+  FORBIDDEN: { status: 403, exit: 1, message: 'Not served on this transport' },
   NOT_FOUND: { status: 404, exit: 1, message: 'Not found' },
   SERVICE_NOT_FOUND: { status: 404, exit: 2, message: 'No such service' },
   PROJECT_NOT_FOUND: { status: 404, exit: 2, message: 'No such project' },

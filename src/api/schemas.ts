@@ -249,3 +249,40 @@ export const ProjectInfo = Type.Object({
   services: Type.Array(ServiceDefinition),
 });
 export type ProjectInfo = Static<typeof ProjectInfo>;
+
+/** GET /v1/usage: one report, or (follow) a report now and then every 2 s while the client follows. */
+export const UsageQuery = Type.Object(
+  {
+    follow: Type.Optional(
+      Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')]),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type UsageQuery = Static<typeof UsageQuery>;
+
+/** CPU and memory of every running process at one time (the same figures as ps and /metrics). */
+export const UsageReport = Type.Object({
+  /** ISO 8601 */
+  time: Type.String(),
+  processes: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      pid: Type.Integer(),
+      cpu: Type.Number({ description: 'percent of one core, one decimal' }),
+      memory: Type.Integer({ description: 'resident memory of the process tree, bytes' }),
+    }),
+  ),
+});
+export type UsageReport = Static<typeof UsageReport>;
+
+/** POST /v1/daemon/profile (unix socket only): a CPU profile over `seconds`, or a heap snapshot. */
+export const ProfileBody = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('cpu'), Type.Literal('heap')]),
+    /** cpu only: how long to profile, ms */
+    duration_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type ProfileBody = Static<typeof ProfileBody>;

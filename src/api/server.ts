@@ -2,8 +2,10 @@
 // all. Routes parse and validate; every operation is the controller's. Each answer carries the
 // request's id (X-Request-Id as sent, or a new one).
 import { randomUUID } from 'node:crypto';
+import { createReadStream, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import type { TakenProfile } from '../daemon/profile.js';
 import { DEFAULTS } from '../defaults.js';
 import { isCorralError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -16,6 +18,8 @@ import {
   type LogsFrom,
   lastEventId,
   logSink,
+  sendEvent,
+  startStream,
   streamEvents,
 } from './follow.js';
 import { EmptyBody, type HttpControl, HttpInfo, HttpStartBody, LoginLink } from './http-control.js';
@@ -36,12 +40,15 @@ import {
   LogsQuery,
   NameParams,
   type ProcessStatus,
+  ProfileBody,
   type ProjectInfo,
   ProjectParams,
   ProjectsQuery,
   ShutdownBody,
   SignalBody,
   type SignalResult,
+  UsageQuery,
+  UsageReport,
 } from './schemas.js';
 import { parseSince } from './since.js';
 import { checkApplyBody, describeValidation, ValidationError, validateRequest } from './validation.js';
@@ -79,6 +86,14 @@ export interface ApiContext {
   stopServices(keepServices: boolean): Promise<{ stillAlive: string[] }>;
   /** closes the daemon and exits with `code`; called once the shutdown answer is sent or abandoned */
   finish(keepServices: boolean, code: number): void;
+  /** CPU and memory of every running process (the one sampler's figures) */
+  usage(): UsageReport;
+  /** a usage report now and then every interval; resolves to the unsubscribe */
+  followUsage(send: (report: UsageReport) => void): () => void;
+  /** the Prometheus text exposition */
+  metrics(): Promise<string>;
+  /** a profile of the daemon in a file, for the caller to send and remove; refused off the unix socket */
+  profile(body: ProfileBody, onUnixSocket: boolean): Promise<TakenProfile>;
 }
 
 /** A yes/no query parameter (`follow`, `secrets`): `1` or `true` is yes; absent is no. */
@@ -366,20 +381,71 @@ function routes(ctx: ApiContext, http?: HttpControl): Router {
     );
   }
 
+  route('GET', '/metrics', {}, async (_req, res) => {
+    const text = await ctx.metrics();
+    const { EXPOSITION_CONTENT_TYPE } = await import('../metrics/exposition.js');
+    res.writeHead(200, {
+      'content-type': EXPOSITION_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+    return undefined;
+  });
+
+  route<unknown, UsageQuery, unknown>(
+    'GET',
+    '/v1/usage',
+    { querystring: UsageQuery, response: { 200: UsageReport } },
+    async (req, res) => {
+      if (!isYes(req.query.follow)) return ctx.usage();
+      startStream(res);
+      // a client that does not read gets no report until it has caught up: each report stands
+      // alone (figures now), and none piles up in the daemon's memory for a stalled client
+      const off = ctx.followUsage((report) => {
+        if (!res.writableNeedDrain) sendEvent(res, 'usage', report);
+      });
+      res.on('close', off);
+      return undefined;
+    },
+  );
+
+  // unix socket only
+  route<unknown, unknown, ProfileBody>(
+    'POST',
+    '/v1/daemon/profile',
+    { body: ProfileBody, response: { 400: ErrorBody, 403: ErrorBody, 500: ErrorBody } },
+    async (req, res) => {
+      // a TCP socket has a remote address; one already closed tells nothing, and is refused too
+      const { socket } = req.raw;
+      const taken = await ctx.profile(req.body, !socket.destroyed && socket.remoteAddress === undefined);
+      sendProfile(res, taken);
+      return undefined;
+    },
+  );
+
   return router;
 }
 
-// Answers with an event stream: headers now, events as they come, until the client goes.
-function startStream(res: ServerResponse): void {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
+// Sends a profile's file as the answer; the file is removed as soon as it is open (its open fd
+// still reads it), so nothing is left behind, whether the client reads it all or goes away.
+function sendProfile(res: ServerResponse, taken: TakenProfile): void {
+  const remove = (): void => rmSync(taken.path, { force: true });
+  try {
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': statSync(taken.path).size,
+      'content-disposition': `attachment; filename="${taken.name}"`,
+    });
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  const file = createReadStream(taken.path);
+  file.once('open', remove);
+  file.on('error', () => {
+    remove();
+    res.destroy();
   });
-  res.flushHeaders();
-}
-
-// One server-sent event.
-function sendEvent(res: ServerResponse, event: string, data: unknown): void {
-  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  res.once('close', () => file.destroy());
+  file.pipe(res);
 }

@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import type { DaemonStartOptions, DaemonStopOptions } from './commands/daemon.js';
 import type { ExportOptions as ExportCommandOptions } from './commands/export.js';
 import type { LogsOptions } from './commands/logs.js';
+import type { ProfileOptions } from './commands/profile.js';
 import type { UpOptions } from './commands/up.js';
 import type { CliContext, Output } from './context.js';
 
@@ -287,6 +288,18 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       act(async (ctx, opts: { open?: boolean }) =>
         (await import('./commands/dashboard.js')).dashboard(ctx, opts),
       ),
+    );
+  daemon
+    .command('profile')
+    .description('a CPU profile or a heap snapshot of the daemon, for a bug report (unix socket only)')
+    .option('--cpu <duration>', 'profile the CPU for this long (e.g. 10s; at most 5m)')
+    .option('--heap', 'take a heap snapshot')
+    .option(
+      '-o, --output <file>',
+      'write it here (default: corral-daemon-PID-TIME.cpuprofile or .heapsnapshot)',
+    )
+    .action(
+      act(async (ctx, opts: ProfileOptions) => (await import('./commands/profile.js')).profile(ctx, opts)),
     );
 
   return program;

@@ -11,6 +11,7 @@ import type {
   Health,
   LogEntry,
   ProcessStatus,
+  ProfileBody,
   ProjectInfo,
   SignalResult,
 } from '../api/schemas.js';
@@ -18,14 +19,20 @@ import { maskProject } from '../api/secrets.js';
 import type { ApiContext } from '../api/server.js';
 import type { Clock } from '../clock.js';
 import type { ProjectSpec } from '../config/types.js';
+import { DEFAULTS } from '../defaults.js';
 import type { Instance } from '../engine/instance.js';
 import type { Supervisor } from '../engine/supervisor.js';
 import { CorralError } from '../errors.js';
 import { linesSince, readTail } from '../logs/index.js';
+import { logBytesWritten } from '../metrics/log-bytes.js';
+import { RestartCounter } from '../metrics/restarts.js';
+import { UsageFeed, type UsageReport } from '../metrics/usage-feed.js';
 import type { UsageSampler } from '../process/usage.js';
 import type { EventJournal } from '../state/journal.js';
 import { VERSION } from '../version.js';
 import { type FollowAccess, followLogs } from './follow-logs.js';
+import { homePaths } from './home.js';
+import type { TakenProfile } from './profile.js';
 
 /** What the controller reads of the logs: the daemon's output router provides it. */
 export type LogAccess = FollowAccess;
@@ -58,9 +65,24 @@ export interface ControllerOptions {
 
 export class Controller implements ApiContext {
   private readonly o: ControllerOptions;
+  /** the one sampler's readers: ps, the API, /metrics and the usage stream */
+  private readonly usageFeed: UsageFeed | null;
+  private readonly restartCounts = new RestartCounter();
 
   constructor(opts: ControllerOptions) {
     this.o = opts;
+    this.usageFeed =
+      opts.usage === undefined
+        ? null
+        : new UsageFeed({
+            sampler: opts.usage,
+            running: () =>
+              opts.supervisor.list().flatMap((i) => (i.pid === null ? [] : [{ name: i.name, pid: i.pid }])),
+            clock: opts.clock,
+            intervalMs: DEFAULTS.internal.usageIntervalMs,
+            reuseMs: DEFAULTS.internal.usageReuseMs,
+          });
+    opts.journal.on('event', (e: CorralEvent) => this.restartCounts.record(e));
   }
 
   /** The daemon's identity and what it found at start. */
@@ -209,6 +231,62 @@ export class Controller implements ApiContext {
     return () => this.o.journal.off('event', fn);
   }
 
+  /** CPU and memory of every running process now (the figures ps and /metrics show). */
+  usage(): UsageReport {
+    return this.usageFeed?.report() ?? { time: new Date(this.o.clock.now()).toISOString(), processes: [] };
+  }
+
+  /** Calls `send` with a usage report now and every DEFAULTS.internal.usageIntervalMs; returns the unsubscribe. */
+  followUsage(send: (report: UsageReport) => void): () => void {
+    if (this.usageFeed === null) {
+      send(this.usage());
+      return () => {};
+    }
+    return this.usageFeed.follow(send);
+  }
+
+  /** The Prometheus text exposition of every process and of the daemon. */
+  async metrics(): Promise<string> {
+    // loaded by the first scrape: a daemon nobody scrapes never loads them
+    const [{ daemonFamilies, eventLoopLag }, { render }, { processFamilies }] = await Promise.all([
+      import('../metrics/daemon-metrics.js'),
+      import('../metrics/exposition.js'),
+      import('../metrics/process-metrics.js'),
+    ]);
+    const lag = await eventLoopLag();
+    const instances = this.o.supervisor.list();
+    this.restartCounts.keepOnly(new Set(instances.map((i) => i.name)));
+    const pids = instances.flatMap((i) => (i.pid === null ? [] : [i.pid]));
+    return render([
+      ...daemonFamilies({ version: VERSION, eventLoopLagSeconds: lag, logBytesWritten: logBytesWritten() }),
+      ...processFamilies({
+        instances,
+        usage: this.usageFeed?.figures(pids) ?? new Map(),
+        restarts: this.restartCounts,
+      }),
+    ]);
+  }
+
+  /**
+   * A CPU profile over `duration_ms`, or a heap snapshot, of the daemon, written to a file of the
+   * home's run directory (the caller sends it, then removes it). Refused unless asked on the unix socket.
+   */
+  async profile(body: ProfileBody, onUnixSocket: boolean): Promise<TakenProfile> {
+    // loaded by the first profile asked for
+    const { assertUnixSocket, checkCpuDuration, takeCpuProfile, takeHeapSnapshot } = await import(
+      './profile.js'
+    );
+    assertUnixSocket(onUnixSocket, 'POST /v1/daemon/profile');
+    const dir = homePaths(this.o.boot.home).runDir;
+    if (body.kind === 'cpu') return takeCpuProfile(dir, checkCpuDuration(body.duration_ms), this.o.clock);
+    if (body.duration_ms !== undefined)
+      throw new CorralError(
+        'BAD_REQUEST',
+        'Expected no `duration_ms` for a heap snapshot (it is taken at once)',
+      );
+    return takeHeapSnapshot(dir);
+  }
+
   /** Stops the services (unless kept); resolves once they are gone. */
   stopServices(keepServices: boolean): Promise<{ stillAlive: string[] }> {
     return this.o.stopServices(keepServices);
@@ -233,7 +311,7 @@ export class Controller implements ApiContext {
   private toStatuses(instances: readonly Instance[]): ProcessStatus[] {
     const now = this.o.clock.now();
     const pids = instances.flatMap((i) => (i.pid === null ? [] : [i.pid]));
-    const usage = this.o.usage?.sample(pids);
+    const usage = this.usageFeed?.figures(pids);
     return instances.map((inst) => {
       const u = inst.pid === null ? undefined : usage?.get(inst.pid);
       return {

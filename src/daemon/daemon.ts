@@ -159,7 +159,7 @@ export class Daemon {
       logs: this.output,
       clock: systemClock,
       boot: this.boot,
-      usage: new UsageSampler(),
+      usage: this.memorySampler, // one sampler: max_memory, ps, the API, /metrics, the usage stream
       projectsChanged: () => {
         this.saveProjects();
         this.stateWriter.schedule();

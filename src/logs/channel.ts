@@ -16,6 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { countLogBytes } from '../metrics/log-bytes.js';
 import { mkfifo, O_NONBLOCK, setPipeSize } from '../process/native/fd.js';
 import { EAGAIN, SystemCallError } from '../process/native/koffi.js';
 import { newlineOffsets, stampLines, TIMESTAMP_PREFIX_BYTES, timestampPrefix } from './format.js';
@@ -328,6 +329,7 @@ export class Channel extends EventEmitter implements LogChannel {
       return -1;
     }
     this.size += r;
+    countLogBytes(r);
     if (peeked) {
       this.atLineStart = peeked[r - 1] === NEWLINE;
       this.emitData(peeked.subarray(0, r));
@@ -368,6 +370,7 @@ export class Channel extends EventEmitter implements LogChannel {
       return -1;
     }
     this.size += out.length;
+    countLogBytes(out.length);
     this.atLineStart = raw[take - 1] === NEWLINE;
     try {
       stage.commit(stage.position + take, this.size);

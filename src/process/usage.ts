@@ -15,7 +15,9 @@
 //   MIN_WINDOW_MS has passed; a sample sooner than that repeats the last value (CPU time
 //   counts in 10 ms ticks, so a window of a few ms would read 0% or 500%).
 // Cost: one scan of /proc per sample() call (one stat read per process of the machine),
-// whatever the number of services; nothing runs between calls.
+// whatever the number of services; nothing runs between calls. A caller that can use figures a
+// little old says how old (maxAgeMs): while every pid it asks for was read that recently, the
+// kept figures answer and /proc is not read at all.
 import { clockTicks, type ProcStat, pageSize, scanProcesses, uptimeSeconds } from './procfs.js';
 
 export interface Usage {
@@ -23,17 +25,29 @@ export interface Usage {
   cpuPercent: number;
   /** resident memory of the process tree, bytes */
   rssBytes: number;
+  /**
+   * CPU time of the process tree since it started, seconds, as this sampler has counted it: it
+   * only grows (a member reaped outside the tree takes its time away; that loss is not subtracted)
+   */
+  cpuSeconds: number;
 }
 
 /** The shortest window CPU% is measured over, ms. */
 export const MIN_WINDOW_MS = 500;
 
-interface Previous {
+/** What is kept of the last sample of one process tree. */
+interface Kept {
   startTimeTicks: number;
-  cpuTicks: number;
-  /** ms, from `now` */
-  at: number;
+  /** the tree's CPU ticks and the time (ms, from `now`) at which the current CPU% window began */
+  windowTicks: number;
+  windowAt: number;
   cpuPercent: number;
+  /** the tree's CPU ticks at the last sample, and every increase counted since the first */
+  lastTicks: number;
+  countedTicks: number;
+  rssBytes: number;
+  /** ms, from `now`: when the tree was last read */
+  sampledAt: number;
 }
 
 // Every process of the tree rooted at `root`: its session, and its descendants by ppid.
@@ -66,21 +80,40 @@ function push(map: Map<number, ProcStat[]>, key: number, p: ProcStat): void {
   else map.set(key, [p]);
 }
 
-/** Samples CPU and RSS of process trees; keeps the previous sample of each to compute CPU% from. */
+// The figures a kept sample stands for.
+function usageOf(k: Kept): Usage {
+  return { cpuPercent: k.cpuPercent, rssBytes: k.rssBytes, cpuSeconds: k.countedTicks / clockTicks };
+}
+
+/**
+ * Samples CPU and RSS of process trees; keeps the last sample of each, to compute CPU% from and
+ * to answer again while it is recent enough (one sample serves every reader: `ps`, the API,
+ * metrics, the usage stream and max_memory).
+ */
 export class UsageSampler {
-  private readonly previous = new Map<number, Previous>();
+  private readonly kept = new Map<number, Kept>();
   private readonly now: () => number;
+  /** /proc scans made so far (what a reused sample saves) */
+  scans = 0;
 
   /** `now` in ms, monotonic; injectable for tests */
   constructor(now: () => number = () => performance.now()) {
     this.now = now;
   }
 
-  /** Usage of each pid's process tree; pids that no longer exist are left out. */
-  sample(pids: number[]): Map<number, Usage> {
+  /**
+   * Usage of each pid's process tree; pids that no longer exist are left out. When every pid was
+   * sampled at most `maxAgeMs` ago, those figures are returned as they are, and /proc is not read.
+   */
+  sample(pids: number[], maxAgeMs = 0): Map<number, Usage> {
     const out = new Map<number, Usage>();
     if (pids.length === 0) return out;
     const at = this.now();
+    if (maxAgeMs > 0 && pids.every((pid) => this.isFresh(pid, at, maxAgeMs))) {
+      for (const pid of pids) out.set(pid, usageOf(this.kept.get(pid)!));
+      return out;
+    }
+    this.scans += 1;
     const all = scanProcesses();
     const byPid = new Map<number, ProcStat>();
     const bySession = new Map<number, ProcStat[]>();
@@ -101,24 +134,44 @@ export class UsageSampler {
         rssPages += p.rssPages;
       }
       const rssBytes = rssPages * pageSize;
-      const before = this.previous.get(pid);
-      const known = before !== undefined && before.startTimeTicks === root.startTimeTicks;
-      if (known && at - before.at < MIN_WINDOW_MS) {
-        out.set(pid, { cpuPercent: before.cpuPercent, rssBytes });
-        continue;
-      }
-      let cpuPercent: number;
-      if (known) {
+      const before = this.kept.get(pid);
+      let k: Kept;
+      if (before !== undefined && before.startTimeTicks === root.startTimeTicks) {
+        k = before;
         // max(0, …): a member reaped outside the tree takes its time away with it
-        cpuPercent = percent(Math.max(0, cpuTicks - before.cpuTicks), (at - before.at) / 1000);
+        k.countedTicks += Math.max(0, cpuTicks - k.lastTicks);
+        k.lastTicks = cpuTicks;
+        k.rssBytes = rssBytes;
+        k.sampledAt = at;
+        // a sample sooner than MIN_WINDOW_MS after the window began repeats the last CPU%
+        if (at - k.windowAt >= MIN_WINDOW_MS) {
+          k.cpuPercent = percent(Math.max(0, cpuTicks - k.windowTicks), (at - k.windowAt) / 1000);
+          k.windowTicks = cpuTicks;
+          k.windowAt = at;
+        }
       } else {
         uptime ??= uptimeSeconds();
-        cpuPercent = percent(cpuTicks, uptime - root.startTimeTicks / clockTicks);
+        k = {
+          startTimeTicks: root.startTimeTicks,
+          windowTicks: cpuTicks,
+          windowAt: at,
+          cpuPercent: percent(cpuTicks, uptime - root.startTimeTicks / clockTicks),
+          lastTicks: cpuTicks,
+          countedTicks: cpuTicks,
+          rssBytes,
+          sampledAt: at,
+        };
+        this.kept.set(pid, k);
       }
-      out.set(pid, { cpuPercent, rssBytes });
-      this.previous.set(pid, { startTimeTicks: root.startTimeTicks, cpuTicks, at, cpuPercent });
+      out.set(pid, usageOf(k));
     }
-    for (const pid of this.previous.keys()) if (!byPid.has(pid)) this.previous.delete(pid);
+    for (const pid of this.kept.keys()) if (!byPid.has(pid)) this.kept.delete(pid);
     return out;
+  }
+
+  // Whether `pid` was read at most `maxAgeMs` before `at`.
+  private isFresh(pid: number, at: number, maxAgeMs: number): boolean {
+    const k = this.kept.get(pid);
+    return k !== undefined && at - k.sampledAt <= maxAgeMs;
   }
 }

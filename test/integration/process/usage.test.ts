@@ -161,3 +161,47 @@ test('pids that are gone are left out; an empty list costs nothing', async (t) =
   assert.equal(sampler.sample([p.pid]).size, 0);
   assert.equal(sampler.sample([]).size, 0);
 });
+
+test('a sample at most maxAgeMs old answers again without reading /proc; a new pid is read', async (t) => {
+  const home = tempHome();
+  t.after(() => home.cleanup());
+  const busy = startBusy(home);
+  const idle = startFixture(home, 'forever.mjs');
+  await Promise.all([busy.line('ready'), idle.line('ready')]);
+  let now = 0;
+  const sampler = new UsageSampler(() => now);
+  const first = sampler.sample([busy.pid]).get(busy.pid)!;
+  const b = cpuTicksOf(busy.pid);
+  await waitFor(() => cpuTicksOf(busy.pid) >= b + 10, { what: 'the busy process to use 100 ms of CPU' });
+  now += 1_000;
+  assert.deepEqual(sampler.sample([busy.pid], 1_000).get(busy.pid), first, 'the kept figures, as they were');
+  assert.equal(sampler.scans, 1);
+  // a pid not sampled yet makes a new scan, for every pid asked
+  const both = sampler.sample([busy.pid, idle.pid], 1_000);
+  assert.equal(sampler.scans, 2);
+  assert.ok(both.get(idle.pid)!.rssBytes > 0);
+  assert.ok(both.get(busy.pid)!.cpuSeconds > first.cpuSeconds, 'read again: its CPU time went on');
+  now += 1_001;
+  sampler.sample([busy.pid, idle.pid], 1_000);
+  assert.equal(sampler.scans, 3, 'older than maxAgeMs: read again');
+});
+
+test('cpuSeconds is the tree’s CPU time since it started, and only grows', async (t) => {
+  const home = tempHome();
+  t.after(() => home.cleanup());
+  const busy = startBusy(home);
+  await busy.line('ready');
+  let now = 0;
+  const sampler = new UsageSampler(() => now);
+  const a = cpuTicksOf(busy.pid);
+  const first = sampler.sample([busy.pid]).get(busy.pid)!.cpuSeconds;
+  const b = cpuTicksOf(busy.pid);
+  assert.ok(
+    first >= a / clockTicks && first <= b / clockTicks,
+    `${first} s, the kernel says ${a}..${b} ticks`,
+  );
+  await waitFor(() => cpuTicksOf(busy.pid) >= b + 20, { what: 'the busy process to use 200 ms of CPU' });
+  now += 100; // within MIN_WINDOW_MS: CPU% repeats, the counter does not
+  const later = sampler.sample([busy.pid]).get(busy.pid)!.cpuSeconds;
+  assert.ok(later >= first + 0.2, `${first} s, then ${later} s`);
+});
