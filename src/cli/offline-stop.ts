@@ -17,6 +17,7 @@ import type { HomePaths } from '../daemon/home.js';
 import { findOwnProcesses } from '../daemon/recover.js';
 import { claimHome } from '../daemon/single.js';
 import { stopSocketKeepers } from '../daemon/socket-keeper.js';
+import { replay } from '../daemon/takeover.js';
 import { DEFAULTS } from '../defaults.js';
 import { stopWaves } from '../engine/order.js';
 import type { ProcessRecord } from '../engine/record.js';
@@ -24,14 +25,14 @@ import { ProcessState } from '../engine/states.js';
 import { CorralError, isCorralError } from '../errors.js';
 import { createLogger, fileSink, type Logger } from '../log.js';
 import { LogHub } from '../logs/index.js';
-import { FifoKeeper } from '../logs/keeper.js';
+import { FifoKeeper, keptStartTimes } from '../logs/keeper.js';
 import { logLocation } from '../logs/router.js';
 import { EpollLoop } from '../process/event-loop.js';
 import { stopGroup } from '../process/kill.js';
 import { PidWatcher } from '../process/pidwatch.js';
 import { bootId, type ProcessIdentity, sameProcess } from '../process/procfs.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { EventJournal } from '../state/journal.js';
+import { EventJournal, eventsAfter, type JournalPosition } from '../state/journal.js';
 import { homeOnDisk, type LiveService } from './offline-services.js';
 
 export interface OfflineStopRequest {
@@ -147,7 +148,7 @@ async function stopLocked(
     forgetProjects(paths, forgotten);
     result.removed = forgotten;
   } else {
-    recordStopped(paths, inScope, result);
+    recordStopped(paths, inScope, result, journal);
   }
   if (findOwnProcesses(paths.dir, paths.runDir).size === 0) {
     new FifoKeeper(paths.dir, {}, logger).stop();
@@ -264,9 +265,23 @@ function forgetProjects(paths: HomePaths, names: readonly string[]): void {
  * stopped, or that had died while no daemon ran, is `stopping` with its pid (the next daemon
  * stops it again, or records its end); one waiting or in backoff is `stopped`.
  */
-function recordStopped(paths: HomePaths, inScope: (p: string) => boolean, result: OfflineStopResult): void {
+function recordStopped(
+  paths: HomePaths,
+  inScope: (p: string) => boolean,
+  result: OfflineStopResult,
+  journal: EventJournal,
+): void {
   const data = readJson(paths.stateFile);
   if (data === null || !Array.isArray(data.processes)) return;
+  // the snapshot may lag the journal (a daemon killed before its last write): the events after it
+  // are brought in first, as the next daemon would, so that none of them (a `ready` after the
+  // snapshot, say) is replayed later over what this stop records; the snapshot then stands where
+  // the journal ends, after this stop's own events
+  const position = data.journal as JournalPosition | null | undefined;
+  const later = position ? eventsAfter(paths.eventsFile, position) : null;
+  if (later && later.length > 0)
+    replay(data.processes as ProcessRecord[], later, keptStartTimes(paths.dir), bootId());
+  data.journal = journal.position() ?? position ?? null;
   const now = Date.now();
   const stopped = new Map(result.stopped.map((s) => [s.svc.name, s.killed]));
   const settled: string[] = [ProcessState.Stopped, ProcessState.Exited, ProcessState.Failed];

@@ -2,7 +2,7 @@
 // find this home's services and stop them (reverse dependency order, stop signal and timeout, then
 // SIGKILL), their last output reaches the logs, and the FIFO keeper goes once nothing is left.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type CliEnv, homeFor, killDaemon, psJson, upProject } from '../helpers/cli.js';
@@ -180,6 +180,44 @@ describe('no daemon, services still running', () => {
     assert.match(readFileSync(log, 'utf8'), /last words/, 'the line reached the log');
     assert.deepEqual(keepers(c), [], 'no FIFO keeper is left: nothing is left to keep');
 
+    const ps = await c.corral(['ps', '--json']);
+    assert.equal(ps.code, 0, ps.stderr);
+    const [after] = JSON.parse(ps.stdout) as Array<{ state: string; pid: number | null; restarts: number }>;
+    assert.deepEqual([after.state, after.pid, after.restarts], ['stopped', null, 0], 'not started again');
+  });
+
+  test('daemon stop with no daemon, its snapshot older than the journal: the next daemon still restarts nothing', async (t) => {
+    const script =
+      "process.on('SIGUSR2',()=>process.exit(3));setInterval(()=>{},1e9);process.stdout.write('ready\\n')";
+    const c = await upProject(
+      t,
+      `name: shop\nservices:\n  brief:\n    command: ${JSON.stringify([node, '-e', script])}\n    restart: always\n    ready: { log: ready }\n`,
+    );
+    const [row] = await waitFor(
+      async () => {
+        const r = await psJson(c);
+        return r[0]?.state === 'running' ? r : null;
+      },
+      { what: 'brief to run' },
+    );
+    await killDaemon(c);
+    // as if the daemon was killed before its last snapshot: state.json says `starting` and stands
+    // where the journal was before the `ready` event (which the next daemon would then replay)
+    const home = c.env.CORRAL_HOME!;
+    const journal = readFileSync(join(home, 'events.jsonl'), 'utf8');
+    const at = journal.lastIndexOf('"type":"ready"');
+    assert.ok(at > 0, 'the journal has the ready event');
+    const lineStart = Buffer.byteLength(journal.slice(0, journal.lastIndexOf('\n', at) + 1));
+    const statePath = join(home, 'state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8'));
+    state.journal.offset = lineStart;
+    for (const rec of state.processes) if (rec.pid === row.pid) rec.state = 'starting';
+    writeFileSync(statePath, JSON.stringify(state));
+    process.kill(row.pid!, 'SIGUSR2');
+    await waitFor(() => isGone(row.pid!), { what: 'brief to exit while no daemon runs' });
+
+    const stop = await c.corral(['daemon', 'stop']);
+    assert.equal(stop.code, 0, stop.stderr);
     const ps = await c.corral(['ps', '--json']);
     assert.equal(ps.code, 0, ps.stderr);
     const [after] = JSON.parse(ps.stdout) as Array<{ state: string; pid: number | null; restarts: number }>;
