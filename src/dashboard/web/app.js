@@ -203,13 +203,15 @@ function connection(state) {
 
 // The header: the home, the daemon's pid and corral's version (again when a new daemon took over).
 function loadHealth() {
-  getJson('/v1/health')
+  return getJson('/v1/health')
     .then((hl) => {
+      store.daemonPid = hl.pid;
       $('daemon').textContent = `${hl.home} · daemon ${hl.pid} · corral ${hl.version}`;
     })
     .catch((err) => notice(err.message));
 }
-loadHealth();
+// the daemon's pid first: its own daemon-started event, replayed, is then no reason to read again
+await loadHealth();
 store.loadProjects();
 try {
   await store.reloadAll();

@@ -20,6 +20,8 @@ export class Store {
     this.procs = new Map();
     /** whether the first list was read */
     this.loaded = false;
+    /** the pid of the daemon the list was read from (its /v1/health) */
+    this.daemonPid = null;
     /** name -> { t: number[], cpu: number[], mem: number[] } over the last sparklineMs */
     this.usage = new Map();
     /** events, oldest first, at most eventsKept */
@@ -115,6 +117,10 @@ export class Store {
     this.onChange('events');
     if (!live) return;
     if (e.type === 'daemon-started') {
+      // the daemon whose list was read is no news (its start can fall within the page's
+      // "live" window); only another one means the list may have changed
+      if (e.pid !== null && e.pid === this.daemonPid) return;
+      this.daemonPid = e.pid;
       this.reloadAll();
       return;
     }
