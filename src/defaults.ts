@@ -63,6 +63,11 @@ export const DEFAULTS = {
     readyThenExitSuspectMs: 1_000,
     /** how long the check that nothing else answers on a ready target may take before a first start */
     readyPreflightTimeoutMs: 500,
+    /**
+     * orphans are reaped this long after a SIGCHLD (one look for every SIGCHLD in the window): a
+     * zombie for a few ms harms nothing, and the look then never delays a service's restart
+     */
+    reapDelayMs: 5,
     /** every how often the trees of services with max_memory are measured */
     memorySampleMs: 1_000,
     /** `up --watch` applies the file once saves have been quiet this long (one apply per burst) */

@@ -3,12 +3,15 @@
 // wait() for them, or they stay zombies forever; libuv only waits for the children Node spawned.
 //
 // waitpid(-1) is not an option: it would also take the exits of Node's own children, whose
-// 'exit' events would then never fire. So, on each SIGCHLD, this lists our children
-// (/proc/self/task/*/children: every thread's, since an orphan may be given to any of them),
-// skips those corral spawned itself (children.ts), and waitpid(pid, WNOHANG)s each of the rest, which
-// reaps the ones that have ended and leaves the others be. SIGCHLD is the kernel's event; there
-// is no timer.
+// 'exit' events would then never fire. So, a few ms after a SIGCHLD, this lists our main
+// thread's children (/proc/self/task/PID/children), skips those corral spawned itself
+// (children.ts), and waitpid(pid, WNOHANG)s each of the rest, which reaps the ones that have ended
+// and leaves the others be. The main thread's list is the whole list: corral spawns only from it,
+// and the kernel hands an orphan to the first live thread of its subreaper, which is the main
+// thread while the process lives. SIGCHLD is the kernel's event; the timer only gathers the
+// SIGCHLDs of a burst into one look, after the exits of corral's own children were handled.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { DEFAULTS } from '../defaults.js';
 import { signalName } from '../signals.js';
 import { isRegisteredChild } from './children.js';
 import { decodeWaitStatus, setChildSubreaper, WNOHANG, waitpid } from './native/pidfd.js';
@@ -72,6 +75,19 @@ export function childrenOf(pid: number | 'self' = 'self'): number[] {
   return out;
 }
 
+// The children one thread of this process started or was given as orphans.
+function childrenOfThread(tid: number): number[] {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/self/task/${tid}/children`, 'latin1');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const word of text.split(' ')) if (word !== '') out.push(Number(word));
+  return out;
+}
+
 // A reaped child's wait status as an exit code or a signal name.
 function describe(pid: number, status: number): ReapedProcess {
   const { code, signal } = decodeWaitStatus(status);
@@ -81,7 +97,7 @@ function describe(pid: number, status: number): ReapedProcess {
 /** Reaps every ended child that `isOwned` disowns (by default, every one corral did not spawn); returns what was reaped. */
 function reapOrphans(isOwned: (pid: number) => boolean = isRegisteredChild): ReapedProcess[] {
   const reaped: ReapedProcess[] = [];
-  for (const pid of childrenOf()) {
+  for (const pid of childrenOfThread(process.pid)) {
     if (isOwned(pid)) continue;
     const r = waitpid(pid, WNOHANG);
     if (r !== null && typeof r === 'object') reaped.push(describe(r.pid, r.status));
@@ -95,21 +111,22 @@ function reapOrphans(isOwned: (pid: number) => boolean = isRegisteredChild): Rea
  * Returns a function that stops.
  */
 export function startReaping(onReaped: (reaped: ReapedProcess) => void = () => {}): () => void {
-  // one scan per event-loop turn, however many SIGCHLDs came in it, and after libuv has handled
-  // its own children's exits (so a service's restart is not held up by the scan)
-  let scheduled = false;
+  // one scan per burst of SIGCHLDs, a few ms later: the exit of a service (seen through its pidfd,
+  // which can wake the loop after the signal does) is handled first, and its restart never waits
+  // behind the scan
+  let scheduled: NodeJS.Timeout | null = null;
   const scan = (): void => {
-    scheduled = false;
+    scheduled = null;
     for (const r of reapOrphans()) onReaped(r);
   };
   const onSignal = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(scan);
+    if (scheduled !== null) return;
+    scheduled = setTimeout(scan, DEFAULTS.internal.reapDelayMs).unref();
   };
   process.on('SIGCHLD', onSignal);
   scan();
   return () => {
     process.off('SIGCHLD', onSignal);
+    if (scheduled !== null) clearTimeout(scheduled);
   };
 }
