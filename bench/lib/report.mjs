@@ -127,7 +127,7 @@ export function markdown(results, { intro, method, analysis }, lts = null) {
     : [];
   const targets = lts
     ? [
-        `Met: ${count(results)} on Node ${results.machine.node.replace(/^v/, '')}, ${count(lts)} on Node ${lts.machine.node.replace(/^v/, '')} (the LTS, below).`,
+        `Met: ${count(results)} on Node ${results.machine.node.replace(/^v/, '')}, ${count(lts)} on Node ${lts.machine.node.replace(/^v/, '')} (the LTS, above).`,
         '',
         targetsTableBoth(results, lts),
       ]
