@@ -49,12 +49,6 @@ export interface TcpOptions {
   onConnection?: (socket: Socket) => void;
 }
 
-/**
- * Routes served on the unix socket only: a profile of the daemon (its heap holds every
- * service's environment) is for the home's owner at the machine, not for a token holder.
- */
-const UNIX_ONLY = ['/v1/daemon/profile'];
-
 /** The page an unauthenticated browser gets. */
 const LOGIN_NEEDED =
   '<!doctype html><meta charset="utf-8"><title>corral: log in</title>' +
@@ -213,10 +207,6 @@ export class TcpListener implements HttpControl {
       // a browser's action says where it comes from (every browser sends Origin with a POST)
       if (by === 'cookie' && !isGet && origin === undefined) {
         deny(403, 'A request with a session cookie must carry its Origin; refused (cross-site request)');
-        return;
-      }
-      if (UNIX_ONLY.some((p) => path === p || path.startsWith(`${p}/`))) {
-        deny(403, `${path} is served on the unix socket only (corral daemon profile)`);
         return;
       }
       if (api || !isGet || !this.opts.pages) {
