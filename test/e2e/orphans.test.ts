@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import { type CliEnv, homeFor, killDaemon, psJson, upProject } from '../helpers/cli.js';
 import { fixture, pidsWithEnv } from '../helpers/home.js';
 import { isGone } from '../helpers/proc.js';
@@ -151,11 +151,9 @@ describe('no daemon, services still running', () => {
     assert.ok(keepers(c).length > 0, 'the keeper stays: there is something to keep');
   });
 
-  test('daemon stop with nothing left running: what waited in a FIFO reaches the log, the keeper goes, and the next daemon restarts nothing', async (t) => {
-    // exits 3 on SIGUSR2, after a last line; restart: always would start it again
-    const script =
-      "process.on('SIGUSR2',()=>{process.stdout.write('last words\\n');process.exit(3)});" +
-      "setInterval(()=>{},1e9);process.stdout.write('ready\\n')";
+  // A project of one service, `brief` (restart: always), running `node -e SCRIPT`, which prints
+  // "ready" once it is; returns its row once it runs.
+  const upBrief = async (t: TestContext, script: string) => {
     const c = await upProject(
       t,
       `name: shop\nservices:\n  brief:\n    command: ${JSON.stringify([node, '-e', script])}\n    restart: always\n    ready: { log: ready }\n`,
@@ -167,6 +165,15 @@ describe('no daemon, services still running', () => {
       },
       { what: 'brief to run' },
     );
+    return { c, row: row! };
+  };
+
+  test('daemon stop with nothing left running: what waited in a FIFO reaches the log, the keeper goes, and the next daemon restarts nothing', async (t) => {
+    // exits 3 on SIGUSR2, after a last line; restart: always would start it again
+    const script =
+      "process.on('SIGUSR2',()=>{process.stdout.write('last words\\n');process.exit(3)});" +
+      "setInterval(()=>{},1e9);process.stdout.write('ready\\n')";
+    const { c, row } = await upBrief(t, script);
     await killDaemon(c);
     process.kill(row.pid!, 'SIGUSR2');
     await waitFor(() => isGone(row.pid!), { what: 'brief to exit while no daemon runs' });
@@ -189,17 +196,7 @@ describe('no daemon, services still running', () => {
   test('daemon stop with no daemon, its snapshot older than the journal: the next daemon still restarts nothing', async (t) => {
     const script =
       "process.on('SIGUSR2',()=>process.exit(3));setInterval(()=>{},1e9);process.stdout.write('ready\\n')";
-    const c = await upProject(
-      t,
-      `name: shop\nservices:\n  brief:\n    command: ${JSON.stringify([node, '-e', script])}\n    restart: always\n    ready: { log: ready }\n`,
-    );
-    const [row] = await waitFor(
-      async () => {
-        const r = await psJson(c);
-        return r[0]?.state === 'running' ? r : null;
-      },
-      { what: 'brief to run' },
-    );
+    const { c, row } = await upBrief(t, script);
     await killDaemon(c);
     // as if the daemon was killed before its last snapshot: state.json says `starting` and stands
     // where the journal was before the `ready` event (which the next daemon would then replay)
