@@ -3,7 +3,7 @@
 import { stringify } from 'yaml';
 import type { ProjectSpec, ServiceSpec } from '../config/types.js';
 import { changedBackoff, changedLogs, changedSuccessCodes, durationText, Findings } from './findings.js';
-import { dnsLabel, PLACEHOLDER_IMAGE } from './names.js';
+import { dnsLabel, imageFor } from './names.js';
 import { probeCommand } from './shell.js';
 import type { ExportOptions, ExportResult } from './types.js';
 
@@ -19,16 +19,9 @@ const CONDITIONS = {
 /** The Compose file of a project, and what it could not say. */
 export function exportCompose(project: ProjectSpec, opts: ExportOptions): ExportResult {
   const findings = new Findings();
-  if (opts.image === undefined)
-    findings.add(
-      null,
-      '--image',
-      'not mapped',
-      `no image given: every service uses the placeholder ${PLACEHOLDER_IMAGE}, which cannot be pulled; pass --image NAME`,
-    );
+  const image = imageFor(opts.image, 'service', findings);
   const services: Obj = {};
-  for (const s of project.services)
-    services[dnsLabel(s.name)] = service(project, s, opts.image ?? PLACEHOLDER_IMAGE, findings);
+  for (const s of project.services) services[dnsLabel(s.name)] = service(project, s, image, findings);
   const doc = { name: dnsLabel(project.name), services };
   const content = `# corral project ${project.name}, written by corral export compose\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
   return { files: [{ name: 'compose.yaml', content }], findings: findings.list };

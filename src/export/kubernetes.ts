@@ -5,7 +5,7 @@ import type { HealthSpec, ProjectSpec, ReadySpec, ServiceSpec } from '../config/
 import { DEFAULTS } from '../defaults.js';
 import { parseListenSpec } from '../listen-spec.js';
 import { changedBackoff, changedLogs, changedSuccessCodes, Findings, seconds } from './findings.js';
-import { dnsLabel, PLACEHOLDER_IMAGE } from './names.js';
+import { dnsLabel, imageFor } from './names.js';
 import type { ExportOptions, ExportResult } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -13,14 +13,8 @@ type Obj = Record<string, unknown>;
 /** The manifests of a project, and what they could not say. */
 export function exportKubernetes(project: ProjectSpec, opts: ExportOptions): ExportResult {
   const findings = new Findings();
-  if (opts.image === undefined)
-    findings.add(
-      null,
-      '--image',
-      'not mapped',
-      `no image given: every container uses the placeholder ${PLACEHOLDER_IMAGE}, which cannot be pulled; pass --image NAME`,
-    );
-  const docs = project.services.map((s) => workload(project, s, opts.image ?? PLACEHOLDER_IMAGE, findings));
+  const image = imageFor(opts.image, 'container', findings);
+  const docs = project.services.map((s) => workload(project, s, image, findings));
   const content = docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
   return { files: [{ name: `${project.name}.kubernetes.yaml`, content }], findings: findings.list };
 }
