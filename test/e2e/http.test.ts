@@ -11,33 +11,13 @@ import { test } from 'node:test';
 import { type CliEnv, homeFor, upProject, waitForState } from '../helpers/cli.js';
 import { clientOf } from '../helpers/daemon-api.js';
 import { CLI, fixture } from '../helpers/home.js';
+import { httpRequest } from '../helpers/http.js';
 import { freePort } from '../helpers/port.js';
 import { waitFor } from '../helpers/wait.js';
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
 /** One request to `url` (http://HOST:PORT/path) with exactly these headers; Host as given, else the URL's. */
-function call(
-  url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
+const call = (url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+  httpRequest(url, opts);
 
 /** The token `corral daemon token` prints. */
 async function tokenOf(c: CliEnv): Promise<string> {

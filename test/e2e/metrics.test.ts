@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { UsageReport } from '../../src/api/schemas.js';
@@ -12,6 +11,7 @@ import { VERSION } from '../../src/version.js';
 import { type CliEnv, daemonPid, homeFor, runProcess, upProject, waitForState } from '../helpers/cli.js';
 import { clientOf, services, waitForRow } from '../helpers/daemon-api.js';
 import { CLI, fixture } from '../helpers/home.js';
+import { httpRequest } from '../helpers/http.js';
 import { waitFor } from '../helpers/wait.js';
 
 const node = process.execPath;
@@ -32,22 +32,8 @@ services:
 `;
 
 /** One GET on the home's socket: status, content type and body. */
-function get(c: CliEnv, path: string): Promise<{ status: number; type: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: join(c.env.CORRAL_HOME!, 'corral.sock'), path }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (c: CliEnv, path: string) =>
+  httpRequest({ socketPath: join(c.env.CORRAL_HOME!, 'corral.sock'), path });
 
 /** The value of the one sample `series` (name and labels exactly as written); undefined when absent. */
 function sampleValue(text: string, series: string): number | undefined {

@@ -2,35 +2,17 @@
 // which reach the dashboard's page handler (authenticated GETs outside /v1/, /metrics, /login),
 // which are kept for the unix socket, and what an unauthenticated browser is told.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type PageHandler, TcpListener } from '../../src/api/tcp.js';
 import { ensureToken } from '../../src/daemon/token.js';
 import { silentLogger } from '../../src/log.js';
 import { tempHome } from '../helpers/home.js';
+import { httpRequest } from '../helpers/http.js';
 
 /** GET `path` on `base` with `headers`: status, content type and body. */
-function get(
-  base: string,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; type: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (base: string, path: string, headers: Record<string, string> = {}) =>
+  httpRequest(`${base}${path}`, { headers });
 
 test('pages answer authenticated GETs outside the API; the API keeps /v1/ and /metrics', async (t) => {
   const home = tempHome();
