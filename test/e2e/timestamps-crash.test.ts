@@ -89,7 +89,11 @@ services:
     process.kill(cat, 'SIGCONT');
     if (i % 4 !== 3) {
       // the moment the live file changes size: most likely inside a write to it
-      assert.ok(killAsFileGrows(pid, log, 20_000), `round ${i + 1}: the log did not grow`);
+      if (!killAsFileGrows(pid, log, 20_000)) {
+        // the flood may have ended between the loop's look and this one (a slow test process)
+        assert.ok(done(), `round ${i + 1}: the log did not grow, and the flood is not all in it`);
+        break;
+      }
     } else {
       // a moment at random, a little after it has been seen writing
       const size = existsSize(log);
