@@ -3,12 +3,18 @@ import type { ProcessStatus } from '../../api/schemas.js';
 import { CorralError } from '../../errors.js';
 import { parseSignal } from '../../signals.js';
 import type { CliContext } from '../context.js';
+import { watchStops } from '../stop-progress.js';
 
-function report(ctx: CliContext, list: ProcessStatus[]): void {
+function report(ctx: CliContext, list: ProcessStatus[], killed: readonly string[]): void {
   for (const s of list) {
     const pid = s.pid === null ? '' : ` (pid ${s.pid})`;
     const why = s.message ? `: ${s.message}` : '';
-    ctx.note(`${s.name}: ${s.state}${pid}${why}`);
+    // a restart's status is the new process: the SIGKILL of the old one is said here
+    const kill =
+      killed.includes(s.name) && s.state !== 'stopped'
+        ? ' (the previous process did not stop within its stop.timeout and was killed with SIGKILL)'
+        : '';
+    ctx.note(`${s.name}: ${s.state}${pid}${why}${kill}`);
   }
 }
 
@@ -30,17 +36,35 @@ export async function control(
     return 0;
   }
   // one request for every name: the daemon resolves them all before it acts on any
-  const all = await client.act(action, targets);
+  // the watch of slow stops needs a daemon that answers (the first request starts one if none does)
+  if (action !== 'start' && !opts.all) await client.health();
+  const progress = action === 'start' ? null : watchStops(ctx, client);
+  let all: ProcessStatus[];
+  let killed: string[] = [];
+  try {
+    all = await client.act(action, targets);
+  } finally {
+    killed = progress?.finish() ?? [];
+  }
+  // a stop's own status says it had to kill; the events tell it of a restart's old process
+  for (const s of all)
+    if (s.last_exit?.reason === 'killed-after-timeout' && s.state === 'stopped') killed.push(s.name);
+  killed = [...new Set(killed)];
   if (opts.json) ctx.json(all);
-  else report(ctx, all);
+  else report(ctx, all, killed);
   // failed after start: it could not start; after stop or restart: it could not be stopped
   return all.some((s) => s.state === 'failed') ? 1 : 0;
 }
 
-export async function kill(ctx: CliContext, name: string, opts: { signal: string }): Promise<number> {
+export async function kill(
+  ctx: CliContext,
+  name: string,
+  opts: { signal: string; json?: boolean },
+): Promise<number> {
   const signal = parseSignal(opts.signal);
   const client = await ctx.daemon();
   const result = await client.signal(name, signal);
-  ctx.note(`${result.signal} sent to ${result.sent.join(', ')}`);
+  if (opts.json) ctx.json(result);
+  else ctx.note(`${result.signal} sent to ${result.sent.join(', ')}`);
   return 0;
 }
