@@ -1,6 +1,8 @@
-// What `stop`, `restart` and `down` say while a stop takes long: from the events, a line on
-// stderr for each process still stopping after `internal.stopProgressAfterMs` ("waiting for
-// day1/stubborn:0 to stop (SIGKILL in 3s)"), and which processes had to be SIGKILLed.
+// What `stop`, `restart` and `down` say while a stop takes long: a line on stderr for each
+// process still stopping `internal.stopProgressAfterMs` after its stop began ("waiting for
+// day1/stubborn:0 to stop (SIGKILL in 3s)"), and which processes had to be SIGKILLed. A command
+// whose stops end sooner opens nothing: the events are followed only once that time has passed
+// (from the command's start on, so no stop that began before is missed).
 import type { CorralEvent } from '../api/schemas.js';
 import type { CorralClient } from '../client/client.js';
 import { DEFAULTS } from '../defaults.js';
@@ -8,15 +10,17 @@ import { eventName } from './commands/events.js';
 import type { CliContext } from './context.js';
 
 export interface StopProgress {
-  /** ends the watch; the processes whose stop ended in SIGKILL, by name */
-  finish(): string[];
+  /** when the watch began (ISO 8601): the events of the operation are those since */
+  since: string;
+  /** ends the watch */
+  finish(): void;
 }
 
-/** Watches the events from now on while an operation that stops processes runs. */
+/** Watches the stops of an operation that is about to be asked for. */
 export function watchStops(ctx: CliContext, client: CorralClient): StopProgress {
+  const since = new Date().toISOString();
   const abort = new AbortController();
   const timers = new Map<string, NodeJS.Timeout>();
-  const killed: string[] = [];
   let timeouts: Promise<Map<string, number>> | null = null;
   // each service's stop.timeout, asked once, when a first stop is slow
   const stopTimeout = async (e: CorralEvent): Promise<number | null> => {
@@ -42,23 +46,37 @@ export function watchStops(ctx: CliContext, client: CorralClient): StopProgress 
     if (name === null) return;
     if (e.type === 'stopping') {
       clearTimeout(timers.get(name));
-      const timer = setTimeout(() => void slow(name, e), DEFAULTS.internal.stopProgressAfterMs);
-      timers.set(name, timer);
+      // a stop that began a while ago (replayed from the command's start) is said at once
+      const wait = Math.max(0, Date.parse(e.time) + DEFAULTS.internal.stopProgressAfterMs - Date.now());
+      timers.set(
+        name,
+        setTimeout(() => void slow(name, e), wait),
+      );
     } else if (e.type === 'stopped' || e.type === 'failed') {
       clearTimeout(timers.get(name));
       timers.delete(name);
-      if (e.reason === 'killed-after-timeout' && !killed.includes(name)) killed.push(name);
     }
   };
-  const since = encodeURIComponent(new Date().toISOString());
-  // a watch that cannot be had leaves the operation as it is, only quieter
-  client.stream(`/v1/events?follow=1&since=${since}`, onEvent, abort.signal).catch(() => {});
+  const start = setTimeout(() => {
+    // a watch that cannot be had leaves the operation as it is, only quieter
+    client
+      .stream(`/v1/events?follow=1&since=${encodeURIComponent(since)}`, onEvent, abort.signal)
+      .catch(() => {});
+  }, DEFAULTS.internal.stopProgressAfterMs);
   return {
-    finish(): string[] {
+    since,
+    finish(): void {
+      clearTimeout(start);
       abort.abort();
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
-      return killed;
     },
   };
+}
+
+/** The processes whose stop ended in SIGKILL among the events since `since`. */
+export async function killedSince(client: CorralClient, since: string): Promise<string[]> {
+  const events = await client.events(since);
+  const killed = events.filter((e) => e.type === 'stopped' && e.reason === 'killed-after-timeout');
+  return [...new Set(killed.flatMap((e) => eventName(e) ?? []))];
 }

@@ -292,7 +292,7 @@ services:
 });
 
 describe('slow stops', () => {
-  test('stop and down say which process they wait for, and report the SIGKILL', async (t) => {
+  test('stop, restart and down say which process they wait for, and report the SIGKILL', async (t) => {
     const c = await upProject(
       t,
       `
@@ -308,13 +308,21 @@ services:
     stop: { timeout: 2s }
 `,
     );
-    const stop = await c.corral(['stop', 'stub']);
-    assert.equal(stop.code, 0, stop.stderr);
     const waiting = (name: string): RegExp =>
       new RegExp(
         `^corral: waiting for ${name.replace('/', '\\/')} to stop \\((SIGKILL in [12]s|SIGKILL sent)\\)$`,
         'm',
       );
+    const restart = await c.corral(['restart', 'stub']);
+    assert.equal(restart.code, 0, restart.stderr);
+    assert.match(restart.stderr, waiting('ss/stub:0'));
+    assert.match(
+      restart.stderr,
+      /ss\/stub:0: (starting|running) \(pid \d+\) \(the previous process did not stop within its stop\.timeout and was killed with SIGKILL\)/,
+    );
+
+    const stop = await c.corral(['stop', 'stub']);
+    assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stderr, waiting('ss/stub:0'));
     assert.match(stop.stderr, /ss\/stub:0: stopped: killed after 2000 ms/);
 

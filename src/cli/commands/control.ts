@@ -3,7 +3,7 @@ import type { ProcessStatus } from '../../api/schemas.js';
 import { CorralError } from '../../errors.js';
 import { parseSignal } from '../../signals.js';
 import type { CliContext } from '../context.js';
-import { watchStops } from '../stop-progress.js';
+import { killedSince, watchStops } from '../stop-progress.js';
 
 function report(ctx: CliContext, list: ProcessStatus[], killed: readonly string[]): void {
   for (const s of list) {
@@ -36,22 +36,23 @@ export async function control(
     return 0;
   }
   // one request for every name: the daemon resolves them all before it acts on any
-  // the watch of slow stops needs a daemon that answers (the first request starts one if none does)
-  if (action !== 'start' && !opts.all) await client.health();
   const progress = action === 'start' ? null : watchStops(ctx, client);
   let all: ProcessStatus[];
-  let killed: string[] = [];
   try {
     all = await client.act(action, targets);
   } finally {
-    killed = progress?.finish() ?? [];
+    progress?.finish();
   }
-  // a stop's own status says it had to kill; the events tell it of a restart's old process
-  for (const s of all)
-    if (s.last_exit?.reason === 'killed-after-timeout' && s.state === 'stopped') killed.push(s.name);
-  killed = [...new Set(killed)];
-  if (opts.json) ctx.json(all);
-  else report(ctx, all, killed);
+  // a stop's own status says it had to kill; a restart's is the new process: the events say it
+  if (opts.json) {
+    ctx.json(all);
+  } else {
+    const killed = all
+      .filter((s) => s.state === 'stopped' && s.last_exit?.reason === 'killed-after-timeout')
+      .map((s) => s.name);
+    if (action === 'restart' && progress) killed.push(...(await killedSince(client, progress.since)));
+    report(ctx, all, killed);
+  }
   // failed after start: it could not start; after stop or restart: it could not be stopped
   return all.some((s) => s.state === 'failed') ? 1 : 0;
 }
