@@ -7,6 +7,9 @@ import type { CliContext } from '../context.js';
 import { definitionJson } from '../definition-json.js';
 import { formatBytes, formatDuration, writtenCommand, writtenDuration } from '../format.js';
 
+/** The width of the label column: the longest label ("max restarts") and two spaces. */
+const LABEL_WIDTH = 14;
+
 /** Prints one service: environment values whose names look secret show as *** unless `showSecrets`. */
 export async function inspect(
   ctx: CliContext,
@@ -31,7 +34,7 @@ export async function inspect(
   for (const s of statuses) {
     ctx.print(`${s.name}`);
     for (const [label, value] of processLines(s, spec, events, now, ctx.paths.logsDir))
-      ctx.print(`  ${label.padEnd(12)}${value}`);
+      ctx.print(`  ${label.padEnd(LABEL_WIDTH)}${value}`);
   }
   return 0;
 }
@@ -81,7 +84,10 @@ function definitionLines(spec: ServiceDefinition, logsDir: string): string[] {
     'logs',
     `${files} (timestamps ${l.timestamps ? 'on' : 'off'}; rotated at ${formatBytes(l.maxSizeBytes)}, ${l.keep} kept)`,
   ]);
-  return [`${spec.project}/${spec.name}`, ...rows.map(([label, value]) => `  ${label.padEnd(12)}${value}`)];
+  return [
+    `${spec.project}/${spec.name}`,
+    ...rows.map(([label, value]) => `  ${label.padEnd(LABEL_WIDTH)}${value}`),
+  ];
 }
 
 /** A probe in words: its kind and target. */
