@@ -72,6 +72,8 @@ export const DEFAULTS = {
     memorySampleMs: 1_000,
     /** `up --watch` applies the file once saves have been quiet this long (one apply per burst) */
     watchSettleMs: 150,
+    /** `stop`, `restart` and `down` say which process they wait for once its stop has taken this long */
+    stopProgressAfterMs: 1_000,
     /** how long a stop waits for the group to be gone after SIGKILL (a process in disk wait can outlive it) */
     killWaitMs: 1_000,
     /** first delay before a stalled log channel is tried again; it doubles up to logMaxRetryMs */
@@ -119,6 +121,8 @@ export const DEFAULTS = {
     usageIntervalMs: 2_000,
     /** a sample this recent answers `ps`, the API and /metrics again (while nobody follows the usage stream) */
     usageReuseMs: 500,
+    /** CPU% is the average over the samples of about this recent window (else since the last look) */
+    cpuWindowMs: 5_000,
     /** the longest CPU profile `daemon profile --cpu` may ask for */
     profileCpuMaxMs: 300_000,
   },

@@ -165,6 +165,14 @@ export const Health = Type.Object({
 });
 export type Health = Static<typeof Health>;
 
+/** DELETE /v1/projects/{project}: the project removed, the processes its removal stopped, those SIGKILLed. */
+export const ProjectRemoval = Type.Object({
+  removed: Type.String(),
+  stopped: Type.Array(Type.String()),
+  killed: Type.Array(Type.String()),
+});
+export type ProjectRemoval = Static<typeof ProjectRemoval>;
+
 export const ApplyResult = Type.Object({
   project: Type.String(),
   created: Type.Array(Type.String()),

@@ -43,6 +43,7 @@ import {
   ProfileBody,
   type ProjectInfo,
   ProjectParams,
+  ProjectRemoval,
   ProjectsQuery,
   ShutdownBody,
   SignalBody,
@@ -66,7 +67,7 @@ export interface ApiContext {
   /** every loaded project; environment values whose names look secret are masked unless `showSecrets` */
   projects(showSecrets: boolean): ProjectInfo[];
   apply(body: ApplyBody): Promise<ApplyResult>;
-  removeProject(name: string): Promise<void>;
+  removeProject(name: string): Promise<ProjectRemoval>;
   /** resolves every name before acting on any */
   act(action: Action, names: readonly string[]): Promise<ProcessStatus[]>;
   signal(name: string, signal: NodeJS.Signals): SignalResult;
@@ -255,11 +256,8 @@ function routes(ctx: ApiContext, http?: HttpControl): Router {
   route<ProjectParams, unknown, unknown>(
     'DELETE',
     '/v1/projects/:project',
-    { params: ProjectParams },
-    async (req) => {
-      await ctx.removeProject(req.params.project);
-      return { removed: req.params.project };
-    },
+    { params: ProjectParams, response: { 200: ProjectRemoval } },
+    async (req) => ctx.removeProject(req.params.project),
   );
 
   for (const action of ['start', 'stop', 'restart'] as const) {

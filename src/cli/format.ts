@@ -14,6 +14,7 @@ export const PREFIX_COLOURS: readonly Colour[] = ['cyan', 'yellow', 'green', 'ma
 const STATE_COLOURS: Record<string, Colour> = {
   running: 'green',
   starting: 'yellow',
+  waiting: 'yellow',
   stopping: 'yellow',
   backoff: 'yellow',
   failed: 'red',
@@ -55,25 +56,18 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** The display name of a process: shop/api, or shop/worker:1 for a multi-instance service. */
-export function displayName(s: ProcessStatus, multi: boolean): string {
-  return multi ? `${s.project}/${s.service}:${s.instance}` : `${s.project}/${s.service}`;
-}
-
-/** The `ps` table. */
+/** The `ps` table; each process named as everywhere else (shop/api:0, as in logs, events and --json). */
 export function psTable(list: ProcessStatus[], colour: boolean, now: number): string {
-  const counts = new Map<string, number>();
-  for (const s of list)
-    counts.set(`${s.project}/${s.service}`, (counts.get(`${s.project}/${s.service}`) ?? 0) + 1);
   const rows = list.map((s) => {
     let state: string = s.state;
     if (s.state === 'backoff' && s.backoff_ms !== null)
       state = `backoff (${Math.ceil(s.backoff_ms / 1000)}s)`;
-    if ((s.state === 'exited' || s.state === 'failed') && s.last_exit?.code != null)
+    if ((s.state === 'exited' || s.state === 'failed' || s.state === 'backoff') && s.last_exit?.code != null)
       state += ` (${s.last_exit.code})`;
+    if (s.state === 'waiting' && s.message) state = waitingText(s.message);
     if (s.status_text) state += `: ${s.status_text}`;
     return [
-      displayName(s, (counts.get(`${s.project}/${s.service}`) ?? 0) > 1),
+      s.name,
       paint(colour, STATE_COLOURS[s.state] ?? 'gray', state),
       s.pid === null ? '-' : String(s.pid),
       s.pid !== null && s.started_at ? formatDuration(now - Date.parse(s.started_at)) : '-',
@@ -84,4 +78,34 @@ export function psTable(list: ProcessStatus[], colour: boolean, now: number): st
     ];
   });
   return table(['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HEALTH', 'CPU', 'MEM'], rows);
+}
+
+/** A waiting process's state cell: `waiting for db to be ready`, from its message. */
+function waitingText(message: string): string {
+  return /^waiting\b/.test(message) ? message : `waiting: ${message}`;
+}
+
+/** A duration as a config file writes it: 2s, 1m30s, 500ms, 1h. */
+export function writtenDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+    ['ms', 1],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    rest -= n * size;
+  }
+  return parts.join('');
+}
+
+/** A command as it was written: the string of a `/bin/sh -c` one, else the list in YAML's flow form. */
+export function writtenCommand(command: readonly string[]): string {
+  if (command.length === 3 && command[0] === '/bin/sh' && command[1] === '-c') return command[2];
+  const word = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : JSON.stringify(w));
+  return `[${command.map(word).join(', ')}]`;
 }

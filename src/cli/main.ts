@@ -57,6 +57,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--wait', 'wait until every service is ready (the default on a terminal)')
     .option('--no-wait', 'return once the config is applied')
     .option('--watch', 'apply again when the file changes')
+    .option('--json', 'print what was created, changed, removed and left unchanged as JSON')
     .action(
       act(async (ctx, services: string[], opts: UpOptions) =>
         (await import('./commands/up.js')).up(ctx, services, opts),
@@ -69,12 +70,15 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .argument('[project]', 'project name (default: the project of the config file here)')
     .option('-f, --file <file>', 'config file whose project to stop')
     .option('--all', 'every project')
+    .option('--json', 'print what was stopped and removed as JSON')
     .action(
-      act(async (ctx, project: string | undefined, opts: { file?: string; all?: boolean }) => {
-        const { assertOneTarget, down } = await import('./commands/down.js');
-        assertOneTarget(project, opts);
-        return down(ctx, project, opts);
-      }),
+      act(
+        async (ctx, project: string | undefined, opts: { file?: string; all?: boolean; json?: boolean }) => {
+          const { assertOneTarget, down } = await import('./commands/down.js');
+          assertOneTarget(project, opts);
+          return down(ctx, project, opts);
+        },
+      ),
     );
 
   program
@@ -121,8 +125,9 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description("send a signal to a service's process group")
     .argument('<service>')
     .option('-s, --signal <signal>', 'signal name or number', 'SIGTERM')
+    .option('--json', 'print the signal and the processes it was sent to as JSON')
     .action(
-      act(async (ctx, name: string, opts: { signal: string }) =>
+      act(async (ctx, name: string, opts: { signal: string; json?: boolean }) =>
         (await import('./commands/control.js')).kill(ctx, name, opts),
       ),
     );
@@ -135,7 +140,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('-n, --lines <n>', 'how many lines from the end (default 100)', positiveInt)
     .option('--since <when>', 'lines since a duration ago (5m) or a time (ISO 8601)')
     .option('--timestamps', 'show the time of each line')
-    .option('--json', 'one JSON object per line')
+    .option('--json', 'print JSON: one array; with -f, one object per line')
     .action(
       act(async (ctx, names: string[], opts: LogsOptions) =>
         (await import('./commands/logs.js')).logs(ctx, names, opts),
@@ -147,7 +152,7 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description('what happened to services, in order')
     .option('-f, --follow', 'keep printing new events')
     .option('--since <when>', 'events since a duration ago (5m) or a time (ISO 8601)')
-    .option('--json', 'print JSON')
+    .option('--json', 'print JSON: one array; with -f, one object per line')
     .action(
       act(async (ctx, opts: { follow?: boolean; since?: string; json?: boolean }) =>
         (await import('./commands/events.js')).events(ctx, opts),

@@ -14,6 +14,7 @@ import type {
   LogEntry,
   ProcessStatus,
   ProjectInfo,
+  ProjectRemoval,
   SignalResult,
 } from '../api/schemas.js';
 import { DEFAULTS } from '../defaults.js';
@@ -52,7 +53,7 @@ export class CorralClient {
     return this.request('POST', '/v1/projects', body);
   }
 
-  removeProject(project: string): Promise<unknown> {
+  removeProject(project: string): Promise<ProjectRemoval> {
     return this.request('DELETE', `/v1/projects/${encodeURIComponent(project)}`);
   }
 

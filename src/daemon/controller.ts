@@ -13,6 +13,7 @@ import type {
   ProcessStatus,
   ProfileBody,
   ProjectInfo,
+  ProjectRemoval,
   SignalResult,
 } from '../api/schemas.js';
 import { maskProject } from '../api/secrets.js';
@@ -145,9 +146,16 @@ export class Controller implements ApiContext {
   }
 
   /** Stops a project's processes and forgets it. */
-  async removeProject(name: string): Promise<void> {
+  async removeProject(name: string): Promise<ProjectRemoval> {
+    // what runs now is what the removal stops; a stop that ended in SIGKILL says so in its exit
+    const running = this.o.supervisor.list().filter((i) => i.project === name && i.pid !== null);
+    const since = this.o.clock.now();
     await this.o.supervisor.removeProject(name);
     this.o.projectsChanged();
+    const killed = running.filter(
+      (i) => i.lastExit?.reason === 'killed-after-timeout' && i.lastExit.at >= since,
+    );
+    return { removed: name, stopped: running.map((i) => i.name), killed: killed.map((i) => i.name) };
   }
 
   /** Resolves every name first (nothing is done if one is unknown), then acts on all together. */

@@ -6,6 +6,7 @@ import type { ServiceSpec } from '../config/types.js';
 import { DEFAULTS } from '../defaults.js';
 import type { NotifyMessage } from '../process/notify-socket.js';
 import { takeOver } from './adopt.js';
+import { shellExitHint } from './exit-hint.js';
 import { watchHealth } from './health.js';
 import type { EngineHost, Launched, RawExit } from './host.js';
 import { prepareLaunch } from './launch.js';
@@ -173,7 +174,11 @@ export class Instance {
     }
     if (this.stopAbandoned && this.pid !== null) {
       // a stop that gave up before: try again
-    } else if (this.state === ProcessState.Failed || this.state === ProcessState.Exited) {
+    } else if (
+      this.state === ProcessState.Failed ||
+      this.state === ProcessState.Exited ||
+      this.state === ProcessState.Waiting
+    ) {
       this.settle(ProcessState.Stopped, null);
       return Promise.resolve();
     }
@@ -187,6 +192,30 @@ export class Instance {
       this.startAfterStop = false;
     });
     return this.stopping;
+  }
+
+  /**
+   * Says what a start asked for waits for: a process with none running is `waiting`, with `why`
+   * as its message; one that runs (or is on its way) keeps its state and only takes the message.
+   */
+  wait(why: string): void {
+    const idle =
+      this.state === ProcessState.Stopped ||
+      this.state === ProcessState.Waiting ||
+      this.state === ProcessState.Exited ||
+      (this.state === ProcessState.Failed && !this.stopAbandoned);
+    if (idle && this.state !== ProcessState.Waiting) {
+      this.setState(ProcessState.Waiting, why);
+      return;
+    }
+    if (this.message === why) return;
+    this.message = why;
+    this.changed(this);
+  }
+
+  /** A start no longer asked for (a new definition without autostart): `waiting` goes back to `stopped`. */
+  unwait(): void {
+    if (this.state === ProcessState.Waiting) this.settle(ProcessState.Stopped, null);
   }
 
   /** Sends a signal to the process group; false when nothing runs. */
@@ -255,7 +284,9 @@ export class Instance {
       return;
     }
     const settled: ProcessState[] = [ProcessState.Stopped, ProcessState.Exited, ProcessState.Failed];
-    this.setState(settled.includes(rec.state) ? rec.state : ProcessState.Stopped, rec.message);
+    // a waiting one is stopped until the scan of what it waits for says `waiting` again
+    if (settled.includes(rec.state)) this.setState(rec.state, rec.message);
+    else this.setState(ProcessState.Stopped, rec.state === ProcessState.Waiting ? null : rec.message);
   }
 
   private adopt(rec: ProcessRecord, live: LiveProcess): void {
@@ -510,7 +541,9 @@ export class Instance {
     const clean = raw.signal === null && raw.code !== null && this.spec.successCodes.includes(raw.code);
     const reason: ExitReason = this.killReason ?? (opts.unknown ? 'unknown' : clean ? 'exited' : 'crashed');
     const suspect = this.suspectReady(now);
-    this.recordExit(pid, { code, signal: raw.signal, reason, at: now }, suspect);
+    const hint = shellExitHint(this.spec, raw.code, raw.signal);
+    const note = [hint, suspect].filter((c) => c !== null).join('; ') || null;
+    this.recordExit(pid, { code, signal: raw.signal, reason, at: now }, note);
     // a leader that died may leave members of its group behind: they go too
     if (group !== null && opts.groupSafe !== false) this.host.process.signalGroup(group, 'SIGKILL');
     const decided = decide(
@@ -518,7 +551,7 @@ export class Instance {
       { code: raw.code, signal: raw.signal, reason, runMs },
       { restarts: this.streak },
     );
-    const causes = [this.killCause, suspect].filter((c) => c !== null);
+    const causes = [this.killCause, hint, suspect].filter((c) => c !== null);
     const decision =
       causes.length > 0 ? { ...decided, message: `${causes.join('; ')}; ${decided.message}` } : decided;
     this.streak = decision.restarts;

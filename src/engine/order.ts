@@ -49,7 +49,7 @@ function instanceMeets(inst: Instance, condition: DependencyCondition): 'yes' | 
       if (s === ProcessState.Failed) return 'never';
       // starting with no pid yet: still checking that its ready target is free
       if (s === ProcessState.Starting && inst.pid === null) return 'no';
-      return s === ProcessState.Stopped ? 'no' : 'yes';
+      return s === ProcessState.Stopped || s === ProcessState.Waiting ? 'no' : 'yes';
     case 'ready':
       if (s === ProcessState.Running) return 'yes';
       return s === ProcessState.Failed || s === ProcessState.Exited ? 'never' : 'no';

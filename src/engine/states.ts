@@ -17,9 +17,14 @@
 //   stopping ◄── stop (from starting, running or backoff; backoff goes straight to stopped)
 //
 // `stopping` ends in `stopped` once the whole process group is gone.
+//
+// `waiting`: a start asked for while a dependency does not yet meet its condition. A process with
+// none running (stopped, exited or failed) waits there, its message saying for what, and goes to
+// `starting` as soon as its dependencies hold; a stop takes it back to `stopped`.
 
 export const ProcessState = {
   Stopped: 'stopped',
+  Waiting: 'waiting',
   Starting: 'starting',
   Running: 'running',
   Stopping: 'stopping',

@@ -286,6 +286,7 @@ export class Supervisor extends EventEmitter {
   private scanWaiting(): void {
     for (const project of this.projects.values()) {
       for (const svc of project.services.values()) {
+        for (const inst of svc.instances) if (!inst.waiting) inst.unwait();
         if (!svc.instances.some((i) => i.waiting)) continue;
         const why = blocker(project.services, svc.spec);
         for (const inst of svc.instances) {
@@ -293,10 +294,7 @@ export class Supervisor extends EventEmitter {
           if (why === null) {
             inst.waiting = false;
             inst.start();
-          } else if (inst.message !== why) {
-            inst.message = why;
-            this.emit('change', inst);
-          }
+          } else inst.wait(why);
         }
       }
     }

@@ -11,13 +11,17 @@
 // (so a shell running short commands shows their work), over wall time, in percent of one
 // core (up to 100 x cores, as in `top`):
 // - the first sample of a process is its average since it started (as `ps` shows it);
-// - later samples are the average since the previous sample of that process, once at least
-//   MIN_WINDOW_MS has passed; a sample sooner than that repeats the last value (CPU time
-//   counts in 10 ms ticks, so a window of a few ms would read 0% or 500%).
+// - later samples are the average over a recent window: since the oldest sample of that process
+//   taken within the last `internal.cpuWindowMs` and at least MIN_WINDOW_MS ago, else since the
+//   last sample before that window (the last look, however long ago). So whoever else samples
+//   (another `ps`, a scrape, the dashboard) only makes the window fill up, never shrinks it to
+//   the time since their look. While no sample is MIN_WINDOW_MS old, the last value is repeated
+//   (CPU time counts in 10 ms ticks, so a window of a few ms would read 0% or 500%).
 // Cost: one scan of /proc per sample() call (one stat read per process of the machine),
 // whatever the number of services; nothing runs between calls. A caller that can use figures a
 // little old says how old (maxAgeMs): while every pid it asks for was read that recently, the
 // kept figures answer and /proc is not read at all.
+import { DEFAULTS } from '../defaults.js';
 import { clockTicks, type ProcStat, pageSize, scanProcesses, uptimeSeconds } from './procfs.js';
 
 export interface Usage {
@@ -35,12 +39,17 @@ export interface Usage {
 /** The shortest window CPU% is measured over, ms. */
 export const MIN_WINDOW_MS = 500;
 
-/** What is kept of the last sample of one process tree. */
+/** One sample of a tree's CPU: when (ms, from `now`) and its ticks then. */
+interface Point {
+  at: number;
+  ticks: number;
+}
+
+/** What is kept of the last samples of one process tree. */
 interface Kept {
   startTimeTicks: number;
-  /** the tree's CPU ticks and the time (ms, from `now`) at which the current CPU% window began */
-  windowTicks: number;
-  windowAt: number;
+  /** the samples of the recent window, oldest first, and the last one before it */
+  points: Point[];
   cpuPercent: number;
   /** the tree's CPU ticks at the last sample, and every increase counted since the first */
   lastTicks: number;
@@ -80,6 +89,26 @@ function push(map: Map<number, ProcStat[]>, key: number, p: ProcStat): void {
   else map.set(key, [p]);
 }
 
+/**
+ * Where the CPU% window of a sample at `at` starts: the oldest point at least MIN_WINDOW_MS old
+ * within `windowMs`, else the newest one older than that window; null when none is MIN_WINDOW_MS old.
+ */
+function windowStart(points: readonly Point[], at: number, windowMs: number): Point | null {
+  let before: Point | null = null;
+  for (const p of points) {
+    const age = at - p.at;
+    if (age < MIN_WINDOW_MS) break;
+    if (age <= windowMs) return p;
+    before = p;
+  }
+  return before;
+}
+
+/** Drops the points no later window can start at: all but the newest one older than the window. */
+function trim(points: Point[], at: number, windowMs: number): void {
+  while (points.length > 1 && at - points[1].at > windowMs) points.shift();
+}
+
 // The figures a kept sample stands for.
 function usageOf(k: Kept): Usage {
   return { cpuPercent: k.cpuPercent, rssBytes: k.rssBytes, cpuSeconds: k.countedTicks / clockTicks };
@@ -96,9 +125,12 @@ export class UsageSampler {
   /** /proc scans made so far (what a reused sample saves) */
   scans = 0;
 
-  /** `now` in ms, monotonic; injectable for tests */
-  constructor(now: () => number = () => performance.now()) {
+  private readonly windowMs: number;
+
+  /** `now` in ms, monotonic; injectable for tests; `windowMs`: the recent window CPU% is measured over */
+  constructor(now: () => number = () => performance.now(), windowMs: number = DEFAULTS.internal.cpuWindowMs) {
     this.now = now;
+    this.windowMs = windowMs;
   }
 
   /**
@@ -143,18 +175,16 @@ export class UsageSampler {
         k.lastTicks = cpuTicks;
         k.rssBytes = rssBytes;
         k.sampledAt = at;
-        // a sample sooner than MIN_WINDOW_MS after the window began repeats the last CPU%
-        if (at - k.windowAt >= MIN_WINDOW_MS) {
-          k.cpuPercent = percent(Math.max(0, cpuTicks - k.windowTicks), (at - k.windowAt) / 1000);
-          k.windowTicks = cpuTicks;
-          k.windowAt = at;
-        }
+        // no sample MIN_WINDOW_MS old yet: the last CPU% is repeated
+        const base = windowStart(k.points, at, this.windowMs);
+        if (base !== null) k.cpuPercent = percent(Math.max(0, cpuTicks - base.ticks), (at - base.at) / 1000);
+        k.points.push({ at, ticks: cpuTicks });
+        trim(k.points, at, this.windowMs);
       } else {
         uptime ??= uptimeSeconds();
         k = {
           startTimeTicks: root.startTimeTicks,
-          windowTicks: cpuTicks,
-          windowAt: at,
+          points: [{ at, ticks: cpuTicks }],
           cpuPercent: percent(cpuTicks, uptime - root.startTimeTicks / clockTicks),
           lastTicks: cpuTicks,
           countedTicks: cpuTicks,

@@ -37,12 +37,15 @@ function firstBreak(list: number[]): string | null {
   return null;
 }
 
-/** The events a `events -f --json` follower printed. */
+/** The events a `events -f --json` follower printed, as the journal has them (without the CLI's `name`). */
 function printedEvents(output: string): CorralEvent[] {
   return output
     .split('\n')
     .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as CorralEvent);
+    .map((l) => {
+      const { name: _name, ...event } = JSON.parse(l) as CorralEvent & { name: string | null };
+      return event;
+    });
 }
 
 /** The number of times `text` occurs in `output`. */

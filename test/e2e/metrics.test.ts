@@ -94,7 +94,7 @@ describe('GET /metrics', () => {
       assert.ok(m(`corral_process_cpu_seconds_total{${labels}}`)! > 0, 'node used CPU to start');
       assert.equal(m(`corral_process_healthy{${labels}}`), 1);
       const states = r.body.split('\n').filter((l) => l.startsWith(`corral_process_state{${labels},`));
-      assert.equal(states.length, 7, 'one series per state');
+      assert.equal(states.length, 8, 'one series per state');
       assert.deepEqual(
         states.filter((l) => l.endsWith(' 1')),
         [`corral_process_state{${labels},state="running"} 1`],

@@ -130,8 +130,9 @@ services:
     const rows = await psJson(c);
     const api = rows.find((p) => p.name === 'chain/api:0')!;
     const web = rows.find((p) => p.name === 'chain/web:0')!;
-    assert.equal(api.state, 'stopped');
+    assert.equal(api.state, 'waiting');
     assert.equal(api.pid, null);
+    assert.equal(web.state, 'waiting');
     assert.match(String(api.message), /waiting for migrate \(succeeded\), but migrate is exited/);
     assert.match(String(web.message), /waiting for api to be ready/);
   });

@@ -3,12 +3,18 @@ import type { ProcessStatus } from '../../api/schemas.js';
 import { CorralError } from '../../errors.js';
 import { parseSignal } from '../../signals.js';
 import type { CliContext } from '../context.js';
+import { killedSince, watchStops } from '../stop-progress.js';
 
-function report(ctx: CliContext, list: ProcessStatus[]): void {
+function report(ctx: CliContext, list: ProcessStatus[], killed: readonly string[]): void {
   for (const s of list) {
     const pid = s.pid === null ? '' : ` (pid ${s.pid})`;
     const why = s.message ? `: ${s.message}` : '';
-    ctx.note(`${s.name}: ${s.state}${pid}${why}`);
+    // a restart's status is the new process: the SIGKILL of the old one is said here
+    const kill =
+      killed.includes(s.name) && s.state !== 'stopped'
+        ? ' (the previous process did not stop within its stop.timeout and was killed with SIGKILL)'
+        : '';
+    ctx.note(`${s.name}: ${s.state}${pid}${why}${kill}`);
   }
 }
 
@@ -30,17 +36,36 @@ export async function control(
     return 0;
   }
   // one request for every name: the daemon resolves them all before it acts on any
-  const all = await client.act(action, targets);
-  if (opts.json) ctx.json(all);
-  else report(ctx, all);
+  const progress = action === 'start' ? null : watchStops(ctx, client);
+  let all: ProcessStatus[];
+  try {
+    all = await client.act(action, targets);
+  } finally {
+    progress?.finish();
+  }
+  // a stop's own status says it had to kill; a restart's is the new process: the events say it
+  if (opts.json) {
+    ctx.json(all);
+  } else {
+    const killed = all
+      .filter((s) => s.state === 'stopped' && s.last_exit?.reason === 'killed-after-timeout')
+      .map((s) => s.name);
+    if (action === 'restart' && progress) killed.push(...(await killedSince(client, progress.since)));
+    report(ctx, all, killed);
+  }
   // failed after start: it could not start; after stop or restart: it could not be stopped
   return all.some((s) => s.state === 'failed') ? 1 : 0;
 }
 
-export async function kill(ctx: CliContext, name: string, opts: { signal: string }): Promise<number> {
+export async function kill(
+  ctx: CliContext,
+  name: string,
+  opts: { signal: string; json?: boolean },
+): Promise<number> {
   const signal = parseSignal(opts.signal);
   const client = await ctx.daemon();
   const result = await client.signal(name, signal);
-  ctx.note(`${result.signal} sent to ${result.sent.join(', ')}`);
+  if (opts.json) ctx.json(result);
+  else ctx.note(`${result.signal} sent to ${result.sent.join(', ')}`);
   return 0;
 }

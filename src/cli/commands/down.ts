@@ -2,16 +2,18 @@
 // (from the CLI itself when no daemon runs: see offline-stop.ts).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { ProjectRemoval } from '../../api/schemas.js';
 import { findConfigFile } from '../../config/find.js';
 import { CorralError, isCorralError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { assertHomeAccess } from '../home-access.js';
 import { describeOfflineStop, stopWithoutDaemon } from '../offline-stop.js';
+import { watchStops } from '../stop-progress.js';
 
 export async function down(
   ctx: CliContext,
   project: string | undefined,
-  opts: { file?: string; all?: boolean },
+  opts: { file?: string; all?: boolean; json?: boolean },
 ): Promise<number> {
   let client: Awaited<ReturnType<CliContext['connect']>>;
   try {
@@ -31,19 +33,34 @@ export async function down(
     names = [loaded.length === 1 ? loaded[0]!.name : await projectOfFile(file)];
   }
   if (opts.all && names.length === 0) ctx.note('No project is loaded.');
-  for (const name of names) {
-    try {
-      await client.removeProject(name);
-      ctx.note(`${name}: stopped and removed`);
-    } catch (e) {
-      if (isCorralError(e) && e.code === 'PROJECT_NOT_FOUND' && !project) {
-        ctx.note(`${name}: not loaded, nothing to stop`);
-        continue;
+  const removals: ProjectRemoval[] = [];
+  const progress = watchStops(ctx, client);
+  try {
+    for (const name of names) {
+      try {
+        const removal = await client.removeProject(name);
+        removals.push(removal);
+        const killed =
+          removal.killed.length === 0 ? '' : ` (${removal.killed.join(', ')}: ${sigkilled(removal.killed)})`;
+        ctx.note(`${name}: stopped and removed${killed}`);
+      } catch (e) {
+        if (isCorralError(e) && e.code === 'PROJECT_NOT_FOUND' && !project) {
+          ctx.note(`${name}: not loaded, nothing to stop`);
+          continue;
+        }
+        throw e;
       }
-      throw e;
     }
+  } finally {
+    progress.finish();
   }
+  if (opts.json) ctx.json(removals);
   return 0;
+}
+
+/** What a stop that ended in SIGKILL is said as. */
+function sigkilled(names: readonly string[]): string {
+  return `did not stop within ${names.length === 1 ? 'its' : 'their'} stop.timeout, killed with SIGKILL`;
 }
 
 /**
@@ -53,7 +70,7 @@ export async function down(
 async function downWithoutDaemon(
   ctx: CliContext,
   project: string | undefined,
-  opts: { file?: string; all?: boolean },
+  opts: { file?: string; all?: boolean; json?: boolean },
 ): Promise<number> {
   assertHomeAccess(ctx.home);
   const names = opts.all
@@ -61,6 +78,7 @@ async function downWithoutDaemon(
     : [project ?? (await projectOfFile(resolve(opts.file ?? findConfigFile(process.cwd()))))];
   if (!existsSync(ctx.paths.dir)) {
     ctx.note('No daemon is running: nothing to stop.');
+    if (opts.json) ctx.json([]);
     return 0;
   }
   const r = await stopWithoutDaemon(ctx.paths, { projects: names, forget: true, by: 'corral down' });
@@ -78,6 +96,17 @@ async function downWithoutDaemon(
   }
   if (opts.all && r.removed.length === 0 && ok)
     ctx.note('No daemon is running, and no project is loaded: nothing to stop.');
+  if (opts.json) {
+    const of = (name: string, killed: boolean | null): string[] =>
+      r.stopped
+        .filter((s) => s.svc.project === name && (killed === null || s.killed === killed))
+        .map((s) => s.svc.name);
+    ctx.json(
+      r.removed.map(
+        (name): ProjectRemoval => ({ removed: name, stopped: of(name, null), killed: of(name, true) }),
+      ),
+    );
+  }
   if (!ok) {
     const kept = [...new Set(r.failed.map((f) => f.svc.project))];
     ctx.note(`${kept.join(', ')} not removed: stop what still runs by hand, then run corral down again.`);

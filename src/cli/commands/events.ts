@@ -1,12 +1,23 @@
-// corral events: what happened, in order; -f follows.
+// corral events: what happened, in order; -f follows. --json: one array, or with -f one object a line.
 
 import type { CorralEvent } from '../../api/schemas.js';
 import { parseSince } from '../../api/since.js';
 import type { CliContext } from '../context.js';
 import { reconnectNotes } from '../reconnect-notes.js';
 
+/** The process an event is about, named as ps and logs name it (shop/web:0); null for a project's or the daemon's. */
+export function eventName(e: CorralEvent): string | null {
+  if (e.service === null) return null;
+  return e.instance === null ? `${e.project}/${e.service}` : `${e.project}/${e.service}:${e.instance}`;
+}
+
+/** An event as --json prints it: its fields, with `name` first. */
+export function eventJson(e: CorralEvent): CorralEvent & { name: string | null } {
+  return { name: eventName(e), ...e };
+}
+
 export function formatEvent(e: CorralEvent): string {
-  const who = e.service === null ? (e.project ?? '-') : `${e.project}/${e.service}:${e.instance}`;
+  const who = eventName(e) ?? e.project ?? '-';
   const parts = [e.time, e.type.padEnd(17), who];
   if (e.pid !== null) parts.push(`pid=${e.pid}`);
   if (e.code !== null) parts.push(`code=${e.code}`);
@@ -23,10 +34,10 @@ export async function events(
 ): Promise<number> {
   if (opts.since !== undefined) parseSince(opts.since, Date.now());
   const client = await ctx.daemon();
-  const show = (e: CorralEvent): void => ctx.print(opts.json ? JSON.stringify(e) : formatEvent(e));
+  const show = (e: CorralEvent): void => ctx.print(opts.json ? JSON.stringify(eventJson(e)) : formatEvent(e));
   if (!opts.follow) {
     const list = await client.events(opts.since);
-    if (opts.json) ctx.json(list);
+    if (opts.json) ctx.json(list.map(eventJson));
     else for (const e of list) show(e);
     return 0;
   }

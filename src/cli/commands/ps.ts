@@ -2,7 +2,7 @@
 import type { CliContext } from '../context.js';
 import { psTable } from '../format.js';
 
-const SHOWN_BY_DEFAULT = new Set(['starting', 'running', 'stopping', 'backoff', 'failed']);
+const SHOWN_BY_DEFAULT = new Set(['waiting', 'starting', 'running', 'stopping', 'backoff', 'failed']);
 
 export async function ps(ctx: CliContext, opts: { json?: boolean; all?: boolean }): Promise<number> {
   const client = await ctx.daemon();

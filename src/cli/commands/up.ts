@@ -1,7 +1,7 @@
 // corral up: apply a config file to the daemon, then (with --wait) watch it become ready.
 import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { ProcessStatus } from '../../api/schemas.js';
+import type { ApplyResult, ProcessStatus } from '../../api/schemas.js';
 import type { CorralClient } from '../../client/client.js';
 import { configPath } from '../../config/find.js';
 import type { ProjectSpec } from '../../config/types.js';
@@ -17,6 +17,7 @@ export interface UpOptions {
   file?: string;
   wait?: boolean;
   watch?: boolean;
+  json?: boolean;
 }
 
 /** Loads and checks the file here (so a bad file never reaches the daemon), then applies it. */
@@ -35,9 +36,10 @@ export async function up(ctx: CliContext, services: string[], opts: UpOptions): 
   const spec = project.spec;
   await early.ready;
   const client = await ctx.daemon();
-  await apply(ctx, client, project, services);
+  const applied = await apply(ctx, client, project, services);
   const wait = opts.wait ?? Boolean(ctx.io.err.isTTY);
   const code = wait ? await waitForReady(ctx, client, spec, targetServices(spec, services)) : 0;
+  if (opts.json) ctx.json(applied); // what was created, changed, removed and left unchanged
   if (!opts.watch) return code;
   return watchAndApply(ctx, client, file, services);
 }
@@ -63,7 +65,7 @@ export async function apply(
   client: CorralClient,
   project: ProjectFile,
   services: string[],
-): Promise<void> {
+): Promise<ApplyResult> {
   const { applyBody } = await import('../project-file.js');
   const result = await client.apply(applyBody(project, services));
   const spec = project.spec;
@@ -71,6 +73,7 @@ export async function apply(
     .filter((k) => result[k].length > 0)
     .map((k) => `${k} ${listed(result[k])}`);
   ctx.note(`${spec.name}: ${parts.join('; ') || 'nothing to do'}`);
+  return result;
 }
 
 /** Names, all of them up to LISTED_NAMES, else the first few and how many in all. */

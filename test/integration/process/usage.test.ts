@@ -152,6 +152,37 @@ test('samples closer together than MIN_WINDOW_MS repeat the last CPU value', asy
   assert.ok(later >= low && later <= high, `${later}%, the kernel says ${low}..${high}%`);
 });
 
+test('another look in between does not shrink the window: CPU% is over the recent window, not since the last look', async (t) => {
+  const home = tempHome();
+  t.after(() => home.cleanup());
+  const busy = startBusy(home);
+  await busy.line('ready');
+  let now = 0;
+  const sampler = new UsageSampler(() => now, 5_000);
+  const a = cpuTicksOf(busy.pid);
+  sampler.sample([busy.pid]); // one reader's look
+  const b = cpuTicksOf(busy.pid);
+  await waitFor(() => cpuTicksOf(busy.pid) >= b + 40, { what: 'the busy process to use 400 ms of CPU' });
+  now = 1_000;
+  sampler.sample([busy.pid]); // another reader's look
+  now = 1_600; // the first reader again, 600 ms of (fake) time later, with next to no CPU time since
+  const c = cpuTicksOf(busy.pid);
+  const value = sampler.sample([busy.pid]).get(busy.pid)!.cpuPercent;
+  const d = cpuTicksOf(busy.pid);
+  // the window starts at the first look, 1.6 s ago: the CPU time since then over 1.6 s
+  const percentOf = (ticks: number): number => (ticks / clockTicks / 1.6) * 100;
+  const low = percentOf(c - b) - 0.1;
+  const high = percentOf(d - a) + 0.1;
+  assert.ok(value >= low && value <= high, `${value}%, the kernel says ${low}..${high}% over the window`);
+  // past the window, the look before it counts: the average since then, however long ago
+  now = 60_000;
+  const e = cpuTicksOf(busy.pid);
+  const late = sampler.sample([busy.pid]).get(busy.pid)!.cpuPercent;
+  const f = cpuTicksOf(busy.pid);
+  const since = (ticks: number): number => (ticks / clockTicks / 58.4) * 100;
+  assert.ok(late >= since(e - d) - 0.1 && late <= since(f - c) + 0.1, `${late}% since the last look`);
+});
+
 test('pids that are gone are left out; an empty list costs nothing', async (t) => {
   const home = tempHome();
   t.after(() => home.cleanup());

@@ -432,6 +432,7 @@ services:
     );
     await w.clock.settle(1_000);
     assert.equal(w.backend.spawnsOf('api').length, 0);
+    assert.equal(only(sup, 'api').state, 'waiting');
     assert.equal(only(sup, 'api').message, 'waiting for db to be ready');
     w.checks.answers.set('127.0.0.1:7007', null);
     await w.clock.settle(200);
@@ -462,6 +463,102 @@ services:
     assert.equal(w.backend.spawnsOf('api').length, 1, 'only the project whose migrate succeeded');
     assert.equal(only(sup, 'p0/api').state, 'running');
     assert.equal(only(sup, 'p1/api').message, 'waiting for migrate (succeeded), but migrate is exited');
+  });
+});
+
+describe('waiting', () => {
+  const yaml = (autostart: boolean) => `
+name: p
+services:
+  db: { command: [db], ready: { tcp: 127.0.0.1:7008 } }
+  api: { command: [api], depends_on: { db: ready }, autostart: ${autostart} }
+`;
+
+  test('a start blocked by a dependency is waiting, then starting once it holds', async () => {
+    const { w, sup } = world();
+    sup.apply(project(yaml(true)));
+    await w.clock.settle(0);
+    const api = only(sup, 'api');
+    assert.equal(api.state, 'waiting');
+    assert.equal(api.record().state, 'waiting');
+    w.checks.answers.set('127.0.0.1:7008', null);
+    await w.clock.settle(200);
+    assert.equal(api.state, 'running');
+    assert.equal(api.message, null);
+  });
+
+  test('a stop of a waiting process makes it stopped, with an event, and it does not start later', async () => {
+    const { w, sup } = world();
+    sup.apply(project(yaml(true)));
+    await w.clock.settle(0);
+    await sup.stop(sup.resolve('api'));
+    const api = only(sup, 'api');
+    assert.equal(api.state, 'stopped');
+    assert.equal(api.message, null);
+    assert.deepEqual(w.trace(['stopped']), ['stopped:api:0']);
+    w.checks.answers.set('127.0.0.1:7008', null);
+    await w.clock.settle(200);
+    assert.equal(w.backend.spawnsOf('api').length, 0);
+  });
+
+  test('a new definition that no longer starts it takes a waiting process back to stopped', async () => {
+    const { w, sup } = world();
+    sup.apply(project(yaml(true)));
+    await w.clock.settle(0);
+    assert.equal(only(sup, 'api').state, 'waiting');
+    sup.apply(project(yaml(false)));
+    await w.clock.settle(0);
+    assert.equal(only(sup, 'api').state, 'stopped');
+  });
+
+  test('a dependent of a dependency that is itself waiting waits too (started)', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project(`
+name: p
+services:
+  db: { command: [db], ready: { tcp: 127.0.0.1:7010 } }
+  api: { command: [api], depends_on: { db: ready } }
+  web: { command: [web], depends_on: { api: started } }
+`),
+    );
+    await w.clock.settle(0);
+    assert.equal(only(sup, 'api').state, 'waiting');
+    assert.equal(only(sup, 'web').state, 'waiting');
+    assert.equal(only(sup, 'web').message, 'waiting for api to start');
+    assert.equal(w.backend.spawnsOf('web').length, 0);
+  });
+});
+
+describe('exit 127 and 126 of a shell command', () => {
+  test('127 says a program was not found and points at the logs; 126 that it could not be executed', async () => {
+    const { w, sup } = world();
+    sup.apply(
+      project(`
+name: p
+services:
+  missing: { command: nosuchprogram --flag, restart: never }
+  noexec: { command: ./data.txt, restart: never }
+  listed: { command: [listed], restart: never }
+`),
+    );
+    await w.clock.settle(0);
+    w.backend.latest('/bin/sh -c nosuchprogram --flag').exit({ code: 127, signal: null });
+    w.backend.latest('/bin/sh -c ./data.txt').exit({ code: 126, signal: null });
+    w.backend.latest('listed').exit({ code: 127, signal: null });
+    await w.clock.settle(0);
+    assert.match(
+      only(sup, 'missing').message ?? '',
+      /^a program of the command was not found \(the shell's exit 127; see corral logs p\/missing\); /,
+    );
+    assert.match(
+      only(sup, 'noexec').message ?? '',
+      /could not be executed \(the shell's exit 126; see corral logs p\/noexec\)/,
+    );
+    const exited = w.eventsOf('exited', 'missing')[0];
+    assert.match(exited?.message ?? '', /not found/);
+    // a program of its own that exits 127 is not a shell's "not found"
+    assert.doesNotMatch(only(sup, 'listed').message ?? '', /not found/);
   });
 });
 
