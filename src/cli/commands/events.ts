@@ -6,7 +6,10 @@ import type { CliContext } from '../context.js';
 import { reconnectNotes } from '../reconnect-notes.js';
 
 export function formatEvent(e: CorralEvent): string {
-  const who = e.service === null ? (e.project ?? '-') : `${e.project}/${e.service}:${e.instance}`;
+  const who =
+    e.service === null
+      ? (e.project ?? '-')
+      : `${e.project}/${e.service}${e.instance === null ? '' : `:${e.instance}`}`;
   const parts = [e.time, e.type.padEnd(17), who];
   if (e.pid !== null) parts.push(`pid=${e.pid}`);
   if (e.code !== null) parts.push(`code=${e.code}`);
