@@ -3,12 +3,14 @@
 // daemon SIGKILLed and started again watches again without restarting the process it adopts;
 // export lists `watch` as not mapped.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { homeFor, killDaemon, waitForState } from '../helpers/cli.js';
 import { type DaemonHome, daemonEvents, type ServiceRow, waitForRow } from '../helpers/daemon-api.js';
-import { fixture } from '../helpers/home.js';
+import { CLI, fixture } from '../helpers/home.js';
+import { waitFor } from '../helpers/wait.js';
 
 const node = process.execPath;
 
@@ -90,6 +92,47 @@ describe('restart on change (watch:)', () => {
     const restarted = await runningAgain(c, first.pid);
     assert.notEqual(restarted.pid, first.pid);
     assert.equal((await fileChanges(c)).length, 1);
+  });
+
+  test('a tree larger than the inotify limit: a watch-failed event says how to raise it, and the service runs on', async (t) => {
+    // the limit is lowered in a user namespace of the test's own (/proc/sys/user/max_inotify_watches
+    // there), which leaves the machine's limit as it is
+    const probe = spawnSync('unshare', ['-Ur', 'sh', '-c', 'echo 3 > /proc/sys/user/max_inotify_watches']);
+    if (probe.status !== 0) {
+      t.skip(`no user namespace with its own inotify limit here: ${probe.stderr}`);
+      return;
+    }
+    const c = homeFor(t);
+    for (const d of ['a', 'b', 'c', 'd', 'e', 'f'])
+      mkdirSync(join(c.projectDir, 'src', d), { recursive: true });
+    writeFileSync(join(c.projectDir, 'src', 'server.js'), '');
+    c.writeConfig(config());
+    const child = spawn(
+      'unshare',
+      ['-Ur', 'sh', '-c', `echo 3 > /proc/sys/user/max_inotify_watches && exec "$@"`, 'sh', node, CLI, 'run'],
+      { cwd: c.projectDir, env: c.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    t.after(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    await waitFor(() => /watch-failed/.test(out) && /^app +\| ready$/m.test(out), {
+      what: 'the watch-failed event and the service running',
+    });
+    assert.match(
+      out,
+      /watch-failed +w\/app cannot watch .*src.*: this user's inotify watches are used up: fs\.inotify\.max_user_watches/,
+    );
+    assert.match(out, /sudo sysctl fs\.inotify\.max_user_watches=\d+/);
+    assert.equal(out.match(/watch-failed/g)?.length, 1, 'said once');
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
   });
 
   test('export lists watch as not mapped', async (t) => {
