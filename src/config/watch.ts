@@ -44,7 +44,7 @@ export function checkWatch(
       warn(
         path,
         missing.length > 0
-          ? `expected the glob to match a file, got nothing: ${missing.join(', ')} does not exist, so nothing is watched there (create it, then apply the file again)`
+          ? `expected the glob to match a file, got nothing: ${missing.join(', ')} does not exist yet (it is watched for from its nearest existing directory)`
           : `expected the glob to match a file, got none yet under ${bases.join(', ')} (files that appear there later count)`,
       );
     });

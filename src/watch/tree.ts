@@ -2,11 +2,12 @@
 // directory (Node's `recursive` option is left alone: on Linux it is emulated in JavaScript,
 // and its behaviour changed between Node 20 and 24), never a poll. A directory created under a
 // watched one is watched too, and the files already in it count as changed; a removed one is
-// let go. When the inotify limit is reached, what is watched already stays watched.
-import { type Dirent, type FSWatcher, watch as fsWatch, readdirSync, statSync } from 'node:fs';
+// let go. A root that does not exist (yet, or any more) is awaited from its nearest ancestor.
+// When the inotify limit is reached, what is watched already stays watched.
+import { type Dirent, existsSync, type FSWatcher, watch as fsWatch, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { watchFailure } from './limit.js';
-import type { WatchSet } from './patterns.js';
+import type { WatchRoot, WatchSet } from './patterns.js';
 
 /** fs.watch as the tree uses it (a test passes one that fails as the kernel can). */
 export type WatchDir = (dir: string, onEvent: (name: string | null) => void) => FSWatcher;
@@ -34,6 +35,9 @@ export class TreeWatcher {
   private readonly watched = new Map<string, Watched>();
   private readonly reported = new Set<string>();
   private readonly watchDir: WatchDir;
+  private readonly roots: WatchRoot[];
+  /** roots whose directory does not exist (yet, or any more), by that directory */
+  private readonly pending = new Map<string, WatchRoot>();
   /** the inotify limit was reached: no new watch is tried */
   private full = false;
   private closed = false;
@@ -43,15 +47,47 @@ export class TreeWatcher {
     private readonly opts: TreeOptions,
   ) {
     this.watchDir = opts.watchDir ?? watchDirectory;
-    for (const root of set.roots()) {
-      if (root.literal && !isDirectory(root.dir)) this.add(dirname(root.dir), 0, root.unnamed);
-      else this.addTree(root.dir, root.depth, root.unnamed);
+    this.roots = set.roots();
+    for (const root of this.roots) this.watchRoot(root, false);
+  }
+
+  /**
+   * Watches a root: its tree; for a literal path that is no directory, its directory (a file is
+   * seen there, and so is a directory of that name made later); for a directory that does not
+   * exist, its nearest ancestor, until it does (a build's `rm -rf dist && mkdir dist`).
+   * `arrived`: it was just made, and the files already in it count as changed.
+   */
+  private watchRoot(root: WatchRoot, arrived: boolean): void {
+    if (isDirectory(root.dir)) {
+      this.addTree(root.dir, root.depth, root.unnamed);
+      const early = arrived ? this.firstMatchUnder(root.dir, root.depth, root.unnamed) : null;
+      if (early !== null) this.opts.onChange(early);
+      return;
+    }
+    // an existing file is seen through its directory's watch; anything else may yet be made
+    if (!root.literal || !existsSync(root.dir)) this.pending.set(root.dir, root);
+    let dir = dirname(root.dir);
+    while (!isDirectory(dir) && dirname(dir) !== dir) dir = dirname(dir);
+    this.add(dir, 0, root.unnamed);
+  }
+
+  /** A directory was made: the pending roots it is, or leads to, are watched on. */
+  private arrived(path: string): void {
+    for (const [dir, root] of this.pending) {
+      if (dir !== path && !dir.startsWith(`${path}/`)) continue;
+      this.pending.delete(dir);
+      this.watchRoot(root, true);
     }
   }
 
   /** How many directories are watched. */
   get size(): number {
     return this.watched.size;
+  }
+
+  /** Whether `dir` is watched now. */
+  watching(dir: string): boolean {
+    return this.watched.has(dir);
   }
 
   /** Lets go of every watch. Idempotent. */
@@ -118,6 +154,7 @@ export class TreeWatcher {
       return;
     }
     const path = join(dir, name);
+    if (this.pending.size > 0 && isDirectory(path)) this.arrived(path);
     const parent = this.watched.get(dir);
     if (parent !== undefined && parent.depth > 0 && !parent.unnamed.has(name) && !this.set.prunes(path)) {
       if (isDirectory(path)) {
@@ -152,13 +189,18 @@ export class TreeWatcher {
     return null;
   }
 
-  /** A directory that is gone: its watch and those below it end. */
+  /** A directory that is gone: its watch and those below it end; roots in it wait to be made again. */
   private forget(dir: string): void {
     for (const [path, w] of this.watched) {
       if (path === dir || path.startsWith(`${dir}/`)) {
         w.watcher.close();
         this.watched.delete(path);
       }
+    }
+    if (this.closed) return;
+    for (const root of this.roots) {
+      const inside = root.dir === dir || root.dir.startsWith(`${dir}/`);
+      if (inside && !this.pending.has(root.dir) && !this.watched.has(root.dir)) this.watchRoot(root, false);
     }
   }
 }

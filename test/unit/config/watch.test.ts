@@ -74,7 +74,10 @@ describe('watch: in the config', () => {
       ],
     );
     assert.match(warnings[0].message, /expected the glob to match a file, got none yet under .*api/);
-    assert.match(warnings[1].message, /dist does not exist, so nothing is watched there/);
+    assert.match(
+      warnings[1].message,
+      /dist does not exist yet \(it is watched for from its nearest existing directory\)/,
+    );
   });
 
   test('a watch list that is not a list of strings is an error', (t) => {

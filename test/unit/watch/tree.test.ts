@@ -62,6 +62,28 @@ describe('watching a tree', () => {
     await waitFor(() => w.watcher!.size === before, { what: 'the removed directories to be let go' });
   });
 
+  test('a root made after the watch began, removed and made again (a build that cleans its output), is watched each time', async (t) => {
+    const w = tree(t, (d) => [join(d, 'dist/**/*.js')]);
+    w.watcher = w.make();
+    mkdirSync(join(w.dir, 'dist', 'sub'), { recursive: true });
+    writeFileSync(join(w.dir, 'dist', 'sub', 'a.js'), 'x');
+    await waitFor(() => w.changes.includes(join(w.dir, 'dist', 'sub', 'a.js')), {
+      what: 'a.js in the new dist',
+    });
+    writeFileSync(join(w.dir, 'dist', 'sub', 'b.js'), 'x');
+    await waitFor(() => w.changes.includes(join(w.dir, 'dist', 'sub', 'b.js')), {
+      what: 'b.js, once dist is watched',
+    });
+    rmSync(join(w.dir, 'dist'), { recursive: true });
+    await waitFor(() => !w.watcher!.watching(join(w.dir, 'dist')), { what: 'dist to be let go' });
+    mkdirSync(join(w.dir, 'dist'));
+    await waitFor(() => w.watcher!.watching(join(w.dir, 'dist')), { what: 'the new dist to be watched' });
+    writeFileSync(join(w.dir, 'dist', 'c.js'), 'x');
+    await waitFor(() => w.changes.includes(join(w.dir, 'dist', 'c.js')), {
+      what: 'c.js in the dist made again',
+    });
+  });
+
   test('ENOSPC from fs.watch: what is watched stays watched, and the message says how to raise the limit', async (t) => {
     let allowed = 2;
     // fs.watch as it behaves once the user's inotify watches are used up: it throws the
