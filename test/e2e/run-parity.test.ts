@@ -117,13 +117,12 @@ services:
 
   test('health checks: failures in a row kill the process, and it is restarted', async (t) => {
     const c = homeFor(t);
-    const port = await freePort();
     c.writeConfig(`
 name: runhealth
 services:
   sick:
     command: [${node}, ${fixture('forever.mjs')}]
-    health: { tcp: 127.0.0.1:${port}, interval: 100ms, timeout: 500ms, failures: 2 }
+    health: { exec: [/bin/false], interval: 100ms, timeout: 2s, failures: 2 }
 `);
     const child = c.spawnCorral(['run']);
     await waitFor(() => linesOf(child, /^sick +\| ready$/).length >= 2, {
