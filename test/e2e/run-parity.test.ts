@@ -69,6 +69,24 @@ services:
     assert.equal(await exitOf(child), 0);
   });
 
+  test('a home that cannot be used: run says so and runs without log files', async (t) => {
+    const c = homeFor(t);
+    const config = c.writeConfig(`
+name: nohome
+services:
+  once:
+    command: ["/bin/sh", "-c", "echo hello"]
+    restart: never
+`);
+    const r = await c.corral(['run'], { env: { CORRAL_HOME: join(config, 'home') } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /Cannot use .*corral\.yaml\/home as corral's home: ENOTDIR\..* Running without log files\./,
+    );
+    assert.match(r.stdout, /^once +\| hello$/m);
+  });
+
   test('notify: true: the service is ready once it sends READY=1, and not before', async (t) => {
     const c = homeFor(t);
     c.writeConfig(`

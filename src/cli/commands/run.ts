@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { systemClock } from '../../clock.js';
 import { findConfigFile, loadProject } from '../../config/index.js';
-import { prepareHome } from '../../daemon/home.js';
+import { type HomePaths, prepareHome } from '../../daemon/home.js';
 import { SocketRegistry } from '../../daemon/sockets.js';
 import type { Instance } from '../../engine/instance.js';
 import type { OutputKey, OutputRouter, OutputTarget } from '../../engine/output.js';
@@ -40,9 +40,10 @@ class PrefixedOutput implements OutputRouter {
   private readonly files = new Map<string, RunLogFile>();
   private width = 0;
   private readonly ctx: CliContext;
-  private readonly logsDir: string;
+  /** null: the home cannot be used, and the output goes to the terminal alone */
+  private readonly logsDir: string | null;
 
-  constructor(ctx: CliContext, names: string[], logsDir: string) {
+  constructor(ctx: CliContext, names: string[], logsDir: string | null) {
     this.ctx = ctx;
     this.logsDir = logsDir;
     this.width = Math.max(...names.map((n) => n.length));
@@ -66,7 +67,7 @@ class PrefixedOutput implements OutputRouter {
       if (!stream) continue;
       let pending = '';
       stream.on('data', (chunk: Buffer) => {
-        file.write(chunk);
+        file?.write(chunk);
         this.chunks.emit(id, chunk);
         const lines = (pending + chunk.toString('utf8')).split('\n');
         pending = lines.pop() ?? '';
@@ -80,7 +81,8 @@ class PrefixedOutput implements OutputRouter {
   }
 
   /** The log file of a process: HOME/logs/PROJECT/SERVICE[.N].log, one writer across its restarts. */
-  private logFile(key: OutputKey): RunLogFile {
+  private logFile(key: OutputKey): RunLogFile | null {
+    if (this.logsDir === null) return null;
     const path = logLocation(this.logsDir, '', key).logPath;
     let file = this.files.get(path);
     if (file === undefined) {
@@ -121,9 +123,16 @@ export async function run(
   if (opts.exitWith && !spec.services.some((s) => s.name === opts.exitWith)) {
     throw new CorralError('SERVICE_NOT_FOUND', `--exit-with: ${file} has no service "${opts.exitWith}"`);
   }
-  // the logs go where the daemon of this home (--home, CORRAL_HOME) would write them
+  // the logs go where the daemon of this home (--home, CORRAL_HOME) would write them; a home that
+  // cannot be used (a read-only file system in a container) leaves the terminal alone
   const paths = ctx.paths;
-  prepareHome(paths);
+  let home: HomePaths | null = paths;
+  try {
+    prepareHome(paths);
+  } catch (e) {
+    ctx.note(`${(e as Error).message} Running without log files.`);
+    home = null;
+  }
   closeInheritedFds(); // no service inherits a stray fd of our parent's
   // as PID 1 (a container) or a child subreaper, orphans of the services are ours to reap
   const subreaper = becomeSubreaper();
@@ -134,11 +143,11 @@ export async function run(
   const output = new PrefixedOutput(
     ctx,
     spec.services.map((s) => s.name),
-    paths.logsDir,
+    home?.logsDir ?? null,
   );
   const summary = new RunSummary(spec.services.map((s) => s.name));
   const sockets = new SocketRegistry((message) => ctx.note(message));
-  const notify = new RunNotify(paths);
+  const notify = new RunNotify(home);
   const supervisor = new Supervisor({
     clock: systemClock,
     process: systemBackend,

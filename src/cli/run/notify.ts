@@ -1,7 +1,9 @@
 // `corral run`'s sd_notify sockets (`ready: { notify: true }`): one per process, read through
 // one EpollLoop made when the first is opened, under a directory of this run's own in the home's
-// run dir (so a daemon of the same home keeps its sockets), removed when the run ends.
+// run dir (so a daemon of the same home keeps its sockets), or in the temporary directory when
+// the home cannot be used; removed when the run ends.
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HomePaths } from '../../daemon/home.js';
 import { openNotifySocket } from '../../daemon/notify-sockets.js';
@@ -13,8 +15,12 @@ export class RunNotify {
   private loop: EpollLoop | null = null;
   private readonly home: { dir: string; runDir: string };
 
-  constructor(paths: HomePaths) {
-    this.home = { dir: `${paths.dir}#run-${process.pid}`, runDir: join(paths.runDir, `run-${process.pid}`) };
+  constructor(paths: HomePaths | null) {
+    const own = `run-${process.pid}`;
+    this.home =
+      paths === null
+        ? { dir: join(tmpdir(), `corral-${own}`), runDir: join(tmpdir(), `corral-${own}`) }
+        : { dir: `${paths.dir}#${own}`, runDir: join(paths.runDir, own) };
   }
 
   /** Opens a process's notify socket; its datagrams go to `onMessage`. */
