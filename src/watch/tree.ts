@@ -1,6 +1,7 @@
 // Watching the directories of a WatchSet with inotify, through fs.watch: one watch per
-// directory (Node's `recursive` option is left alone: on Linux it is emulated in JavaScript,
-// and its behaviour changed between Node 20 and 24), never a poll. A directory created under a
+// directory (Node's `recursive` option is left alone: Linux has no recursive inotify, and Node
+// emulates it in JavaScript since 19.1, an emulation reworked since, nodejs/node#51406 among
+// others), never a poll. A directory created under a
 // watched one is watched too, and the files already in it count as changed; a removed one is
 // let go. A root that does not exist (yet, or any more) is awaited from its nearest ancestor.
 // When the inotify limit is reached, what is watched already stays watched.
