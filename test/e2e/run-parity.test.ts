@@ -182,6 +182,27 @@ services:
     );
   });
 
+  test('watch: the restart of a lone running service is not taken for the end of every service', async (t) => {
+    const c = homeFor(t);
+    mkdirSync(join(c.projectDir, 'src'), { recursive: true });
+    writeFileSync(join(c.projectDir, 'src', 'app.js'), '// 0\n');
+    c.writeConfig(`
+name: runlone
+services:
+  app:
+    command: [${node}, ${fixture('forever.mjs')}]
+    watch: [./src]
+`);
+    const child = c.spawnCorral(['run']);
+    await waitFor(() => linesOf(child, /^app +\| ready$/).length === 1, { what: 'app to start' });
+    writeFileSync(join(c.projectDir, 'src', 'app.js'), '// 1\n');
+    await waitFor(() => linesOf(child, /^app +\| ready$/).length === 2, { what: 'app to start again' });
+    // it passed through stopped on its way back: that is no moment to wait for changes
+    assert.doesNotMatch(child.output(), /every service has ended/);
+    child.kill('SIGINT');
+    assert.equal(await exitOf(child), 0);
+  });
+
   test('watch: a save restarts the service; the summary at the end counts exits and restarts', async (t) => {
     const c = homeFor(t);
     mkdirSync(join(c.projectDir, 'src'), { recursive: true });
