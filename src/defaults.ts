@@ -74,6 +74,12 @@ export const DEFAULTS = {
     watchSettleMs: 150,
     /** `stop`, `restart` and `down` say which process they wait for once its stop has taken this long */
     stopProgressAfterMs: 1_000,
+    /** `watch:` restarts a service once its files have been quiet this long (one restart per burst of saves) */
+    watchQuietMs: 150,
+    /** or, in a burst that goes on (a build writing for seconds), this long after its first change */
+    watchMaxWaitMs: 2_000,
+    /** `check` (and every load) looks through at most this many directories for a file a `watch:` glob matches */
+    watchCheckMaxDirs: 5_000,
     /** how long a stop waits for the group to be gone after SIGKILL (a process in disk wait can outlive it) */
     killWaitMs: 1_000,
     /** first delay before a stalled log channel is tried again; it doubles up to logMaxRetryMs */

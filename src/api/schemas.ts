@@ -245,6 +245,8 @@ export const ServiceDefinition = Type.Object({
   sockets: Type.Array(Type.String()),
   maxMemoryBytes: Type.Union([Type.Number(), Type.Null()]),
   autostart: Type.Boolean(),
+  /** `watch:` as absolute paths and globs, `!` in front of ignores (absent from definitions of an older daemon) */
+  watch: Type.Optional(Type.Array(Type.String())),
 });
 export type ServiceDefinition = Static<typeof ServiceDefinition>;
 

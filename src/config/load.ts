@@ -16,6 +16,7 @@ import type { ConfigFile } from './schema.js';
 import { addYamlErrors, keysInOrder, parseYaml, yamlLocator } from './source.js';
 import type { ConfigProblem, ProjectSpec } from './types.js';
 import { validateConfig } from './validate.js';
+import { checkWatch } from './watch.js';
 
 export { CONFIG_FILE_NAMES, findConfigFile } from './find.js';
 
@@ -158,6 +159,9 @@ function loadYaml(text: string, ctx: Context): ProjectSpec {
   checkCwds(services, ctx.dir, problems);
   checkPolicies(services, problems);
   checkAccounts(services, problems, ctx.runningAs);
+  checkWatch(services, ctx.dir, problems, (path, message) =>
+    ctx.onWarning({ file: ctx.label, ...locate(path, 'value'), path: path.join('.'), message }),
+  );
   problems.throwIfAny();
   const order = keysInOrder(source, ['services']);
   return normalizeProject({

@@ -7,6 +7,7 @@ import { parseHostPort, parseUmask } from './kinds.js';
 import type { ConfigFile, ProbeConfig, ServiceConfig } from './schema.js';
 import type { HealthSpec, ProbeCheck, ProjectSpec, ReadySpec, ServiceSpec } from './types.js';
 import { toDurationMs, toSizeBytes } from './units.js';
+import { absoluteWatchEntry } from './watch.js';
 
 export interface NormalizeInput {
   /** data that passed validateConfig and every other check */
@@ -75,6 +76,7 @@ function normalizeService(
     sockets: [...(s.sockets ?? [])],
     maxMemoryBytes: s.max_memory === undefined ? null : toSizeBytes(s.max_memory),
     autostart: s.autostart ?? DEFAULTS.autostart,
+    watch: (s.watch ?? []).map((p) => absoluteWatchEntry(p, resolve(input.dir, s.cwd ?? '.'))),
   };
 }
 

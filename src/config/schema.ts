@@ -124,6 +124,11 @@ const Service = Type.Object(
     sockets: Type.Optional(Type.Array(Kind<string>('socket'))),
     max_memory: Type.Optional(Size),
     autostart: Type.Optional(Type.Boolean()),
+    watch: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        expected: 'a list of paths and globs relative to the service\'s cwd ("!" in front ignores)',
+      }),
+    ),
   },
   closed,
 );

@@ -59,6 +59,11 @@ export interface ServiceSpec {
   sockets: string[];
   maxMemoryBytes: number | null;
   autostart: boolean;
+  /**
+   * `watch:` as absolute paths and globs (resolved against cwd), ignores with a leading `!`;
+   * empty when none. Absent in a definition recorded by an older daemon.
+   */
+  watch: string[];
 }
 
 export interface ProjectSpec {

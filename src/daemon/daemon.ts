@@ -25,6 +25,7 @@ import { UsageSampler } from '../process/usage.js';
 import { EventJournal } from '../state/journal.js';
 import { StateWriter, writeProjects } from '../state/state-file.js';
 import { VERSION } from '../version.js';
+import { watchFiles } from '../watch/index.js';
 import { type BootFacts, Controller } from './controller.js';
 import { takeHomeOver } from './handover.js';
 import { type HomePaths, homePaths, prepareHome } from './home.js';
@@ -139,6 +140,7 @@ export class Daemon {
         openNotifySocket(paths, this.watcher, key, onMessage, opts.otherUser),
       listeners: (spec, holder) => this.sockets.get(spec, holder),
       releaseListeners: (spec) => this.sockets.release(`${spec.project}/${spec.name}`),
+      watchFiles,
       measureMemory: (pids) => {
         const rss = new Map<number, number>();
         for (const [pid, u] of this.memorySampler.sample(pids)) rss.set(pid, u.rssBytes);

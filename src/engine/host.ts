@@ -128,4 +128,14 @@ export interface EngineHost {
   releaseListeners?(spec: ServiceSpec): void;
   /** RSS in bytes of each pid's process tree, for max_memory; without it max_memory is not enforced */
   measureMemory?: (pids: number[]) => Map<number, number>;
+  /**
+   * Watches the files of a `watch:` list (absolute patterns, `!` to ignore): each change of one
+   * goes to onChange, a directory that cannot be watched to onProblem. Returns the function that
+   * stops watching. Without it, `watch:` does nothing.
+   */
+  watchFiles?(
+    patterns: readonly string[],
+    onChange: (path: string) => void,
+    onProblem: (message: string) => void,
+  ): () => void;
 }

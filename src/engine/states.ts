@@ -72,6 +72,7 @@ export const EventType = {
   DaemonStopped: 'daemon-stopped',
   LogFailed: 'log-failed',
   LogResumed: 'log-resumed',
+  WatchFailed: 'watch-failed',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

@@ -10,10 +10,13 @@ import { resolveAddress } from './names.js';
 import { blocker, stopWaves, withDependencies } from './order.js';
 import type { LiveProcess, ProcessRecord } from './record.js';
 import { ProcessState } from './states.js';
+import { watchList, watchService } from './watch.js';
 
 export interface ServiceEntry {
   spec: ServiceSpec;
   instances: Instance[];
+  /** the watch of its `watch:` files, and the list it watches */
+  watching?: { patterns: string; close(): void } | null;
 }
 
 export interface ProjectEntry {
@@ -56,6 +59,7 @@ export class Supervisor extends EventEmitter {
   /** Stops the supervisor's own timers (the daemon is leaving). */
   close(): void {
     this.memory?.stop();
+    this.unwatchAll();
   }
 
   /**
@@ -82,6 +86,7 @@ export class Supervisor extends EventEmitter {
       if (next.has(name)) continue;
       result.removed.push(name);
       entry.services.delete(name);
+      this.unwatch(service);
       void this.retire(service.instances);
     }
     const rollouts: ServiceEntry[] = [];
@@ -121,6 +126,7 @@ export class Supervisor extends EventEmitter {
       }
     }
     for (const r of rollouts) void this.rollOut(r);
+    for (const svc of entry.services.values()) this.watch(svc);
     this.startWaiting();
     return result;
   }
@@ -149,6 +155,7 @@ export class Supervisor extends EventEmitter {
         inst.restore(rec, found);
         if (found) adopted.push(inst.name);
       }
+      this.watch(service); // an adopted process is not restarted by this
     }
     this.startWaiting();
     return adopted;
@@ -156,6 +163,7 @@ export class Supervisor extends EventEmitter {
 
   /** Stops watching every process and leaves them running (for a daemon that exits keeping services). */
   detachAll(): void {
+    this.unwatchAll();
     for (const inst of this.list()) inst.detach();
   }
 
@@ -175,7 +183,10 @@ export class Supervisor extends EventEmitter {
       );
     }
     this.projects.delete(name);
-    for (const svc of entry.services.values()) this.forget(svc.instances);
+    for (const svc of entry.services.values()) {
+      this.unwatch(svc);
+      this.forget(svc.instances);
+    }
   }
 
   /** Lets go of what removed instances hold: notify sockets, log channels. */
@@ -341,6 +352,58 @@ export class Supervisor extends EventEmitter {
     });
   }
 
+  /** Watches a service's `watch:` files (again when the list changed); stops when it has none. */
+  private watch(svc: ServiceEntry): void {
+    const patterns = JSON.stringify(watchList(svc.spec));
+    if (svc.watching?.patterns === patterns) return;
+    this.unwatch(svc);
+    const { project, name } = svc.spec;
+    const watching = watchService(
+      this.host,
+      svc.spec,
+      (message) => this.restartOnChange(svc, message),
+      (message) => this.host.emit({ type: 'watch-failed', project, service: name, message }),
+    );
+    svc.watching = watching && { patterns, close: watching.close };
+  }
+
+  private unwatch(svc: ServiceEntry): void {
+    svc.watching?.close();
+    svc.watching = null;
+  }
+
+  private unwatchAll(): void {
+    for (const p of this.projects.values()) for (const svc of p.services.values()) this.unwatch(svc);
+  }
+
+  /**
+   * A burst of changes of a service's files: every instance that runs, starts, waits to restart
+   * or has ended is restarted (as `restart` does, with its ready check); a stopped one is left.
+   */
+  private restartOnChange(svc: ServiceEntry, message: string): void {
+    for (const inst of svc.instances) {
+      const live = inst.state === ProcessState.Starting || inst.state === ProcessState.Running;
+      const ended =
+        inst.state === ProcessState.Backoff ||
+        inst.state === ProcessState.Exited ||
+        inst.state === ProcessState.Failed;
+      if (!live && !ended) continue;
+      this.host.emit({
+        type: 'restart-scheduled',
+        project: inst.project,
+        service: inst.service,
+        instance: inst.index,
+        pid: inst.pid,
+        reason: 'file-changed',
+        delay_ms: 0,
+        message,
+      });
+      // the start waits for the stop to end (Instance.start while stopping)
+      if (live) void inst.stop();
+      inst.start();
+    }
+  }
+
   /** Grows or shrinks a service to spec.instances. */
   private resize(svc: ServiceEntry, spec: ServiceSpec): void {
     while (svc.instances.length < spec.instances) {
@@ -362,7 +425,11 @@ export class Supervisor extends EventEmitter {
 /** Two definitions are the same when nothing but the instance count differs (within 1 or >1). */
 function sameDefinition(a: ServiceSpec, b: ServiceSpec): boolean {
   if (a.instances !== b.instances && (a.instances === 1 || b.instances === 1)) return false;
-  return JSON.stringify({ ...a, instances: 0 }) === JSON.stringify({ ...b, instances: 0 });
+  // `watch:` is not part of what runs: a new list is watched without a restart
+  return (
+    JSON.stringify({ ...a, instances: 0, watch: undefined }) ===
+    JSON.stringify({ ...b, instances: 0, watch: undefined })
+  );
 }
 
 /** The record of a process no state file mentions (a corrupt or missing one). */

@@ -27,7 +27,18 @@ export function exportProject(
   project: ProjectSpec,
   opts: ExportOptions = {},
 ): ExportResult {
-  return EXPORTERS[target](project, opts);
+  const result = EXPORTERS[target](project, opts);
+  // restart on change is for a developer's machine: no target has it, and none should
+  for (const s of project.services) {
+    if ((s.watch ?? []).length === 0) continue;
+    result.findings.push({
+      service: s.name,
+      key: 'watch',
+      kind: 'not mapped',
+      message: `restart on change is a development feature; ${target} runs what is deployed`,
+    });
+  }
+  return result;
 }
 
 /** One finding as one line: `api: backoff.reset_after: not mapped: why`. */

@@ -355,8 +355,14 @@ function mapApp(app: App, dir: string, f: FindingRecorder): Record<string, unkno
     if (!autostart) svc.autostart = false;
     f.exact('autostart', 'autostart');
   }
-  if (take('watch', 'ignore_watch', 'watch_delay', 'watch_options') !== undefined)
-    f.drop('watch', 'corral does not restart on file changes');
+  const watch = mapWatch(take('watch'), take('ignore_watch'), f);
+  if (watch !== null) svc.watch = watch;
+  if (take('watch_delay') !== undefined)
+    f.drop(
+      'watch_delay',
+      'corral restarts once changes have been quiet for 150 ms (or 2 s into a longer burst)',
+    );
+  if (take('watch_options') !== undefined) f.drop('watch_options', 'chokidar options; corral uses inotify');
   if (take('cron_restart', 'cron') !== undefined) f.drop('cron_restart', 'corral has no scheduled restarts');
 
   for (const key of Object.keys(app)) {
@@ -369,6 +375,39 @@ function mapApp(app: App, dir: string, f: FindingRecorder): Record<string, unkno
     );
   }
   return svc;
+}
+
+/** PM2's `watch` (true, or paths) and `ignore_watch` as corral's `watch:` list. */
+function mapWatch(watch: unknown, ignore: unknown, f: FindingRecorder): string[] | null {
+  const svc: string[] = [];
+  if (watch === true) svc.push('.');
+  else if (typeof watch === 'string') svc.push(watch);
+  else if (Array.isArray(watch))
+    svc.push(...watch.filter((w): w is string => typeof w === 'string' && w !== ''));
+  if (watch === true || typeof watch === 'string' || Array.isArray(watch)) {
+    f.approx(
+      'watch',
+      'watch',
+      'paths relative to the cwd, watched with inotify; .git and node_modules are ignored unless named',
+    );
+  } else if (watch === false) f.exact('watch', '(no watch)');
+  else if (watch !== undefined) f.drop('watch', `not true or a list of paths: ${JSON.stringify(watch)}`);
+  const ignores = typeof ignore === 'string' ? [ignore] : Array.isArray(ignore) ? ignore : [];
+  for (const i of ignores) {
+    // a pattern written as a regular expression has no glob equivalent
+    if (typeof i !== 'string' || /[\\^$()|+]/.test(i)) {
+      f.drop('ignore_watch', `not a path or glob corral reads: ${JSON.stringify(i)}`);
+      continue;
+    }
+    svc.push(`!${i}`);
+  }
+  if (ignores.length > 0 && svc.some((e) => e.startsWith('!')))
+    f.approx(
+      'ignore_watch',
+      'watch',
+      '"!" entries, relative to the cwd (PM2 matches them anywhere in a path)',
+    );
+  return svc.some((e) => !e.startsWith('!')) ? svc : null;
 }
 
 /** Milliseconds of a PM2 duration: a number of ms, or a string such as "1s", "2m", "1h". */

@@ -106,6 +106,7 @@ function defaults(dir: string, name: string, over: Partial<ServiceSpec>): Servic
     sockets: [],
     maxMemoryBytes: null,
     autostart: true,
+    watch: [],
     ...over,
   };
 }
