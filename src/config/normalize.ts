@@ -76,7 +76,7 @@ function normalizeService(
     sockets: [...(s.sockets ?? [])],
     maxMemoryBytes: s.max_memory === undefined ? null : toSizeBytes(s.max_memory),
     autostart: s.autostart ?? DEFAULTS.autostart,
-    watch: (s.watch ?? []).map((p) => absoluteWatchEntry(p, resolve(input.dir, s.cwd ?? '.'))),
+    watch: (s.watch ?? []).map((p) => absoluteWatchEntry(p, input.dir)),
   };
 }
 

@@ -126,7 +126,7 @@ const Service = Type.Object(
     autostart: Type.Optional(Type.Boolean()),
     watch: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {
-        expected: 'a list of paths and globs relative to the service\'s cwd ("!" in front ignores)',
+        expected: 'a list of paths and globs relative to the config file ("!" in front ignores)',
       }),
     ),
   },

@@ -60,7 +60,7 @@ export interface ServiceSpec {
   maxMemoryBytes: number | null;
   autostart: boolean;
   /**
-   * `watch:` as absolute paths and globs (resolved against cwd), ignores with a leading `!`;
+   * `watch:` as absolute paths and globs (resolved against the config file's directory), ignores with a leading `!`;
    * empty when none. Absent in a definition recorded by an older daemon.
    */
   watch: string[];

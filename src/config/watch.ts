@@ -1,4 +1,5 @@
-// `watch:` entries: made absolute against the service's cwd, and checked: a literal path (no
+// `watch:` entries: made absolute against the config file's directory (as every path of the
+// file is, whatever the service's cwd), and checked: a literal path (no
 // wildcard) that does not exist is an error, a glob that matches no file a warning. `!` entries
 // (ignores) may name what does not exist yet.
 import { type Dirent, existsSync, readdirSync } from 'node:fs';
@@ -10,9 +11,9 @@ import { isObject } from './envfiles.js';
 import type { ConfigPath, ProblemList } from './problems.js';
 
 /** An entry as the engine takes it: absolute, `!` kept in front. */
-export function absoluteWatchEntry(entry: string, cwd: string): string {
+export function absoluteWatchEntry(entry: string, dir: string): string {
   const negated = entry.startsWith('!');
-  const path = resolve(cwd, negated ? entry.slice(1) : entry);
+  const path = resolve(dir, negated ? entry.slice(1) : entry);
   // resolve() drops a trailing slash, and keeps glob characters as they are
   return negated ? `!${path}` : path;
 }
@@ -27,12 +28,10 @@ export function checkWatch(
   if (!isObject(services)) return;
   for (const [name, service] of Object.entries(services)) {
     if (!isObject(service) || !Array.isArray(service.watch)) continue;
-    const cwd = resolve(dir, typeof service.cwd === 'string' ? service.cwd : '.');
-    if (!existsSync(cwd)) continue; // the cwd's own problem says it
     service.watch.forEach((entry: unknown, i: number) => {
       if (typeof entry !== 'string' || entry === '' || entry.startsWith('!')) return;
       const path = ['services', name, 'watch', i];
-      const abs = absoluteWatchEntry(entry, cwd);
+      const abs = absoluteWatchEntry(entry, dir);
       if (!isGlob(abs)) {
         if (!existsSync(abs))
           problems.add(path, `expected an existing file or directory, got nothing at ${abs}`);

@@ -131,7 +131,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'services.*.max_memory': 'Restart when the RSS of the process tree goes over this size.',
   'services.*.autostart': 'Start with the project (default true).',
   'services.*.watch':
-    'Restart when these files change: paths and globs relative to cwd (a directory: everything under it), "!" to ignore.',
+    'Restart when these files change: paths and globs relative to the config file\'s directory (a directory: everything under it), "!" to ignore.',
 };
 const PROBE_DESCRIPTIONS: Record<string, string> = {
   http: 'An http:// or https:// URL that must answer 2xx (or status).',

@@ -355,7 +355,7 @@ function mapApp(app: App, dir: string, f: FindingRecorder): Record<string, unkno
     if (!autostart) svc.autostart = false;
     f.exact('autostart', 'autostart');
   }
-  const watch = mapWatch(take('watch'), take('ignore_watch'), f);
+  const watch = mapWatch(take('watch'), take('ignore_watch'), cwd, f);
   if (watch !== null) svc.watch = watch;
   if (take('watch_delay') !== undefined)
     f.drop(
@@ -377,18 +377,24 @@ function mapApp(app: App, dir: string, f: FindingRecorder): Record<string, unkno
   return svc;
 }
 
-/** PM2's `watch` (true, or paths) and `ignore_watch` as corral's `watch:` list. */
-function mapWatch(watch: unknown, ignore: unknown, f: FindingRecorder): string[] | null {
+/**
+ * PM2's `watch` (true, or paths) and `ignore_watch` as corral's `watch:` list. PM2 takes them
+ * relative to the app's cwd, corral relative to the config file: they are written absolute, as
+ * the cwd is.
+ */
+function mapWatch(watch: unknown, ignore: unknown, cwd: string, f: FindingRecorder): string[] | null {
   const svc: string[] = [];
-  if (watch === true) svc.push('.');
-  else if (typeof watch === 'string') svc.push(watch);
+  if (watch === true) svc.push(cwd);
+  else if (typeof watch === 'string') svc.push(resolve(cwd, watch));
   else if (Array.isArray(watch))
-    svc.push(...watch.filter((w): w is string => typeof w === 'string' && w !== ''));
+    svc.push(
+      ...watch.filter((w): w is string => typeof w === 'string' && w !== '').map((w) => resolve(cwd, w)),
+    );
   if (watch === true || typeof watch === 'string' || Array.isArray(watch)) {
     f.approx(
       'watch',
       'watch',
-      'paths relative to the cwd, watched with inotify; .git and node_modules are ignored unless named',
+      'paths made absolute against the cwd, watched with inotify; .git and node_modules are ignored unless named',
     );
   } else if (watch === false) f.exact('watch', '(no watch)');
   else if (watch !== undefined) f.drop('watch', `not true or a list of paths: ${JSON.stringify(watch)}`);
@@ -399,13 +405,13 @@ function mapWatch(watch: unknown, ignore: unknown, f: FindingRecorder): string[]
       f.drop('ignore_watch', `not a path or glob corral reads: ${JSON.stringify(i)}`);
       continue;
     }
-    svc.push(`!${i}`);
+    svc.push(`!${resolve(cwd, i)}`);
   }
   if (ignores.length > 0 && svc.some((e) => e.startsWith('!')))
     f.approx(
       'ignore_watch',
       'watch',
-      '"!" entries, relative to the cwd (PM2 matches them anywhere in a path)',
+      '"!" entries, absolute against the cwd (PM2 matches them anywhere in a path)',
     );
   return svc.some((e) => !e.startsWith('!')) ? svc : null;
 }

@@ -1,6 +1,6 @@
 // What one service's `watch:` list means: the paths a change counts for, the directories to
 // watch for them, and the ones never to descend into. Entries are absolute (the config made
-// them so, against the service's cwd); `!` entries ignore. A literal path (no wildcard) is a
+// them so, against the config file's directory); `!` entries ignore. A literal path (no wildcard) is a
 // file, or a directory standing for everything under it. `.git` and `node_modules` are ignored
 // below an entry's base unless the entry names them.
 import { depthBelowBase, expandBraces, globToRegExp, isGlob, staticBase } from './glob.js';

@@ -1,4 +1,4 @@
-// `watch:` in a config: entries made absolute against the service's cwd, a literal path that does
+// `watch:` in a config: entries made absolute against the config file's directory, a literal path that does
 // not exist is an error at its FILE:LINE:COL, a glob that matches nothing a warning at its own.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,11 +28,11 @@ function load(dir: string, text: string) {
 }
 
 describe('watch: in the config', () => {
-  test('entries are relative to the service cwd; "!" stays in front', (t) => {
+  test('entries are relative to the config file, not to the service cwd; "!" stays in front', (t) => {
     const dir = projectDir(t);
     const { spec, warnings } = load(
       dir,
-      'services:\n  api:\n    command: node lib/server.js\n    cwd: ./api\n    watch: [./lib/**/*.js, config.json, lib, "!./lib/tmp/**"]\n',
+      'services:\n  api:\n    command: node lib/server.js\n    cwd: ./api\n    watch: [./api/lib/**/*.js, api/config.json, api/lib, "!./api/lib/tmp/**"]\n',
     );
     assert.deepEqual(spec.services[0].watch, [
       join(dir, 'api/lib/**/*.js'),
@@ -84,7 +84,7 @@ describe('watch: in the config', () => {
     const dir = projectDir(t);
     assert.throws(
       () => load(dir, 'services:\n  api:\n    command: x\n    watch: ./api\n'),
-      /services\.api\.watch: expected a list of paths and globs relative to the service's cwd/,
+      /services\.api\.watch: expected a list of paths and globs relative to the config file/,
     );
   });
 });
