@@ -6,12 +6,14 @@ import type { CorralEvent } from '../api/schemas.js';
 import { instanceName } from '../engine/names.js';
 
 /**
- * The reasons a restart can have (the exit reasons the restart policy acts on), each exported
- * from the start so that a first restart shows as an increase from 0.
+ * The reasons a restart can have (the exit reasons the restart policy acts on, and a change of a
+ * file of its `watch:` list), each exported from the start so that a first restart shows as an
+ * increase from 0.
  */
 export const RESTART_REASONS = [
   'crashed',
   'exited',
+  'file-changed',
   'health-failed',
   'max-memory',
   'ready-timeout',

@@ -75,6 +75,7 @@ function definitionLines(spec: ServiceDefinition, logsDir: string): string[] {
   ]);
   rows.push(['max memory', spec.maxMemoryBytes === null ? '-' : formatBytes(spec.maxMemoryBytes)]);
   rows.push(['sockets', spec.sockets.join(', ') || '-']);
+  rows.push(['watch', (spec.watch ?? []).join(', ') || '-']);
   const l = spec.logs;
   const files =
     spec.instances > 1
