@@ -1,7 +1,7 @@
 // The corral command line: parses arguments, runs one command, exits with the SPEC's codes
 // (0 done, 1 an operation failed, 2 usage or config error, 3 no daemon reachable).
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { exitCodeFor, isCorralError } from '../errors.js';
+import { CorralError, exitCodeFor, isCorralError } from '../errors.js';
 import { EXPORT_TARGETS, type ExportTarget } from '../export/types.js';
 import { VERSION } from '../version.js';
 import type { DaemonStartOptions, DaemonStopOptions } from './commands/daemon.js';
@@ -16,6 +16,17 @@ function positiveInt(value: string): number {
   if (!Number.isInteger(n) || n < 0)
     throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
   return n;
+}
+
+/** `-p PROJECT` of the commands that take service names (see names-here.ts). */
+const PROJECT_OPTION = [
+  '-p, --project <project>',
+  'the project of the names (default: the project of the config file here first, then any)',
+] as const;
+
+/** The names as they mean from here: `-p`, else the project of the config file here first. */
+async function namesHere(ctx: CliContext, names: string[], project: string | undefined): Promise<string[]> {
+  return (await import('./names-here.js')).namesFromHere(ctx, names, project);
 }
 
 /** Builds the program; each action stores its exit code in `result.code`. */
@@ -109,10 +120,14 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       .argument('[service...]')
       .option('--all', 'every process of every project')
       .option('--json', 'print the resulting status as JSON')
+      .option(...PROJECT_OPTION)
       .action(
-        act(async (ctx, names: string[], opts: { json?: boolean; all?: boolean }) =>
-          (await import('./commands/control.js')).control(ctx, action, names, opts),
-        ),
+        act(async (ctx, names: string[], opts: { json?: boolean; all?: boolean; project?: string }) => {
+          if (opts.all && opts.project !== undefined)
+            throw new CorralError('BAD_REQUEST', `corral ${action} takes -p PROJECT or --all, not both`);
+          const here = opts.all ? names : await namesHere(ctx, names, opts.project);
+          return (await import('./commands/control.js')).control(ctx, action, here, opts);
+        }),
       );
   }
 
@@ -121,10 +136,12 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description("send a signal to a service's process group")
     .argument('<service>')
     .option('-s, --signal <signal>', 'signal name or number', 'SIGTERM')
+    .option(...PROJECT_OPTION)
     .action(
-      act(async (ctx, name: string, opts: { signal: string }) =>
-        (await import('./commands/control.js')).kill(ctx, name, opts),
-      ),
+      act(async (ctx, name: string, opts: { signal: string; project?: string }) => {
+        const [here] = await namesHere(ctx, [name], opts.project);
+        return (await import('./commands/control.js')).kill(ctx, here, opts);
+      }),
     );
 
   program
@@ -136,10 +153,12 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--since <when>', 'lines since a duration ago (5m) or a time (ISO 8601)')
     .option('--timestamps', 'show the time of each line')
     .option('--json', 'one JSON object per line')
+    .option(...PROJECT_OPTION)
     .action(
-      act(async (ctx, names: string[], opts: LogsOptions) =>
-        (await import('./commands/logs.js')).logs(ctx, names, opts),
-      ),
+      act(async (ctx, names: string[], opts: LogsOptions & { project?: string }) => {
+        const here = names.length > 0 || opts.project ? await namesHere(ctx, names, opts.project) : names;
+        return (await import('./commands/logs.js')).logs(ctx, here, opts);
+      }),
     );
 
   program
@@ -215,10 +234,12 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .argument('<service>')
     .option('--json', 'print JSON')
     .option('--show-secrets', 'show environment values whose names look secret (masked as *** otherwise)')
+    .option(...PROJECT_OPTION)
     .action(
-      act(async (ctx, name: string, opts: { json?: boolean; showSecrets?: boolean }) =>
-        (await import('./commands/inspect.js')).inspect(ctx, name, opts),
-      ),
+      act(async (ctx, name: string, opts: { json?: boolean; showSecrets?: boolean; project?: string }) => {
+        const [here] = await namesHere(ctx, [name], opts.project);
+        return (await import('./commands/inspect.js')).inspect(ctx, here, opts);
+      }),
     );
 
   const daemon = program.command('daemon').description('the background daemon of this home');
