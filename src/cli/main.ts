@@ -1,6 +1,7 @@
 // The corral command line: parses arguments, runs one command, exits with the SPEC's codes
 // (0 done, 1 an operation failed, 2 usage or config error, 3 no daemon reachable).
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { closest } from '../config/problems.js';
 import { CorralError, exitCodeFor, isCorralError } from '../errors.js';
 import { EXPORT_TARGETS, type ExportTarget } from '../export/types.js';
 import { VERSION } from '../version.js';
@@ -10,6 +11,7 @@ import type { LogsOptions } from './commands/logs.js';
 import type { ProfileOptions } from './commands/profile.js';
 import type { UpOptions } from './commands/up.js';
 import type { CliContext, Output } from './context.js';
+import { addExamples } from './help-examples.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -34,7 +36,10 @@ export function buildProgram(io: Output, result: { code: number }): Command {
   const program = new Command('corral')
     .description('Keeps long-running programs alive: start, watch, restart, log.')
     .version(VERSION, '-V, --version')
-    .option('--home <dir>', 'daemon home (default: $CORRAL_HOME, else $XDG_STATE_HOME/corral)')
+    .option(
+      '--home <dir>',
+      'daemon home (default: $CORRAL_HOME, else $XDG_STATE_HOME/corral, else ~/.local/state/corral)',
+    )
     .option('--no-color', 'no colours (NO_COLOR is respected too)')
     .showHelpAfterError('(run corral --help for usage)')
     .exitOverride()
@@ -65,7 +70,10 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description('apply a config file to the daemon: create, change and remove services to match it')
     .argument('[service...]', 'only these services (and what they depend on)')
     .option('-f, --file <file>', 'config file (default: corral.yaml or corral.yml, then Procfile)')
-    .option('--wait', 'wait until every service is ready (the default on a terminal)')
+    .option(
+      '--wait',
+      'wait until every service is ready, at most twice the longest ready.timeout plus 5 s (the default on a terminal)',
+    )
     .option('--no-wait', 'return once the config is applied')
     .option('--watch', 'apply again when the file changes')
     .action(
@@ -323,7 +331,23 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       act(async (ctx, opts: ProfileOptions) => (await import('./commands/profile.js')).profile(ctx, opts)),
     );
 
+  // an unknown command is answered with another only when that one is close (a typo)
+  for (const parent of [program, daemon])
+    parent.on('command:*', (operands: string[]) => unknownCommand(parent, operands[0]));
+  addExamples(program);
   return program;
+}
+
+/** Throws commander's unknown-command error, naming a command only when it is a likely typo. */
+function unknownCommand(parent: Command, name: string): never {
+  const names = parent
+    .createHelp()
+    .visibleCommands(parent)
+    .map((c) => c.name())
+    .filter((c) => c[0] === name[0]);
+  const near = closest(name, names);
+  const hint = near === null ? '' : `\n(Did you mean ${near}?)`;
+  return parent.error(`error: unknown command '${name}'${hint}`, { code: 'commander.unknownCommand' });
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
