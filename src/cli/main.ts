@@ -10,6 +10,7 @@ import type { ExportOptions as ExportCommandOptions } from './commands/export.js
 import type { LogsOptions } from './commands/logs.js';
 import type { ProfileOptions } from './commands/profile.js';
 import type { UpOptions } from './commands/up.js';
+import { COMPLETE_COMMAND, SHELLS, type Shell } from './completion-shells.js';
 import type { CliContext, Output } from './context.js';
 import { addExamples } from './help-examples.js';
 
@@ -331,6 +332,14 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       act(async (ctx, opts: ProfileOptions) => (await import('./commands/profile.js')).profile(ctx, opts)),
     );
 
+  program
+    .command('completion')
+    .description('print a script that completes commands, flags and service names in bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+    .action(async (shell: Shell) => {
+      result.code = (await import('./commands/completion.js')).completion(io, shell);
+    });
+
   // an unknown command is answered with another only when that one is close (a typo)
   for (const parent of [program, daemon])
     parent.on('command:*', (operands: string[]) => unknownCommand(parent, operands[0]));
@@ -357,6 +366,9 @@ export async function main(
 ): Promise<number> {
   const result = { code: 0 };
   const program = buildProgram(io, result);
+  // what the completion scripts ask (hidden: no help, no daemon, no config file read)
+  if (argv[0] === COMPLETE_COMMAND)
+    return (await import('./commands/completion.js')).complete(program, argv.slice(1), io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return result.code;
