@@ -38,6 +38,10 @@ export const DEFAULTS = {
   internal: {
     /** how long `corral import` lets a PM2 ecosystem file (code) run to produce its config */
     importEvalTimeoutMs: 10_000,
+    /** service names an unknown-name error lists from projects besides the one in scope (then counts) */
+    knownNamesListed: 20,
+    /** how long shell completion waits for a running daemon's names before it completes without them */
+    completionTimeoutMs: 300,
     /** Node's compile cache of corral's modules: $NODE_COMPILE_CACHE, else this under $XDG_CACHE_HOME or ~/.cache */
     compileCacheDir: 'corral/node-compile-cache',
     /** the web dashboard's pacing, sent to the page as /settings.json */

@@ -1,7 +1,8 @@
 // The corral command line: parses arguments, runs one command, exits with the SPEC's codes
 // (0 done, 1 an operation failed, 2 usage or config error, 3 no daemon reachable).
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { exitCodeFor, isCorralError } from '../errors.js';
+import { closest } from '../config/problems.js';
+import { CorralError, exitCodeFor, isCorralError } from '../errors.js';
 import { EXPORT_TARGETS, type ExportTarget } from '../export/types.js';
 import { VERSION } from '../version.js';
 import type { DaemonStartOptions, DaemonStopOptions } from './commands/daemon.js';
@@ -9,7 +10,9 @@ import type { ExportOptions as ExportCommandOptions } from './commands/export.js
 import type { LogsOptions } from './commands/logs.js';
 import type { ProfileOptions } from './commands/profile.js';
 import type { UpOptions } from './commands/up.js';
+import { COMPLETE_COMMAND, SHELLS, type Shell } from './completion-shells.js';
 import type { CliContext, Output } from './context.js';
+import { addExamples } from './help-examples.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -18,12 +21,26 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** `-p PROJECT` of the commands that take service names (see names-here.ts). */
+const PROJECT_OPTION = [
+  '-p, --project <project>',
+  'the project of the names (default: the project of the config file here first, then any)',
+] as const;
+
+/** The names as they mean from here: `-p`, else the project of the config file here first. */
+async function namesHere(ctx: CliContext, names: string[], project: string | undefined): Promise<string[]> {
+  return (await import('./names-here.js')).namesFromHere(ctx, names, project);
+}
+
 /** Builds the program; each action stores its exit code in `result.code`. */
 export function buildProgram(io: Output, result: { code: number }): Command {
   const program = new Command('corral')
     .description('Keeps long-running programs alive: start, watch, restart, log.')
     .version(VERSION, '-V, --version')
-    .option('--home <dir>', 'daemon home (default: $CORRAL_HOME, else $XDG_STATE_HOME/corral)')
+    .option(
+      '--home <dir>',
+      'daemon home (default: $CORRAL_HOME, else $XDG_STATE_HOME/corral, else ~/.local/state/corral)',
+    )
     .option('--no-color', 'no colours (NO_COLOR is respected too)')
     .showHelpAfterError('(run corral --help for usage)')
     .exitOverride()
@@ -54,7 +71,10 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .description('apply a config file to the daemon: create, change and remove services to match it')
     .argument('[service...]', 'only these services (and what they depend on)')
     .option('-f, --file <file>', 'config file (default: corral.yaml or corral.yml, then Procfile)')
-    .option('--wait', 'wait until every service is ready (the default on a terminal)')
+    .option(
+      '--wait',
+      'wait until every service is ready, at most twice the longest ready.timeout plus 5 s (the default on a terminal)',
+    )
     .option('--no-wait', 'return once the config is applied')
     .option('--watch', 'apply again when the file changes')
     .option('--json', 'print what was created, changed, removed and left unchanged as JSON')
@@ -113,10 +133,14 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       .argument('[service...]')
       .option('--all', 'every process of every project')
       .option('--json', 'print the resulting status as JSON')
+      .option(...PROJECT_OPTION)
       .action(
-        act(async (ctx, names: string[], opts: { json?: boolean; all?: boolean }) =>
-          (await import('./commands/control.js')).control(ctx, action, names, opts),
-        ),
+        act(async (ctx, names: string[], opts: { json?: boolean; all?: boolean; project?: string }) => {
+          if (opts.all && opts.project !== undefined)
+            throw new CorralError('BAD_REQUEST', `corral ${action} takes -p PROJECT or --all, not both`);
+          const here = opts.all ? names : await namesHere(ctx, names, opts.project);
+          return (await import('./commands/control.js')).control(ctx, action, here, opts);
+        }),
       );
   }
 
@@ -126,10 +150,12 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .argument('<service>')
     .option('-s, --signal <signal>', 'signal name or number', 'SIGTERM')
     .option('--json', 'print the signal and the processes it was sent to as JSON')
+    .option(...PROJECT_OPTION)
     .action(
-      act(async (ctx, name: string, opts: { signal: string; json?: boolean }) =>
-        (await import('./commands/control.js')).kill(ctx, name, opts),
-      ),
+      act(async (ctx, name: string, opts: { signal: string; json?: boolean; project?: string }) => {
+        const [here] = await namesHere(ctx, [name], opts.project);
+        return (await import('./commands/control.js')).kill(ctx, here, opts);
+      }),
     );
 
   program
@@ -141,10 +167,12 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .option('--since <when>', 'lines since a duration ago (5m) or a time (ISO 8601)')
     .option('--timestamps', 'show the time of each line')
     .option('--json', 'print JSON: one array; with -f, one object per line')
+    .option(...PROJECT_OPTION)
     .action(
-      act(async (ctx, names: string[], opts: LogsOptions) =>
-        (await import('./commands/logs.js')).logs(ctx, names, opts),
-      ),
+      act(async (ctx, names: string[], opts: LogsOptions & { project?: string }) => {
+        const here = names.length > 0 || opts.project ? await namesHere(ctx, names, opts.project) : names;
+        return (await import('./commands/logs.js')).logs(ctx, here, opts);
+      }),
     );
 
   program
@@ -220,10 +248,12 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     .argument('<service>')
     .option('--json', 'print JSON')
     .option('--show-secrets', 'show environment values whose names look secret (masked as *** otherwise)')
+    .option(...PROJECT_OPTION)
     .action(
-      act(async (ctx, name: string, opts: { json?: boolean; showSecrets?: boolean }) =>
-        (await import('./commands/inspect.js')).inspect(ctx, name, opts),
-      ),
+      act(async (ctx, name: string, opts: { json?: boolean; showSecrets?: boolean; project?: string }) => {
+        const [here] = await namesHere(ctx, [name], opts.project);
+        return (await import('./commands/inspect.js')).inspect(ctx, here, opts);
+      }),
     );
 
   const daemon = program.command('daemon').description('the background daemon of this home');
@@ -307,7 +337,31 @@ export function buildProgram(io: Output, result: { code: number }): Command {
       act(async (ctx, opts: ProfileOptions) => (await import('./commands/profile.js')).profile(ctx, opts)),
     );
 
+  program
+    .command('completion')
+    .description('print a script that completes commands, flags and service names in bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+    .action(async (shell: Shell) => {
+      result.code = (await import('./commands/completion.js')).completion(io, shell);
+    });
+
+  // an unknown command is answered with another only when that one is close (a typo)
+  for (const parent of [program, daemon])
+    parent.on('command:*', (operands: string[]) => unknownCommand(parent, operands[0]));
+  addExamples(program);
   return program;
+}
+
+/** Throws commander's unknown-command error, naming a command only when it is a likely typo. */
+function unknownCommand(parent: Command, name: string): never {
+  const names = parent
+    .createHelp()
+    .visibleCommands(parent)
+    .map((c) => c.name())
+    .filter((c) => c[0] === name[0]);
+  const near = closest(name, names);
+  const hint = near === null ? '' : `\n(Did you mean ${near}?)`;
+  return parent.error(`error: unknown command '${name}'${hint}`, { code: 'commander.unknownCommand' });
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -317,6 +371,9 @@ export async function main(
 ): Promise<number> {
   const result = { code: 0 };
   const program = buildProgram(io, result);
+  // what the completion scripts ask (hidden: no help, no daemon, no config file read)
+  if (argv[0] === COMPLETE_COMMAND)
+    return (await import('./commands/completion.js')).complete(program, argv.slice(1), io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return result.code;

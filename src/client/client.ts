@@ -45,8 +45,10 @@ export class CorralClient {
     return this.request('GET', `/v1/services/${encodeURIComponent(name)}`);
   }
 
-  projects(opts: { secrets?: boolean } = {}): Promise<ProjectInfo[]> {
-    return this.request('GET', opts.secrets ? '/v1/projects?secrets=1' : '/v1/projects');
+  /** Every loaded project's definition; `signal` gives up waiting (shell completion asks with a short one). */
+  projects(opts: { secrets?: boolean; signal?: AbortSignal } = {}): Promise<ProjectInfo[]> {
+    const path = opts.secrets ? '/v1/projects?secrets=1' : '/v1/projects';
+    return this.request('GET', path, undefined, opts.signal);
   }
 
   apply(body: ApplyBody): Promise<ApplyResult> {

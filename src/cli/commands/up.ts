@@ -10,6 +10,7 @@ import { withDependencies } from '../../engine/order.js';
 import { CorralError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { paint } from '../format.js';
+import { ProgressLines } from '../progress-lines.js';
 // the config loader (and its YAML parser) loads while a daemon this command starts loads too
 import type { ProjectFile } from '../project-file.js';
 
@@ -160,6 +161,8 @@ async function waitForReady(
   const deadlineMs = longestReady * 2 + DEFAULTS.upWaitSlackMs;
   const abort = new AbortController();
   const shown = new Map<string, string>();
+  // one line per process, rewritten in place on a terminal, appended elsewhere
+  const lines = new ProgressLines(ctx.io.err, Boolean(ctx.io.err.isTTY), ctx.color);
   let outcome: number | null = null;
   let checking = false;
   let again = false;
@@ -174,21 +177,23 @@ async function waitForReady(
       again = false;
       const list = (await client.services()).filter((s) => s.project === spec.name && targets.has(s.service));
       let all = list.length > 0;
+      let failure: string | null = null;
       for (const s of list) {
         const label =
           s.state +
           (s.outdated ? ' (to be restarted with the new definition)' : s.message ? ` (${s.message})` : '');
-        if (shown.get(s.name) !== label) {
-          shown.set(s.name, label);
-          ctx.note(`  ${s.name}  ${paint(ctx.color, s.state === 'running' ? 'green' : 'yellow', label)}`);
-        }
+        shown.set(s.name, label);
         const v = judge(s);
+        lines.set(s.name, label, v.done ? 'green' : v.failed !== null ? 'red' : 'yellow');
         if (!v.done) all = false;
         if (!v.done && v.failed !== null && outcome === null) {
-          ctx.note(paint(ctx.color, 'red', `${s.name} failed to become ready: ${v.failed}`));
+          failure = `${s.name} failed to become ready: ${v.failed}`;
           outcome = 1;
         }
       }
+      // the block first, then what ends the wait below it
+      lines.flush();
+      if (failure !== null) ctx.note(paint(ctx.color, 'red', failure));
       if (all && outcome === null) outcome = 0;
     } while (again && outcome === null);
     checking = false;
