@@ -11,8 +11,11 @@ import { TmuxPane } from '../helpers/tmux-pane.js';
 
 const node = process.execPath;
 
-/** A project whose `slow` becomes ready only once the test creates `go` (it shows `starting` until then). */
-function slowProject(c: CliEnv): string {
+/**
+ * A project whose `slow` becomes ready only once the test creates `go` (it shows `starting` until
+ * then); with `after`, a service that waits for it.
+ */
+function slowProject(c: CliEnv, { after = false } = {}): string {
   const go = join(c.home.dir, 'go');
   const script = `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(go)})){clearInterval(t);console.log('ready')}},20);setInterval(()=>{},1<<30)`;
   c.writeConfig(
@@ -24,6 +27,13 @@ function slowProject(c: CliEnv): string {
       '  slow-to-be-ready:',
       `    command: ${JSON.stringify([node, '-e', script])}`,
       '    ready: { log: ready, timeout: 60s }',
+      ...(after
+        ? [
+            '  after:',
+            `    command: [${node}, ${fixture('forever.mjs')}]`,
+            '    depends_on: { slow-to-be-ready: ready }',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -79,7 +89,7 @@ describe('up --wait', () => {
 
   test('when stderr is not a terminal, a plain line is appended for each change', async (t) => {
     const c = homeFor(t);
-    const go = slowProject(c);
+    const go = slowProject(c, { after: true });
     const up = c.spawnCorral(['up', '--wait']);
     const exited = new Promise<number | null>((resolve) => up.on('exit', resolve));
     const { waitFor } = await import('../helpers/wait.js');
@@ -89,6 +99,9 @@ describe('up --wait', () => {
     const out = up.output();
     assert.match(out, /^ {2}tty\/slow-to-be-ready:0 {2}starting$/m);
     assert.match(out, /^ {2}tty\/slow-to-be-ready:0 {2}running$/m);
+    // a waiting process says what for, once
+    assert.match(out, /^ {2}tty\/after:0 +waiting for slow-to-be-ready to be ready$/m);
+    assert.doesNotMatch(out, /waiting \(waiting/);
     assert.doesNotMatch(out, /\x1b/, 'no escape sequence');
   });
 });

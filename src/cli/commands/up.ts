@@ -180,8 +180,14 @@ async function waitForReady(
       let failure: string | null = null;
       for (const s of list) {
         const label =
-          s.state +
-          (s.outdated ? ' (to be restarted with the new definition)' : s.message ? ` (${s.message})` : '');
+          s.state === 'waiting' && s.message?.startsWith('waiting')
+            ? s.message // "waiting for db to be ready", as ps says it
+            : s.state +
+              (s.outdated
+                ? ' (to be restarted with the new definition)'
+                : s.message
+                  ? ` (${s.message})`
+                  : '');
         shown.set(s.name, label);
         const v = judge(s);
         lines.set(s.name, label, v.done ? 'green' : v.failed !== null ? 'red' : 'yellow');
