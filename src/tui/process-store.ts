@@ -36,6 +36,14 @@ export function eventTarget(e: CorralEvent): string | null {
   return e.instance === null ? `${e.project}/${e.service}` : `${e.project}/${e.service}:${e.instance}`;
 }
 
+// when each status was read: a backoff's time left counts down from there
+const readAt = new WeakMap<ProcessStatus, number>();
+
+/** When status `p` was read (ms since the epoch); null for one the store did not read. */
+export function readTime(p: ProcessStatus): number | null {
+  return readAt.get(p) ?? null;
+}
+
 export class ProcessStore {
   private readonly o: ProcessStoreOptions;
   /** name -> status */
@@ -53,7 +61,11 @@ export class ProcessStore {
   async reloadAll(): Promise<void> {
     const list = await this.o.source.services();
     this.procs.clear();
-    for (const p of list) this.procs.set(p.name, p);
+    const now = Date.now();
+    for (const p of list) {
+      readAt.set(p, now);
+      this.procs.set(p.name, p);
+    }
     this.o.onChange();
   }
 
@@ -146,6 +158,7 @@ export class ProcessStore {
         p.cpu = before.cpu;
         p.memory = before.memory;
       }
+      readAt.set(p, Date.now());
       this.procs.set(p.name, p);
     }
     for (const [n, p] of this.procs) {

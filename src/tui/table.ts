@@ -3,6 +3,7 @@
 // narrow terminal the columns that matter least are left out before NAME gets too short.
 import type { ProcessStatus } from '../api/schemas.js';
 import { formatBytes, formatDuration } from '../cli/format.js';
+import { readTime } from './process-store.js';
 import { type Style, stateColour } from './style.js';
 import { fit, textWidth } from './width.js';
 
@@ -23,7 +24,7 @@ interface Column {
 
 // the fixed columns, and the order they are left out in when the terminal is narrow
 const FIXED: Column[] = [
-  { title: 'STATE', width: 12, right: false, cell: (p) => stateText(p) },
+  { title: 'STATE', width: 12, right: false, cell: (p, now) => stateText(p, now) },
   { title: 'PID', width: 7, right: true, cell: (p) => (p.pid === null ? '-' : String(p.pid)) },
   { title: 'UPTIME', width: 7, right: true, cell: (p, now) => uptime(p, now) },
   { title: 'RESTARTS', width: 8, right: true, cell: (p) => String(p.restarts) },
@@ -36,9 +37,12 @@ const LEFT_OUT_FIRST = ['HEALTH', 'UPTIME', 'PID', 'RESTARTS', 'MEM'];
 const MARKER = 2;
 const NAME_MIN = 14;
 
-/** The state as `ps` words it: backoff with its time left, an exit with its code. */
-export function stateText(p: ProcessStatus): string {
-  if (p.state === 'backoff' && p.backoff_ms !== null) return `backoff ${Math.ceil(p.backoff_ms / 1000)}s`;
+/** The state as `ps` words it: backoff with its time left (counted down since the read), an exit with its code. */
+export function stateText(p: ProcessStatus, now: number): string {
+  if (p.state === 'backoff' && p.backoff_ms !== null) {
+    const left = Math.max(0, p.backoff_ms - (now - (readTime(p) ?? now)));
+    return `backoff ${Math.ceil(left / 1000)}s`;
+  }
   if ((p.state === 'exited' || p.state === 'failed') && p.last_exit?.code != null)
     return `${p.state} (${p.last_exit.code})`;
   return p.state;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CorralEvent, ProcessStatus } from '../../../src/api/schemas.js';
 import { CorralError } from '../../../src/errors.js';
-import { ProcessStore } from '../../../src/tui/process-store.js';
+import { ProcessStore, readTime } from '../../../src/tui/process-store.js';
+import { stateText } from '../../../src/tui/table.js';
 import { waitFor } from '../../helpers/wait.js';
 
 function proc(name: string, state = 'running', pid: number | null = 1): ProcessStatus {
@@ -98,6 +99,17 @@ test('a burst of events naming many processes reads the whole list once', async 
   await waitFor(() => reads.length === 2);
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(reads, ['*', '*']);
+  store.close();
+});
+
+test("a backoff's time left counts down from when it was read", async () => {
+  const { store } = setup([{ ...proc('shop/web:0', 'backoff', null), backoff_ms: 5_000 }]);
+  await store.reloadAll();
+  const p = store.procs.get('shop/web:0') as ProcessStatus;
+  const read = readTime(p) as number;
+  assert.equal(stateText(p, read), 'backoff 5s');
+  assert.equal(stateText(p, read + 3_200), 'backoff 2s');
+  assert.equal(stateText(p, read + 9_000), 'backoff 0s');
   store.close();
 });
 

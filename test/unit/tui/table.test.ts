@@ -65,9 +65,12 @@ test('a row and the header are exactly as wide as the terminal, colour or not', 
 });
 
 test('states read as ps words them', () => {
-  assert.equal(stateText(proc('a/b', { state: 'backoff', backoff_ms: 1500 })), 'backoff 2s');
+  assert.equal(stateText(proc('a/b', { state: 'backoff', backoff_ms: 1500 }), NOW), 'backoff 2s');
   assert.equal(
-    stateText(proc('a/b', { state: 'failed', last_exit: { code: 127, signal: null, reason: 'crashed' } })),
+    stateText(
+      proc('a/b', { state: 'failed', last_exit: { code: 127, signal: null, reason: 'crashed' } }),
+      NOW,
+    ),
     'failed (127)',
   );
 });
