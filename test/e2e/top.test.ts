@@ -528,8 +528,8 @@ test('corral top says when the daemon is gone, and reconnects to the next one', 
   await tm.shows(`daemon ${second}`, 20_000);
   await tm.shows(/^> shop\/web\s+running/m);
   // the service survived the daemon (adopted), and top still acts through the new one
-  tm.press('r');
   const pid = (await services(c)).find((p) => p.name === 'shop/web:0')?.pid;
+  tm.press('r');
   await waitForRow(c, (p) => p.name === 'shop/web:0' && p.pid !== pid && p.state === 'running');
   tm.press('q');
   await shellIsBack(tm, '0');
