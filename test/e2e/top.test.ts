@@ -145,6 +145,7 @@ test('corral top with no terminal, or one too small, says so and exits 2', async
   assert.match(tm.capture(), /needs a terminal, and its stdin is not one/);
   tm.tmux('resize-window', '-t', 'top', '-x', '50', '-y', '12');
   tm.run('clear');
+  await tm.screen((s) => !s.includes('top exited'), 'the screen cleared');
   tm.run(topLine());
   await tm.shows('top exited 2');
   // wrapped lines joined (-J), their spaces kept
