@@ -2,9 +2,10 @@
 // and usage streams, follows the selected process's log, and draws at most one frame per
 // `frameMs` when only data changed (a key draws at once); only the rows that changed reach the
 // terminal. When the daemon goes away it says so and the streams reconnect by themselves.
-import type { CorralEvent, ProcessStatus, UsageReport } from '../api/schemas.js';
+import type { ProcessStatus } from '../api/schemas.js';
 import type { CorralClient } from '../client/client.js';
 import type { DEFAULTS } from '../defaults.js';
+import { DaemonFeeds, errorWords } from './daemon-feeds.js';
 import { EventFeed } from './event-feed.js';
 import { handleKey } from './input.js';
 import { parseKeys } from './keys.js';
@@ -37,7 +38,7 @@ export class TopApp {
   readonly logs: LogStreams;
   readonly screen: Screen;
   readonly style: Style;
-  private readonly abort = new AbortController();
+  private readonly feeds: DaemonFeeds;
   private drawTimer: NodeJS.Timeout | null = null;
   private lastDraw = 0;
   private ticker: NodeJS.Timeout | null = null;
@@ -60,6 +61,15 @@ export class TopApp {
       concurrency: s.refreshConcurrency,
       wholeListOver: s.refreshWholeListOver,
       batchMs: s.refreshBatchMs,
+    });
+    this.feeds = new DaemonFeeds({
+      client: opts.client,
+      store: this.store,
+      feed: this.feed,
+      ui: this.ui,
+      eventsSince: s.eventsSince,
+      retryMs: s.tickMs,
+      changed: () => this.changed(),
     });
     this.logs = new LogStreams({
       follow: (path, onEvent, fopts) => opts.client.follow(path, onEvent, fopts),
@@ -91,15 +101,14 @@ export class TopApp {
     process.stdin.on('data', input);
     const resize = (): void => this.redrawAll();
     process.stdout.on('resize', resize);
-    this.followEvents();
-    this.followUsage();
+    this.feeds.start();
     this.ticker = setInterval(() => this.changed(), this.o.settings.tickMs);
     this.select(this.currentRows()[0]?.name ?? null);
     this.draw();
     try {
       return await done;
     } finally {
-      this.abort.abort();
+      this.feeds.close();
       this.logs.close();
       this.store.close();
       if (this.ticker) clearInterval(this.ticker);
@@ -255,91 +264,4 @@ export class TopApp {
     if (i >= this.ui.tableTop + height) this.ui.tableTop = i - height + 1;
     this.ui.tableTop = Math.max(0, Math.min(this.ui.tableTop, rows.length - height));
   }
-
-  // The event stream: the feed, and the processes each event names read again.
-  private followEvents(): void {
-    const { settings } = this.o;
-    const openedAt = Date.now();
-    this.keepFollowing(
-      `/v1/events?follow=1&since=${encodeURIComponent(settings.eventsSince)}`,
-      (event, data) => {
-        if (event === 'reset') {
-          this.feed.clear();
-          this.store.refreshAll();
-          return;
-        }
-        if (event !== 'event') return;
-        const e = data as CorralEvent;
-        this.feed.add(e);
-        // what happened before top opened is in the list it read
-        if (Date.parse(e.time) < openedAt - 1000) return this.changed();
-        if (e.type === 'daemon-started' && e.pid !== this.ui.daemonPid) {
-          this.ui.daemonPid = e.pid;
-          this.store.refreshAll();
-        } else {
-          this.store.onEvent(e);
-        }
-        this.changed();
-      },
-    );
-  }
-
-  // The daemon answers again: its pid (maybe a new daemon's), and every process read again.
-  private reconnected(): void {
-    this.o.client.health().then(
-      (h) => {
-        this.ui.daemonPid = h.pid;
-      },
-      () => {},
-    );
-    this.store.refreshAll();
-  }
-
-  // The usage stream: CPU and memory every few seconds.
-  private followUsage(): void {
-    this.keepFollowing('/v1/usage?follow=1', (event, data) => {
-      if (event === 'usage') this.store.applyUsage(data as UsageReport);
-    });
-  }
-
-  // Follows a stream until top ends: the client reconnects after a drop; a failure to connect
-  // again (no daemon yet) is tried again, the daemon said lost meanwhile.
-  private keepFollowing(path: string, onEvent: (event: string, data: unknown) => void): void {
-    const { client } = this.o;
-    const signal = this.abort.signal;
-    const lost = (reason: string): void => {
-      if (this.ui.lost === null) this.ui.lost = reason;
-      this.changed();
-    };
-    const back = (): void => {
-      if (this.ui.lost === null) return;
-      this.ui.lost = null;
-      this.reconnected();
-      this.changed();
-    };
-    const loop = async (): Promise<void> => {
-      while (!signal.aborted) {
-        try {
-          await client.follow(
-            path,
-            (event, data) => {
-              back();
-              onEvent(event, data);
-            },
-            { signal, onDrop: lost, onBack: back },
-          );
-        } catch (e) {
-          if (signal.aborted) return;
-          lost(errorWords(e));
-          await new Promise((r) => setTimeout(r, this.o.settings.tickMs));
-        }
-      }
-    };
-    void loop();
-  }
-}
-
-/** An error as words for the last row. */
-export function errorWords(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
