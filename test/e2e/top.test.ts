@@ -417,7 +417,7 @@ test('corral top: filter, sort, the log pane (search, hold, follow), the full-sc
   await shellIsBack(tm, '0');
 });
 
-test('corral top follows resizes, and says so when the terminal gets too small', async (t) => {
+test('corral top follows resizes, says so when the terminal gets too small, writes only changed rows, and Ctrl-L draws all', async (t) => {
   const c = await upProject(t, config(Array.from({ length: 12 }, (_, i) => forever(`s${i + 10}`)).join('')));
   const tm = new Tmux(t, c, 80, 24);
   tm.run(topLine());
@@ -433,6 +433,16 @@ test('corral top follows resizes, and says so when the terminal gets too small',
   await tm.shows('Terminal too small (50x12)');
   tm.tmux('resize-window', '-t', 'top', '-x', '80', '-y', '24');
   await tm.screen((s) => visible(s) === small && !s.includes('too small'), 'the table back at 80x24');
+
+  // only rows that changed are written: text put on the (unchanging) header row by someone
+  // else stays there through the next frames, until Ctrl-L draws everything again
+  writeFileSync(tm.format('#{pane_tty}'), '\x1b[2;3HSCRIBBLE');
+  const uptimeOf = (s: string): string => /^> shop\/s10\s+running\s+\d+\s+(\S+)/m.exec(s)?.[1] ?? '';
+  const scribbled = await tm.shows('SCRIBBLE');
+  await tm.screen((s) => uptimeOf(s) !== uptimeOf(scribbled), 'a frame drawn since');
+  assert.match(tm.capture(), /SCRIBBLE/);
+  tm.press('C-l');
+  await tm.screen((s) => !s.includes('SCRIBBLE') && /NAME↑\s+STATE/.test(s), 'the screen drawn again');
   tm.press('q');
   await shellIsBack(tm, '0');
 });
