@@ -10,6 +10,7 @@ import { EventFeed } from './event-feed.js';
 import { handleKey } from './input.js';
 import { parseKeys } from './keys.js';
 import type { LogHistory } from './log-history.js';
+import { linesInView } from './log-pane.js';
 import { LogStreams } from './log-streams.js';
 import { ProcessStore } from './process-store.js';
 import { Screen } from './screen.js';
@@ -201,6 +202,18 @@ export class TopApp {
       this.paused = false;
       this.redrawAll();
     }
+  }
+
+  /**
+   * The log lines in view (whole, not cut at the edge) to the clipboard, through the terminal
+   * (OSC 52: most terminals, and tmux with set-clipboard on, take it; some ignore it).
+   */
+  copy(full: boolean): void {
+    const lines = linesInView(this.history, this.ui.log, this.logRows, full ? this.screen.cols : null);
+    if (lines.length === 0) return;
+    const text = lines.join('\n');
+    this.o.terminal.write(`\x1b]52;c;${Buffer.from(text).toString('base64')}\x07`);
+    this.notice(`copied ${lines.length} line${lines.length === 1 ? '' : 's'} (through the terminal: OSC 52)`);
   }
 
   /** Ctrl-Z: the terminal is given back until `fg`. */

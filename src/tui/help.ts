@@ -13,6 +13,7 @@ export function helpPairs(mode: Mode, focus: 'table' | 'logs', scope: string): A
       ['/', 'search'],
       ['n/N', 'next/prev'],
       ['p', 'pager'],
+      ['y', 'copy'],
       ['?', 'help'],
     ];
   if (focus === 'logs')
@@ -59,7 +60,7 @@ export const HELP_LINES: readonly string[] = [
   '  ↑ ↓ PgUp PgDn Home End   scroll (the view holds; new lines do not move it)',
   '  /  search (any case)     n  older match     N  newer match     Esc  clear the search',
   '  Enter  the log full-screen, long lines wrapped: select with the mouse to copy',
-  '  p  the log in $PAGER (less when unset)',
+  '  p  the log in $PAGER (less when unset)     y  copy the lines in view (OSC 52)',
   '',
   'Anywhere',
   '  ?  this help     Ctrl-L  draw again     Ctrl-Z  suspend     q  back, or quit     Ctrl-C  quit',

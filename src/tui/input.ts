@@ -129,6 +129,7 @@ function tableKey(app: TopApp, key: string): void {
     case 'n':
     case 'N':
     case 'p':
+    case 'y':
       logKey(app, key, false);
       return;
   }
@@ -188,6 +189,9 @@ function logKey(app: TopApp, key: string, full: boolean): void {
       return;
     case 'p':
       void app.page();
+      return;
+    case 'y':
+      app.copy(full);
       return;
     case '+':
     case '-':

@@ -79,6 +79,26 @@ export function wrappedLines(
   return out;
 }
 
+/** The whole lines the view shows now (wrapped: as many as fit `rows` rows of `width` cells). */
+export function linesInView(
+  h: LogHistory | undefined,
+  pos: LogPosition,
+  rows: number,
+  width: number | null,
+): string[] {
+  const out: string[] = [];
+  if (!h) return out;
+  let used = 0;
+  for (let n = bottomOf(h, pos, rows); n >= h.first; n--) {
+    const line = h.at(n) ?? '';
+    used += width === null ? 1 : wrap(line, width).length;
+    if (used > rows && out.length > 0) break;
+    out.push(line);
+    if (used >= rows) break;
+  }
+  return out.reverse();
+}
+
 /** What the log's title says of the view: following, or held with how many lines came since. */
 export function positionWords(h: LogHistory | undefined, pos: LogPosition, rows: number): string {
   if (!h) return '';

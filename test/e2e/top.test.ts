@@ -378,7 +378,13 @@ test('corral top: filter, sort, the log pane (search, hold, follow), the full-sc
       .every((l) => l === '' || /^tick \d+/.test(l)),
     full,
   );
-  tm.press('q');
+  // y: the lines in view to the clipboard through the terminal (OSC 52; tmux keeps it as a buffer)
+  tm.tmux('set-option', '-g', 'set-clipboard', 'on');
+  tm.press('f', 'y');
+  await tm.shows(/copied \d+ lines/);
+  const copied = tm.tmux('show-buffer').trim().split('\n');
+  assert.ok(copied.length >= 20 && copied.every((l) => /^tick \d+\s*$/.test(l)), copied.join('\n'));
+  tm.press('f', 'q');
   await tm.shows('── events');
 
   // p: the kept log in $PAGER; top takes the screen back after

@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LogHistory } from '../../../src/tui/log-history.js';
-import { bottomOf, hold, paneLines, positionWords, scroll, wrappedLines } from '../../../src/tui/log-pane.js';
+import {
+  bottomOf,
+  hold,
+  linesInView,
+  paneLines,
+  positionWords,
+  scroll,
+  wrappedLines,
+} from '../../../src/tui/log-pane.js';
 import { Style } from '../../../src/tui/style.js';
 import type { LogPosition } from '../../../src/tui/ui-state.js';
 
@@ -71,4 +79,15 @@ test('the full-screen view wraps long lines; matches are in reverse video', () =
   assert.deepEqual(wrappedLines(h, pos, 2, 10, '', plain), ['e that wra', 'ps        ']);
   assert.deepEqual(paneLines(h, pos, 1, 12, 'LONG', plain), ['a \x1b[7mlong\x1b[0m line…']);
   assert.deepEqual(paneLines(undefined, pos, 2, 3, '', plain), ['   ', '   ']);
+});
+
+test('the lines in view are the whole lines the pane or the wrapped view shows', () => {
+  const h = new LogHistory(10);
+  for (const l of ['one', 'two', 'a line long enough to wrap twice', 'end']) h.addLine(l);
+  const pos: LogPosition = { follow: true, bottom: 0, match: null };
+  assert.deepEqual(linesInView(h, pos, 2, null), ['a line long enough to wrap twice', 'end']);
+  // wrapped at 12 cells the long line takes 3 rows: 4 rows show it and the last
+  assert.deepEqual(linesInView(h, pos, 4, 12), ['a line long enough to wrap twice', 'end']);
+  assert.deepEqual(linesInView(h, pos, 5, 12), ['two', 'a line long enough to wrap twice', 'end']);
+  assert.deepEqual(linesInView(undefined, pos, 5, 12), []);
 });
