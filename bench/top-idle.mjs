@@ -44,13 +44,6 @@ function wchar(pid) {
 function tmuxServer(name, env, command) {
   const tmux = (...args) =>
     execFileSync('tmux', ['-L', name, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  onCleanup(() => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // already gone
-    }
-  });
   tmux(
     '-f',
     '/dev/null',
@@ -64,7 +57,18 @@ function tmuxServer(name, env, command) {
     String(ROWS),
     command,
   );
-  return { capture: () => tmux('capture-pane', '-p', '-t', 'bench'), kill: () => tmux('kill-server') };
+  const socket = tmux('display-message', '-p', '#{socket_path}').trim();
+  // the server, and its socket (a server that is killed leaves it behind)
+  const kill = () => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // already gone
+    }
+    rmSync(socket, { force: true });
+  };
+  onCleanup(kill);
+  return { capture: () => tmux('capture-pane', '-p', '-t', 'bench'), kill };
 }
 
 /** The CPU and the terminal output of `pid` (and of `others`, for comparison) over the window. */

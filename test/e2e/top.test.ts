@@ -5,7 +5,7 @@
 // left, the cursor shown, the shell reading lines again) however top ends.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { type CliEnv, daemonPid, homeFor, runProcess, upProject, waitForState } from '../helpers/cli.js';
@@ -23,13 +23,6 @@ class Tmux {
 
   constructor(t: TestContext, c: CliEnv, cols: number, rows: number, env: NodeJS.ProcessEnv = {}) {
     this.env = { ...c.env, ENV: '', ...env };
-    t.after(() => {
-      try {
-        this.tmux('kill-server');
-      } catch {
-        // already gone
-      }
-    });
     this.tmux(
       '-f',
       '/dev/null',
@@ -45,6 +38,15 @@ class Tmux {
       c.projectDir,
       'sh',
     );
+    const socketPath = this.format('#{socket_path}');
+    t.after(() => {
+      try {
+        this.tmux('kill-server');
+      } catch {
+        // already gone (the home's cleanup kills what carries its mark, the server too)
+      }
+      rmSync(socketPath, { force: true });
+    });
   }
 
   tmux(...args: string[]): string {
