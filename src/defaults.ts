@@ -135,6 +135,34 @@ export const DEFAULTS = {
     cpuWindowMs: 5_000,
     /** the longest CPU profile `daemon profile --cpu` may ask for */
     profileCpuMaxMs: 300_000,
+    /** `corral top`'s pacing and what it keeps */
+    top: {
+      /** at most one frame this often when only data changed (a key draws at once) */
+      frameMs: 200,
+      /** the clock of the screen (uptimes, notices) */
+      tickMs: 1_000,
+      /** lines of a process's log its stream starts with */
+      logTailLines: 200,
+      /** lines of one process's log kept (older ones are dropped) */
+      logKeptLines: 5_000,
+      /** log streams kept open besides the shown one, so moving back costs no new read */
+      logStreamsKept: 4,
+      /** events the feed keeps */
+      eventsKept: 500,
+      /** how far back the feed reads the journal when top opens */
+      eventsSince: '15m',
+      /** reads in flight at once when events name processes to read again */
+      refreshConcurrency: 4,
+      /** more processes to read again than this read the whole list once instead */
+      refreshWholeListOver: 8,
+      /** ms to gather the processes a burst of events names before reading them */
+      refreshBatchMs: 50,
+      /** how long a notice (an action's answer or error) stays on the last row */
+      noticeMs: 5_000,
+      /** the smallest terminal top draws on */
+      minCols: 60,
+      minRows: 15,
+    },
   },
 } as const;
 

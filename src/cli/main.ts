@@ -114,6 +114,11 @@ export function buildProgram(io: Output, result: { code: number }): Command {
     );
 
   program
+    .command('top')
+    .description('a full-screen live view: processes, their logs and events, and keys to act on them')
+    .action(act(async (ctx) => (await import('./commands/top.js')).top(ctx)));
+
+  program
     .command('ps')
     .description('list processes: state, pid, uptime, restarts, health, CPU, memory')
     .option('--json', 'print JSON')
