@@ -65,23 +65,6 @@ export function columnsFor(width: number): Column[] {
   return [name, ...fixed];
 }
 
-/** The display name: shop/api, or shop/worker:1 for an instance of a multi-instance service. */
-export function displayName(p: ProcessStatus, multi: boolean): string {
-  return multi ? p.name : `${p.project}/${p.service}`;
-}
-
-/** Services with more than one process, as project/service. */
-export function multiInstance(list: Iterable<ProcessStatus>): Set<string> {
-  const seen = new Set<string>();
-  const multi = new Set<string>();
-  for (const p of list) {
-    const key = `${p.project}/${p.service}`;
-    if (seen.has(key)) multi.add(key);
-    seen.add(key);
-  }
-  return multi;
-}
-
 /** The rows a filter lets through (a part of the name or the state, any case), in sort order. */
 export function visibleRows(
   procs: Iterable<ProcessStatus>,

@@ -8,7 +8,7 @@ import type { LogHistory } from './log-history.js';
 import { paneLines, positionWords, wrappedLines } from './log-pane.js';
 import type { Screen } from './screen.js';
 import type { Style } from './style.js';
-import { displayName, headerLine, multiInstance, rowLine } from './table.js';
+import { headerLine, rowLine } from './table.js';
 import { layout, type UiState } from './ui-state.js';
 import { fit } from './width.js';
 
@@ -48,7 +48,6 @@ function drawMain(screen: Screen, d: FrameData): void {
   let y = 0;
   screen.set(y++, titleLine(d, cols));
   screen.set(y++, headerLine(cols, ui.sort, style));
-  const multi = multiInstance(d.total);
   for (let i = 0; i < parts.table; i++) {
     const p = d.rows[ui.tableTop + i];
     if (p === undefined) {
@@ -58,8 +57,8 @@ function drawMain(screen: Screen, d: FrameData): void {
       screen.set(y++, fit(empty ? words : '', cols));
       continue;
     }
-    const name = displayName(p, multi.has(`${p.project}/${p.service}`));
-    screen.set(y++, rowLine(p, name, d.now, cols, p.name === ui.selected, style));
+    // every process by its full name, shop/api:0, as ps, logs and events name it
+    screen.set(y++, rowLine(p, p.name, d.now, cols, p.name === ui.selected, style));
   }
   const logTitle =
     ui.selected === null

@@ -168,8 +168,8 @@ test('corral top shows 20 services in 80x24 (the picture in docs/top.md)', async
   assert.equal(lines.length, 24);
   for (const l of lines) assert.ok([...l].length <= 80, `wider than 80: ${l}`);
   assert.match(lines[1], /NAME↑\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+HEALTH\s+CPU\s+MEM/);
-  assert.match(lines[2], /^> shop\/svc01\s+running\s+\d+/);
-  assert.ok(rowOf(screen, 'shop/svc02'));
+  assert.match(lines[2], /^> shop\/svc01:0\s+running\s+\d+/);
+  assert.ok(rowOf(screen, 'shop/svc02:0'));
   assert.match(screen, /── logs of shop\/svc01:0 · following/);
   assert.match(screen, /── events/);
   assert.match(
@@ -183,12 +183,12 @@ test('corral top shows 20 services in 80x24 (the picture in docs/top.md)', async
   assert.ok(rowOf(end, 'shop/worker:0'));
   // PgUp and PgDn move by a screen of rows (9 here, less one)
   tm.press('PageUp');
-  await tm.shows(/^> shop\/svc12 /m);
+  await tm.shows(/^> shop\/svc12:0 /m);
   tm.press('Home', 'PageDown');
-  await tm.shows(/^> shop\/svc09 /m);
+  await tm.shows(/^> shop\/svc09:0 /m);
   tm.press('Home');
   const picture = await tm.screen(
-    (s) => /^> shop\/svc01 /m.test(s) && /\d+\.\d%/.test(s) && /ready/.test(s),
+    (s) => /^> shop\/svc01:0 /m.test(s) && /\d+\.\d%/.test(s) && /ready/.test(s),
     'the first row selected, CPU figures and the log',
   );
   if (process.env.CORRAL_TOP_PICTURE === '1') savePicture(picture);
@@ -222,7 +222,7 @@ test('corral top: start, stop (asked first), restart and signal the process, its
     (await services(c)).find((p) => p.name === name)?.pid ?? null;
   const tm = new Tmux(t, c, 80, 24);
   tm.run(topLine());
-  await tm.shows(/^> shop\/api /m);
+  await tm.shows(/^> shop\/api:0 /m);
   await tm.shows('ready');
 
   // k: a signal, named at a prompt, reaches the process (its log says so)
@@ -250,7 +250,7 @@ test('corral top: start, stop (asked first), restart and signal the process, its
   await tm.shows('Stop shop/api:0?');
   tm.press('y');
   await waitForState(c, 'shop/api:0', 'stopped');
-  await tm.screen((s) => /^> shop\/api\s+stopped/m.test(s), 'api shown stopped');
+  await tm.screen((s) => /^> shop\/api:0\s+stopped/m.test(s), 'api shown stopped');
 
   // s: start
   tm.press('s');
@@ -303,20 +303,20 @@ test('corral top: filter, sort, the log pane (search, hold, follow), the full-sc
   writeFileSync(pager, `#!/bin/sh\ncp "$1" ${paged}\n`, { mode: 0o755 });
   const tm = new Tmux(t, c, 80, 24, { PAGER: pager });
   tm.run(topLine());
-  await tm.shows(/^> shop\/alpha /m);
+  await tm.shows(/^> shop\/alpha:0 /m);
 
   // / filters as it is typed; Esc clears
   tm.press('/');
   tm.type('tick');
   await tm.screen(
-    (s) => rowOf(s, 'shop/ticker') !== undefined && rowOf(s, 'shop/alpha') === undefined,
+    (s) => rowOf(s, 'shop/ticker:0') !== undefined && rowOf(s, 'shop/alpha:0') === undefined,
     'only ticker',
   );
   tm.press('Enter');
   await tm.shows('filter "tick": 1');
-  await tm.shows(/^> shop\/ticker /m);
+  await tm.shows(/^> shop\/ticker:0 /m);
   tm.press('Escape');
-  await tm.screen((s) => rowOf(s, 'shop/alpha') !== undefined, 'the filter cleared');
+  await tm.screen((s) => rowOf(s, 'shop/alpha:0') !== undefined, 'the filter cleared');
 
   // o: the next sort column (STATE), O: reversed; by name reversed, zulu comes first
   tm.press('o');
@@ -325,14 +325,14 @@ test('corral top: filter, sort, the log pane (search, hold, follow), the full-sc
   await tm.shows('NAME↑');
   tm.press('O');
   await tm.shows('NAME↓');
-  const reversed = await tm.screen((s) => /^[> ] shop\/zulu /m.test(s.split('\n')[2] ?? ''), 'zulu first');
+  const reversed = await tm.screen((s) => /^[> ] shop\/zulu:0 /m.test(s.split('\n')[2] ?? ''), 'zulu first');
   assert.match(reversed.split('\n')[4], /shop\/alpha/);
   tm.press('O');
   await tm.shows('NAME↑');
 
   // Tab: the log pane has the keys; / searches it, f holds and follows
   tm.press('Home', 'Down');
-  await tm.shows(/^> shop\/ticker /m);
+  await tm.shows(/^> shop\/ticker:0 /m);
   await tm.shows(/tick \d+/);
   tm.press('Tab');
   await tm.shows('Tab table');
@@ -430,7 +430,7 @@ test('corral top follows resizes, says so when the terminal gets too small, writ
   const tm = new Tmux(t, c, 80, 24);
   tm.run(topLine());
   await tm.shows('12 processes: 12 running');
-  const visible = (s: string): number => s.split('\n').filter((l) => /^[> ] shop\/s\d+ /.test(l)).length;
+  const visible = (s: string): number => s.split('\n').filter((l) => /^[> ] shop\/s\d+:0 /.test(l)).length;
   const rule = (s: string): string => s.split('\n').find((l) => l.startsWith('── events')) ?? '';
   const small = visible(tm.capture());
   assert.equal([...rule(tm.capture())].length, 80);
@@ -445,7 +445,7 @@ test('corral top follows resizes, says so when the terminal gets too small, writ
   // only rows that changed are written: text put on the (unchanging) header row by someone
   // else stays there through the next frames, until Ctrl-L draws everything again
   writeFileSync(tm.format('#{pane_tty}'), '\x1b[2;3HSCRIBBLE');
-  const uptimeOf = (s: string): string => /^> shop\/s10\s+running\s+\d+\s+(\S+)/m.exec(s)?.[1] ?? '';
+  const uptimeOf = (s: string): string => /^> shop\/s10:0\s+running\s+\d+\s+(\S+)/m.exec(s)?.[1] ?? '';
   const scribbled = await tm.shows('SCRIBBLE');
   await tm.screen((s) => uptimeOf(s) !== uptimeOf(scribbled), 'a frame drawn since');
   assert.match(tm.capture(), /SCRIBBLE/);
@@ -466,7 +466,7 @@ test('corral top honours NO_COLOR and --no-color, and has colours otherwise', as
   ] as const) {
     const tm = new Tmux(t, c, 80, 24, { ...env, TERM: 'xterm-256color' });
     tm.run(env.NO_COLOR === '' ? `unset NO_COLOR; ${topLine(args)}` : topLine(args));
-    await tm.shows(/^> shop\/web\s+running/m);
+    await tm.shows(/^> shop\/web:0\s+running/m);
     const screen = tm.capture(true);
     assert.equal(colour.test(screen), coloured, `${what}:\n${JSON.stringify(screen.slice(0, 600))}`);
     // the selected row is still seen without colour: reverse video
@@ -486,7 +486,7 @@ test('corral top gives the terminal back after q, Ctrl-C, SIGTERM and SIGHUP, an
   ] as const) {
     const tm = new Tmux(t, c, 80, 24);
     tm.run(topLine());
-    await tm.shows(/^> shop\/web\s+running/m);
+    await tm.shows(/^> shop\/web:0\s+running/m);
     assert.equal(tm.format('#{alternate_on}'), '1', how);
     assert.equal(tm.format('#{cursor_flag}'), '0', how);
     if (how.startsWith('SIG')) process.kill(tm.foregroundPid(), how);
@@ -497,13 +497,13 @@ test('corral top gives the terminal back after q, Ctrl-C, SIGTERM and SIGHUP, an
   // (top alone on its command line: the shell would go on to the next command of a list)
   const tm = new Tmux(t, c, 80, 24);
   tm.run(`${node} ${CLI} top`);
-  await tm.shows(/^> shop\/web\s+running/m);
+  await tm.shows(/^> shop\/web:0\s+running/m);
   tm.press('C-z');
   await tm.shows('Stopped');
   assert.equal(tm.format('#{alternate_on}'), '0');
   assert.equal(tm.format('#{cursor_flag}'), '1');
   tm.run('fg');
-  await tm.shows(/^> shop\/web\s+running/m);
+  await tm.shows(/^> shop\/web:0\s+running/m);
   assert.equal(tm.format('#{alternate_on}'), '1');
   tm.press('q');
   await shellIsBack(tm, null);
@@ -545,7 +545,7 @@ test('corral top says when the daemon is gone, and reconnects to the next one', 
     return pid !== first ? pid : null;
   });
   await tm.shows(`daemon ${second}`, 20_000);
-  await tm.shows(/^> shop\/web\s+running/m);
+  await tm.shows(/^> shop\/web:0\s+running/m);
   // the service survived the daemon (adopted), and top still acts through the new one
   const pid = (await services(c)).find((p) => p.name === 'shop/web:0')?.pid;
   tm.press('r');
