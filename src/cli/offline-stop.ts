@@ -28,7 +28,7 @@ import { LogHub } from '../logs/index.js';
 import { FifoKeeper, keptStartTimes } from '../logs/keeper.js';
 import { logLocation } from '../logs/router.js';
 import { EpollLoop } from '../process/event-loop.js';
-import { stopGroup } from '../process/kill.js';
+import { killGroupAndWait, stopGroup } from '../process/kill.js';
 import { PidWatcher } from '../process/pidwatch.js';
 import { bootId, type ProcessIdentity, sameProcess } from '../process/procfs.js';
 import { writeFileAtomic } from '../state/atomic.js';
@@ -151,7 +151,9 @@ async function stopLocked(
     recordStopped(paths, inScope, result, journal);
   }
   if (findOwnProcesses(paths.dir, paths.runDir).size === 0) {
-    new FifoKeeper(paths.dir, {}, logger).stop();
+    // gone when the command returns: a SIGKILLed process still runs until it is scheduled
+    const keepers = new FifoKeeper(paths.dir, {}, logger).stop();
+    await Promise.all(keepers.map((pid) => killGroupAndWait(pid)));
     stopSocketKeepers(paths.dir);
     result.keeperStopped = true;
   }

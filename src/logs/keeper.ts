@@ -218,14 +218,19 @@ export class FifoKeeper {
     this.frozen = true;
   }
 
-  /** Kills the keeper (when the daemon stops its services: nothing is left to keep). */
-  stop(): void {
+  /**
+   * Kills the keeper (when the daemon stops its services: nothing is left to keep); returns the
+   * pids it killed, for a caller that waits for them to be gone.
+   */
+  stop(): number[] {
     this.fifos.clear();
     this.later?.cancel();
     this.later = null;
-    for (const pid of keepersOf(this.home)) killGroup(pid, 'SIGKILL');
+    const killed = keepersOf(this.home);
+    for (const pid of killed) killGroup(pid, 'SIGKILL');
     this.current = null;
     this.known = [];
+    return killed;
   }
 
   private schedule(): void {

@@ -167,3 +167,13 @@ export async function stopGroup(pgid: number, opts: StopGroupOptions): Promise<S
     clearInterval(keepAlive);
   }
 }
+
+/**
+ * SIGKILLs a group and waits until none of it is left (zombies aside), at most
+ * DEFAULTS.internal.killWaitMs; false if some member outlived that. For helpers of corral's own
+ * (the FIFO keeper) whose end a command reports.
+ */
+export async function killGroupAndWait(pgid: number, clock: Clock = systemClock): Promise<boolean> {
+  if (!killGroup(pgid, 'SIGKILL')) return true;
+  return groupGone(pgid, Promise.resolve(), clock, DEFAULTS.internal.killWaitMs);
+}
