@@ -175,5 +175,11 @@ export async function stopGroup(pgid: number, opts: StopGroupOptions): Promise<S
  */
 export async function killGroupAndWait(pgid: number, clock: Clock = systemClock): Promise<boolean> {
   if (!killGroup(pgid, 'SIGKILL')) return true;
-  return groupGone(pgid, Promise.resolve(), clock, DEFAULTS.internal.killWaitMs);
+  // the clock's timers do not keep the process alive, and a command may have nothing else left
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  try {
+    return await groupGone(pgid, Promise.resolve(), clock, DEFAULTS.internal.killWaitMs);
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
