@@ -222,6 +222,11 @@ export class TopApp {
   }
 
   /** Draws everything again (a resize, Ctrl-L, back from the pager or a suspend). */
+  /** Whether the terminal is smaller than top can draw on (only q, Ctrl-C, Ctrl-L, Ctrl-Z act then). */
+  tooSmall(): boolean {
+    return this.screen.cols < this.o.settings.minCols || this.screen.rows < this.o.settings.minRows;
+  }
+
   redrawAll(): void {
     const { cols, rows } = this.o.terminal.size;
     this.screen.resize(cols, rows);

@@ -24,6 +24,11 @@ export function handleKey(app: TopApp, key: string): void {
     app.suspend();
     return;
   }
+  // nothing on screen says what a key would do: no action, no question (q quits)
+  if (app.tooSmall()) {
+    if (key === 'q') app.quit(0);
+    return;
+  }
   if (ui.mode === 'help') {
     ui.mode = ui.before;
     return;

@@ -439,8 +439,16 @@ test('corral top follows resizes, says so when the terminal gets too small, writ
   assert.ok(small < 12, `80x24 shows ${small} rows`);
   tm.tmux('resize-window', '-t', 'top', '-x', '50', '-y', '12');
   await tm.shows('Terminal too small (50x12)');
+  // keys do nothing that cannot be seen: a stop asked and answered while too small stops nothing
+  tm.type('xy');
   tm.tmux('resize-window', '-t', 'top', '-x', '80', '-y', '24');
   await tm.screen((s) => visible(s) === small && !s.includes('too small'), 'the table back at 80x24');
+  assert.doesNotMatch(tm.capture(), /y stops|stopping|stopped/, 'no stop asked or done');
+  assert.deepEqual(
+    (await services(c)).filter((p) => p.state !== 'running').map((p) => p.name),
+    [],
+    'every process still runs',
+  );
 
   // only rows that changed are written: text put on the (unchanging) header row by someone
   // else stays there through the next frames, until Ctrl-L draws everything again
