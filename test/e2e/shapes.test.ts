@@ -247,6 +247,18 @@ services:
     const kill = await c.corral(['kill', 'web', '-s', 'SIGCONT', '--json']);
     assert.equal(kill.code, 0, kill.stderr);
     assert.deepEqual(JSON.parse(kill.stdout), { signal: 'SIGCONT', sent: ['ej/web:0'] });
+
+    // -s 0, as kill -0: is it alive? nothing is sent
+    const [web] = await c
+      .corral(['ps', '--json'])
+      .then((r) => JSON.parse(r.stdout) as Array<{ pid: number }>);
+    const alive = await c.corral(['kill', 'web', '-s', '0']);
+    assert.equal(alive.code, 0, alive.stderr);
+    assert.match(alive.stderr, new RegExp(`^ej/web:0 \\(pid ${web!.pid}\\) runs$`, 'm'));
+    assert.equal((await c.corral(['stop', 'web'])).code, 0);
+    const gone = await c.corral(['kill', 'web', '-s', 'SIG0', '--json']);
+    assert.equal(gone.code, 1, gone.stderr);
+    assert.deepEqual(JSON.parse(gone.stdout), { signal: 0, alive: [] });
   });
 });
 

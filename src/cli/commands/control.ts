@@ -57,11 +57,26 @@ export async function control(
   return all.some((s) => s.state === 'failed') ? 1 : 0;
 }
 
+/**
+ * `kill -s 0`, as kill(1) has it: is it alive? Nothing is sent; exit 0 when a process of the
+ * name runs (each one said with its pid), 1 when none does.
+ */
+function isAlive(ctx: CliContext, processes: ProcessStatus[], json: boolean): number {
+  const alive = processes.filter((p) => p.pid !== null);
+  if (json) ctx.json({ signal: 0, alive: alive.map((p) => ({ name: p.name, pid: p.pid })) });
+  else if (alive.length === 0) ctx.note(`${processes.map((p) => p.name).join(', ')}: no process runs`);
+  else ctx.note(alive.map((p) => `${p.name} (pid ${p.pid}) runs`).join('\n'));
+  return alive.length > 0 ? 0 : 1;
+}
+
 export async function kill(
   ctx: CliContext,
   name: string,
   opts: { signal: string; json?: boolean },
 ): Promise<number> {
+  if (/^(SIG)?0$/i.test(opts.signal.trim())) {
+    return isAlive(ctx, await (await ctx.daemon()).service(name), opts.json === true);
+  }
   const signal = parseSignal(opts.signal);
   const client = await ctx.daemon();
   const result = await client.signal(name, signal);
