@@ -332,6 +332,8 @@ services:
       restart.stderr,
       /ss\/stub:0: (starting|running) \(pid \d+\) \(the previous process did not stop within its stop\.timeout and was killed with SIGKILL\)/,
     );
+    // the new process ignores SIGTERM only once it is ready (its handler is in place)
+    await waitForState(c, 'ss/stub:0', 'running');
 
     const stop = await c.corral(['stop', 'stub']);
     assert.equal(stop.code, 0, stop.stderr);
