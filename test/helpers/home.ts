@@ -59,10 +59,14 @@ export function tempHome(prefix = 'corral-test-'): TempHome {
           }
         }
       }
-      // a process that forked between one sweep and its kill is caught by the next sweep
-      for (let round = 0; round < 10; round++) {
+      // a process that forked between one sweep and its kill is caught by the next sweep; a
+      // SIGKILLed one runs on until it is scheduled (a daemon may spawn a FIFO keeper meanwhile),
+      // so the sweeps go on, a few ms apart, until none is left (zombies have no environment)
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      const until = Date.now() + 5_000;
+      for (;;) {
         const marked = pidsMarkedWith(dir);
-        if (marked.length === 0) break;
+        if (marked.length === 0 || Date.now() > until) break;
         for (const pid of marked) {
           try {
             process.kill(pid, 'SIGKILL');
@@ -70,6 +74,7 @@ export function tempHome(prefix = 'corral-test-'): TempHome {
             // already gone
           }
         }
+        Atomics.wait(pause, 0, 0, 5);
       }
       rmSync(dir, { recursive: true, force: true });
     },
