@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { UsageReport } from '../../src/api/schemas.js';
 import { VERSION } from '../../src/version.js';
-import { type CliEnv, daemonPid, homeFor, runProcess, upProject, waitForState } from '../helpers/cli.js';
+import {
+  type CliEnv,
+  daemonModules,
+  daemonPid,
+  homeFor,
+  runProcess,
+  upListingModules,
+  upProject,
+  waitForState,
+} from '../helpers/cli.js';
 import { clientOf, services, waitForRow } from '../helpers/daemon-api.js';
 import { CLI, fixture } from '../helpers/home.js';
 import { httpRequest } from '../helpers/http.js';
@@ -114,20 +123,11 @@ describe('what an unscraped daemon loads', () => {
   test('no metrics renderer and no profiler until a scrape or a profile asks for them', async (t) => {
     const c = homeFor(t);
     c.writeConfig(project.replace(/ {2}crashy:[\s\S]*$/, ''));
-    // the daemon the CLI starts inherits NODE_OPTIONS, and writes the module list to daemon.log
-    const env = { ...c.env, NODE_OPTIONS: `--import=${fixture('list-modules.mjs')}` };
-    const up = await runProcess(process.execPath, [CLI, 'up', '--wait'], {
-      cwd: c.projectDir,
-      env,
-      timeoutMs: 30_000,
-    });
-    assert.equal(up.code, 0, up.stderr);
+    await upListingModules(c);
     assert.equal((await c.corral(['ps'])).code, 0);
     assert.equal((await get(c, '/v1/usage')).status, 200);
     assert.equal((await c.corral(['daemon', 'stop'])).code, 0);
-    const modules = readFileSync(join(c.env.CORRAL_HOME!, 'daemon.log'), 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('module: '));
+    const modules = daemonModules(c);
     assert.ok(
       modules.some((m) => m.includes('/metrics/usage-feed.js')),
       'the list is there',

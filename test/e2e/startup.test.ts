@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { homeFor, runProcess } from '../helpers/cli.js';
+import { daemonModules, homeFor, runProcess, upListingModules } from '../helpers/cli.js';
 import { CLI, fixture } from '../helpers/home.js';
 import { freePort } from '../helpers/port.js';
 
@@ -73,18 +73,9 @@ services:
     command: [${process.execPath}, ${fixture('http-server.mjs')}, "${port}"]
     ready: { http: "http://127.0.0.1:${port}/healthz" }
 `);
-  // the daemon the CLI starts inherits NODE_OPTIONS, and writes the module list to daemon.log
-  const env = { ...c.env, NODE_OPTIONS: `--import=${fixture('list-modules.mjs')}` };
-  const up = await runProcess(process.execPath, [CLI, 'up', '--wait'], {
-    cwd: c.projectDir,
-    env,
-    timeoutMs: 30_000,
-  });
-  assert.equal(up.code, 0, up.stderr);
+  await upListingModules(c);
   assert.equal((await c.corral(['daemon', 'stop'])).code, 0);
-  const modules = readFileSync(join(c.env.CORRAL_HOME as string, 'daemon.log'), 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('module: '));
+  const modules = daemonModules(c);
   for (const part of ['/daemon/entry.js', '/api/server.js', '/probes/http.js', 'node:internal/http'])
     assert.ok(loaded(modules, part), `the daemon did not load ${part}`);
   // its own entry: nothing of the CLI; and TLS only for a daemon with an https probe

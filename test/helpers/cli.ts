@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { type DaemonHome, type ServiceRow, services, waitForRow } from './daemon-api.js';
-import { CLI, type TempHome, tempHome } from './home.js';
+import { CLI, fixture, type TempHome, tempHome } from './home.js';
 import { isGone } from './proc.js';
 import { waitFor } from './wait.js';
 
@@ -179,4 +179,24 @@ export async function killDaemon(c: CliEnv): Promise<number> {
   process.kill(pid, 'SIGKILL');
   await waitFor(() => isGone(pid), { what: `daemon ${pid} to die` });
   return pid;
+}
+
+/**
+ * `corral up --wait` in the project, with the daemon it starts (which inherits NODE_OPTIONS)
+ * writing each module it loads to daemon.log; `daemonModules` reads them.
+ */
+export async function upListingModules(c: CliEnv): Promise<void> {
+  const up = await runProcess(process.execPath, [CLI, 'up', '--wait'], {
+    cwd: c.projectDir,
+    env: { ...c.env, NODE_OPTIONS: `--import=${fixture('list-modules.mjs')}` },
+    timeoutMs: 30_000,
+  });
+  assert.equal(up.code, 0, up.stderr);
+}
+
+/** The modules a daemon started by upListingModules loaded (read it after the daemon stopped). */
+export function daemonModules(c: CliEnv): string[] {
+  return readFileSync(join(c.env.CORRAL_HOME!, 'daemon.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('module: '));
 }
