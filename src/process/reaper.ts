@@ -56,30 +56,20 @@ export function becomeSubreaper(): SubreaperResult {
 
 /** The pids whose parent is `pid` (this process by default), from every one of its threads. */
 export function childrenOf(pid: number | 'self' = 'self'): number[] {
-  const out: number[] = [];
   let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return out;
+    return [];
   }
-  for (const tid of tasks) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
-    } catch {
-      continue; // the thread ended while we looked
-    }
-    for (const word of text.split(' ')) if (word !== '') out.push(Number(word));
-  }
-  return out;
+  return tasks.flatMap((tid) => childrenOfThread(pid, tid));
 }
 
-// The children one thread of this process started or was given as orphans.
-function childrenOfThread(tid: number): number[] {
+// The children one thread of a process started or was given as orphans (none when it ended).
+function childrenOfThread(pid: number | 'self', tid: number | string): number[] {
   let text: string;
   try {
-    text = readFileSync(`/proc/self/task/${tid}/children`, 'latin1');
+    text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
   } catch {
     return [];
   }
@@ -97,7 +87,7 @@ function describe(pid: number, status: number): ReapedProcess {
 /** Reaps every ended child that `isOwned` disowns (by default, every one corral did not spawn); returns what was reaped. */
 function reapOrphans(isOwned: (pid: number) => boolean = isRegisteredChild): ReapedProcess[] {
   const reaped: ReapedProcess[] = [];
-  for (const pid of childrenOfThread(process.pid)) {
+  for (const pid of childrenOfThread('self', process.pid)) {
     if (isOwned(pid)) continue;
     const r = waitpid(pid, WNOHANG);
     if (r !== null && typeof r === 'object') reaped.push(describe(r.pid, r.status));

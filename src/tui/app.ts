@@ -45,8 +45,6 @@ export class TopApp {
   private ticker: NodeJS.Timeout | null = null;
   private paused = false;
   private finish: (code: number) => void = () => {};
-  /** the rows of the table as last drawn */
-  rows: ProcessStatus[] = [];
 
   constructor(opts: TopOptions) {
     this.o = opts;
@@ -144,8 +142,7 @@ export class TopApp {
 
   /** The table's rows now: filtered and sorted (a hundred rows sort in microseconds). */
   currentRows(): ProcessStatus[] {
-    this.rows = visibleRows(this.store.procs.values(), this.ui.filter, this.ui.sort, Date.now());
-    return this.rows;
+    return visibleRows(this.store.procs.values(), this.ui.filter, this.ui.sort, Date.now());
   }
 
   /** Selects process `name` (null: none); its log is shown, following. */

@@ -31,11 +31,6 @@ export class Screen {
     if (y >= 0 && y < this.rows) this.next[y] = row;
   }
 
-  /** What the next frame's row `y` holds. */
-  row(y: number): string {
-    return this.next[y] ?? '';
-  }
-
   /** The bytes that bring the terminal from what it shows to the next frame; '' when nothing changed. */
   flush(): string {
     let out = '';

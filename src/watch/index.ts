@@ -11,6 +11,3 @@ export function watchFiles(
   const tree = new TreeWatcher(new WatchSet(patterns), { onChange, onProblem });
   return () => tree.close();
 }
-
-export { isGlob, staticBase } from './glob.js';
-export { WatchSet } from './patterns.js';
