@@ -81,7 +81,7 @@ export function psTable(list: ProcessStatus[], colour: boolean, now: number): st
 }
 
 /** A waiting process's state cell: `waiting for db to be ready`, from its message. */
-function waitingText(message: string): string {
+export function waitingText(message: string): string {
   return /^waiting\b/.test(message) ? message : `waiting: ${message}`;
 }
 

@@ -113,11 +113,6 @@ const EXAMPLES: Record<string, Array<[string, string]>> = {
   ],
 };
 
-/** The examples of one command path, for tests and docs. */
-export function examplesOf(path: string): ReadonlyArray<[string, string]> {
-  return EXAMPLES[path] ?? [];
-}
-
 /** Ends the --help of every command of `program` that has examples with them. */
 export function addExamples(program: Command): void {
   const visit = (cmd: Command, path: string[]): void => {

@@ -9,7 +9,7 @@ import { DEFAULTS } from '../../defaults.js';
 import { withDependencies } from '../../engine/order.js';
 import { CorralError } from '../../errors.js';
 import type { CliContext } from '../context.js';
-import { paint } from '../format.js';
+import { paint, waitingText } from '../format.js';
 import { ProgressLines } from '../progress-lines.js';
 // the config loader (and its YAML parser) loads while a daemon this command starts loads too
 import type { ProjectFile } from '../project-file.js';
@@ -180,8 +180,8 @@ async function waitForReady(
       let failure: string | null = null;
       for (const s of list) {
         const label =
-          s.state === 'waiting' && s.message?.startsWith('waiting')
-            ? s.message // "waiting for db to be ready", as ps says it
+          s.state === 'waiting' && s.message
+            ? waitingText(s.message) // as ps says it: "waiting for db to be ready"
             : s.state +
               (s.outdated
                 ? ' (to be restarted with the new definition)'
