@@ -15,6 +15,7 @@ import type {
   ProjectInfo,
   ProjectRemoval,
   SignalResult,
+  UsageReport,
 } from '../api/schemas.js';
 import { maskProject } from '../api/secrets.js';
 import type { ApiContext } from '../api/server.js';
@@ -27,7 +28,7 @@ import { CorralError } from '../errors.js';
 import { linesSince, readTail } from '../logs/index.js';
 import { logBytesWritten } from '../metrics/log-bytes.js';
 import { RestartCounter } from '../metrics/restarts.js';
-import { UsageFeed, type UsageReport } from '../metrics/usage-feed.js';
+import { UsageFeed } from '../metrics/usage-feed.js';
 import type { UsageSampler } from '../process/usage.js';
 import type { EventJournal } from '../state/journal.js';
 import { VERSION } from '../version.js';

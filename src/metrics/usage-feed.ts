@@ -6,25 +6,13 @@
 // answers every request in the next `reuseMs`. While at least one client follows the stream, one
 // timer samples every `intervalMs` and sends the figures to every follower; requests meanwhile get
 // those same figures (a sample up to `intervalMs` old). The last follower gone, the timer stops.
+
+import type { UsageReport } from '../api/schemas.js';
 import type { Clock, Timer } from '../clock.js';
 import type { Usage, UsageSampler } from '../process/usage.js';
 
-/** One process in a usage report: what the usage stream sends (contract: name, pid, cpu, memory). */
-export interface UsageRow {
-  name: string;
-  pid: number;
-  /** percent of one core, one decimal */
-  cpu: number;
-  /** resident memory of the process tree, bytes */
-  memory: number;
-}
-
-/** The figures of every running process at one time. */
-export interface UsageReport {
-  /** ISO 8601 */
-  time: string;
-  processes: UsageRow[];
-}
+/** One process in a usage report (the usage stream's contract: name, pid, cpu, memory). */
+type UsageRow = UsageReport['processes'][number];
 
 export interface UsageFeedOptions {
   sampler: UsageSampler;

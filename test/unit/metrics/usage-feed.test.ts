@@ -3,7 +3,8 @@
 // sampler is real (it reads /proc for this test's own process); its clock is the fake one.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageFeed, type UsageReport } from '../../../src/metrics/usage-feed.js';
+import type { UsageReport } from '../../../src/api/schemas.js';
+import { UsageFeed } from '../../../src/metrics/usage-feed.js';
 import { UsageSampler } from '../../../src/process/usage.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
