@@ -11,11 +11,14 @@ import { watchFailure } from './limit.js';
 import type { WatchRoot, WatchSet } from './patterns.js';
 
 /** fs.watch as the tree uses it (a test passes one that fails as the kernel can). */
-export type WatchDir = (dir: string, onEvent: (name: string | null) => void) => FSWatcher;
+export type WatchDir = (
+  dir: string,
+  onEvent: (event: 'rename' | 'change', name: string | null) => void,
+) => FSWatcher;
 
 // persistent: a `corral run` whose services have all ended waits on its watches alone
 const watchDirectory: WatchDir = (dir, onEvent) =>
-  fsWatch(dir, { persistent: true }, (_event, name) => onEvent(name === null ? null : String(name)));
+  fsWatch(dir, { persistent: true }, (event, name) => onEvent(event, name === null ? null : String(name)));
 
 interface Watched {
   watcher: FSWatcher;
@@ -113,7 +116,7 @@ export class TreeWatcher {
     }
     if (this.full || this.closed) return false;
     try {
-      const watcher = this.watchDir(dir, (name) => this.onEvent(dir, name));
+      const watcher = this.watchDir(dir, (event, name) => this.onEvent(dir, event, name));
       // a watched directory that is removed ends its watch; a later one of that name is new
       watcher.on('error', () => this.forget(dir));
       this.watched.set(dir, { watcher, depth, unnamed });
@@ -146,19 +149,25 @@ export class TreeWatcher {
   }
 
   /** Something in `dir` changed: a file the set takes, a directory made or removed. */
-  private onEvent(dir: string, name: string | null): void {
+  private onEvent(dir: string, event: 'rename' | 'change', name: string | null): void {
     if (this.closed || name === null) return;
+    const path = join(dir, name);
+    // a file written (the most of a build's events): no directory came or went, nothing to stat
+    if (event === 'change') {
+      if (this.set.matches(path)) this.opts.onChange(path);
+      return;
+    }
     // a watched directory removed or moved away says so under its own name: it is let go
     // (its parent's watch sees the change)
     if (!isDirectory(dir)) {
       this.forget(dir);
       return;
     }
-    const path = join(dir, name);
-    if (this.pending.size > 0 && isDirectory(path)) this.arrived(path);
+    const isDir = isDirectory(path);
+    if (this.pending.size > 0 && isDir) this.arrived(path);
     const parent = this.watched.get(dir);
     if (parent !== undefined && parent.depth > 0 && !parent.unnamed.has(name) && !this.set.prunes(path)) {
-      if (isDirectory(path)) {
+      if (isDir) {
         if (!this.watched.has(path)) {
           this.addTree(path, parent.depth - 1, parent.unnamed);
           // files written into it before its watch began count as changes too

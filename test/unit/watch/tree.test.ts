@@ -94,7 +94,7 @@ describe('watching a tree', () => {
         Object.assign(e, { code: 'ENOSPC', errno: -28, syscall: 'watch', path: dir });
         throw e;
       }
-      return watch(dir, { persistent: false }, (_e, name) => onEvent(name)) as FSWatcher;
+      return watch(dir, { persistent: false }, (e, name) => onEvent(e, name)) as FSWatcher;
     };
     const w = tree(t, (d) => [join(d, '**/*.js')], limited);
     w.watcher = w.make();
