@@ -19,7 +19,13 @@ import { dirname } from 'node:path';
 import { countLogBytes } from '../metrics/log-bytes.js';
 import { mkfifo, O_NONBLOCK, setPipeSize } from '../process/native/fd.js';
 import { EAGAIN, SystemCallError } from '../process/native/koffi.js';
-import { newlineOffsets, stampLines, TIMESTAMP_PREFIX_BYTES, timestampPrefix } from './format.js';
+import {
+  newlineOffsets,
+  newlinesBelow,
+  stampLines,
+  TIMESTAMP_PREFIX_BYTES,
+  timestampPrefix,
+} from './format.js';
 import { type FileIdentity, identityOf } from './position.js';
 import type { Pump } from './pump.js';
 import { planWrite, pruneRotated, shiftLogFiles } from './rotate.js';
@@ -69,18 +75,6 @@ export interface ChannelHost {
   warnListener(channel: Channel, error: unknown): void;
   /** epoch ms for the timestamps of lines (the hub's clock) */
   now(): number;
-}
-
-/** How many of the ascending `offsets` are below `limit`. */
-function countBelow(offsets: Int32Array, limit: number): number {
-  let lo = 0;
-  let hi = offsets.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (offsets[mid] < limit) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function errnoCode(e: unknown): string | undefined {
@@ -354,7 +348,7 @@ export class Channel extends EventEmitter implements LogChannel {
     const raw = chunk.subarray(0, take);
     let out = raw;
     if (newlines) {
-      const within = take === chunk.length ? newlines : newlines.subarray(0, countBelow(newlines, take));
+      const within = newlinesBelow(newlines, take);
       out = stampLines(raw, this.lineStartNow(), timestampPrefix(this.host.now()), within);
     }
     try {

@@ -29,6 +29,18 @@ export function newlineOffsets(buf: Buffer): Int32Array {
   return newlineScratch.subarray(0, count);
 }
 
+/** The ascending newline `offsets` of a chunk that fall in its first `take` bytes. */
+export function newlinesBelow(offsets: Int32Array, take: number): Int32Array {
+  let lo = 0;
+  let hi = offsets.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[mid] < take) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === offsets.length ? offsets : offsets.subarray(0, lo);
+}
+
 /** How many line starts `raw` holds, given whether the byte before it ended a line. */
 export function countLineStarts(length: number, newlines: Int32Array, atLineStart: boolean): number {
   if (length === 0) return 0;

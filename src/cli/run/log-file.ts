@@ -3,7 +3,13 @@
 // split across two files) and stamped when logs.timestamps is on.
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { newlineOffsets, stampLines, TIMESTAMP_PREFIX_BYTES, timestampPrefix } from '../../logs/format.js';
+import {
+  newlineOffsets,
+  newlinesBelow,
+  stampLines,
+  TIMESTAMP_PREFIX_BYTES,
+  timestampPrefix,
+} from '../../logs/format.js';
 import { planWrite, pruneRotated, shiftLogFiles } from '../../logs/rotate.js';
 
 export interface LogSettings {
@@ -33,9 +39,12 @@ export class RunLogFile {
       const prefixBytes = this.settings.timestamps ? TIMESTAMP_PREFIX_BYTES : 0;
       while (pending.length > 0) {
         const file = { size: this.size, atLineStart: this.atLineStart };
-        const plan = planWrite(pending, file, this.settings.maxSizeBytes, prefixBytes);
+        // the newlines are found once, for the plan and for the stamps
+        const newlines = this.settings.timestamps ? newlineOffsets(pending) : undefined;
+        const plan = planWrite(pending, file, this.settings.maxSizeBytes, prefixBytes, newlines);
         if (plan.rotateFirst) this.rotate();
-        if (plan.take > 0) this.append(pending.subarray(0, plan.take));
+        if (plan.take > 0)
+          this.append(pending.subarray(0, plan.take), newlines && newlinesBelow(newlines, plan.take));
         if (plan.rotateAfter) this.rotate();
         pending = pending.subarray(plan.take);
       }
@@ -53,10 +62,8 @@ export class RunLogFile {
     this.fd = -1;
   }
 
-  private append(raw: Buffer): void {
-    const bytes = this.settings.timestamps
-      ? stampLines(raw, this.atLineStart, timestampPrefix(Date.now()), newlineOffsets(raw))
-      : raw;
+  private append(raw: Buffer, newlines: Int32Array | undefined): void {
+    const bytes = newlines ? stampLines(raw, this.atLineStart, timestampPrefix(Date.now()), newlines) : raw;
     let done = 0;
     while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
     this.size += bytes.length;
